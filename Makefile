@@ -1,0 +1,63 @@
+# specforge: every target sets up .venv itself; only Python >= 3.10 and make are needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SPECFORGE := $(BIN)/specforge
+PYTEST_ARGS ?=
+
+.PHONY: all setup validate generate check lint typecheck test mock conformance fuzz bench bench-quick gate clean
+
+all: setup validate generate conformance
+
+$(STAMP): pyproject.toml generated/together_videos/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]" -e generated/together_videos
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+validate: setup
+	$(SPECFORGE) validate
+
+generate: setup
+	$(SPECFORGE) generate
+
+check: setup
+	$(SPECFORGE) check
+
+lint: setup
+	$(BIN)/ruff check generator conformance tests bench
+	$(BIN)/ruff format --check generator conformance tests bench
+	$(BIN)/mypy generator conformance
+	$(SPECFORGE) check
+	$(SPECFORGE) lint
+
+typecheck: setup
+	$(BIN)/mypy generator conformance
+	cd generated/together_videos && ../../$(BIN)/mypy --strict src
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+mock: setup
+	$(SPECFORGE) mock
+
+conformance: setup
+	$(SPECFORGE) conform --junit-xml reports/conformance.xml --report reports/conformance.md
+
+fuzz: setup
+	SPECFORGE_FUZZ=long $(BIN)/python -m pytest -m "fuzz or not fuzz" tests/test_fuzz*.py $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python -m bench
+
+bench-quick: setup
+	$(BIN)/python -m bench --quick
+
+gate: setup
+	$(BIN)/python -m generator.gate --base "$(BASE)"
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache reports

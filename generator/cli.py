@@ -1,0 +1,54 @@
+"""The `specforge` command line: one sub-command per module in `generator.commands`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from generator import __version__
+from generator.errors import SpecforgeError
+
+# Sub-command modules, in the order `--help` lists them. Each has `register(subparsers)`,
+# which adds its parser and sets `handler(args) -> int` as the default `handler`.
+COMMANDS = ("generate", "check", "validate", "lint", "diff", "mock", "conform")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n(run '{self.prog} --help' for what is accepted)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="specforge", description="Spec-driven Python SDK generator and API conformance suite.")
+    parser.add_argument("--version", action="version", version=f"specforge {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers.required = True
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"generator.commands.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"generator.commands.{name}":
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (0 ok, 1 findings or failure, 2 bad usage or spec)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except SpecforgeError as error:
+        print(f"specforge {args.command}: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

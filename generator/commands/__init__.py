@@ -1,0 +1,1 @@
+"""Sub-commands of the `specforge` CLI; each module has `register(subparsers)`."""

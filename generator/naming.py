@@ -1,0 +1,53 @@
+"""Python names from arbitrary spec text: always valid identifiers, never keywords."""
+
+from __future__ import annotations
+
+import keyword
+import re
+import unicodedata
+
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+|[0-9]+")
+# Names a generated method or keyword argument must not shadow.
+RESERVED = frozenset({
+    "self", "cls", "timeout", "extra_headers", "extra_query", "extra_body", "max_retries",
+    "model_config", "model_fields", "json", "copy", "schema", "dict", "construct", "validate",
+    "with_raw_response", "Any", "None", "True", "False",
+})
+MAX_NAME = 64
+
+
+def words(text: str) -> list[str]:
+    """The words of `text`, ASCII-folded, split at case changes and punctuation."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _WORD.findall(folded)
+
+
+def snake(text: str, *, fallback: str = "value") -> str:
+    """A lower_snake_case identifier for `text` that is safe to use as a name."""
+    name = "_".join(word.lower() for word in words(text)) or fallback
+    return _safe(name[:MAX_NAME].rstrip("_") or fallback)
+
+
+def pascal(text: str, *, fallback: str = "Model") -> str:
+    """A PascalCase identifier for `text`."""
+    parts = words(text)
+    name = "".join(part[:1].upper() + part[1:] for part in parts) or fallback
+    return _safe(name[:MAX_NAME])
+
+
+def _safe(name: str) -> str:
+    if name[0].isdigit():
+        name = "n" + name
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in RESERVED:
+        name += "_"
+    return name
+
+
+def unique(name: str, taken: set[str]) -> str:
+    """`name`, or `name_2`, `name_3`... whichever is not in `taken`; records the result."""
+    candidate, counter = name, 2
+    while candidate in taken:
+        candidate = f"{name}_{counter}"
+        counter += 1
+    taken.add(candidate)
+    return candidate

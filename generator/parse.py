@@ -1,0 +1,364 @@
+"""Build the intermediate model (operations, resources, schema names) from a loaded document."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from generator import naming
+from generator.ir import Api, Field, Operation, Poller, RequestBody, Resource, Response, Server, Warning_
+from generator.errors import pointer_from_path
+from generator.schemas import (
+    COMPONENT_PREFIX, TypeHints, bounds_of, enum_of, json_types, ref_name, replacement_of,
+)
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+PENDING_STATES = frozenset({
+    "queued", "pending", "in_progress", "running", "processing", "created", "starting",
+    "scheduled", "submitted", "waiting", "validating", "uploading", "started", "initializing",
+    "compressing", "in_queue", "cancel_requested", "cancelling", "finalizing",
+})
+# Names a resource may not take on a client, and a method may not take on a resource.
+CLIENT_ATTRIBUTES = frozenset({"close", "base_url", "with_options", "api_key", "timeout", "max_retries"})
+_PARAM = re.compile(r"^\{.*\}$")
+
+
+def build_api(document: dict[str, Any], *, idempotency_header: str = "") -> Api:
+    """The intermediate model of `document` (already normalised to 2020-12 schemas)."""
+    return _Builder(document, idempotency_header).build()
+
+
+class _Builder:
+    def __init__(self, document: dict[str, Any], idempotency_header: str) -> None:
+        self.document = document
+        self.warnings: list[Warning_] = []
+        self.idempotency_header = idempotency_header or str(document.get("x-idempotency-header", ""))
+        components = document.setdefault("components", {})
+        if not isinstance(components.get("schemas"), dict):
+            components["schemas"] = {}
+        self.components: dict[str, Any] = components["schemas"]
+        self.classes: dict[str, str] = {}
+        self._taken_classes: set[str] = set()
+        for name in sorted(self.components):
+            self.classes[name] = naming.unique(naming.pascal(name), self._taken_classes)
+        self.enums = {name for name, schema in self.components.items()
+                      if isinstance(schema, dict) and ("enum" in schema) and not schema.get("properties")}
+        self.hints = TypeHints(document, self.classes, self.enums)
+        self._operation_names: set[str] = set()
+
+    # -- document level -------------------------------------------------------------------------
+    def build(self) -> Api:
+        info = self.document.get("info", {}) if isinstance(self.document.get("info"), dict) else {}
+        document_server = self._server(self.document.get("servers"), None)
+        operations = self._operations(document_server)
+        resources = self._resources(operations)
+        return Api(
+            title=str(info.get("title", "API")),
+            version=str(info.get("version", "")),
+            description=str(info.get("description", "")),
+            default_origin=document_server.origin,
+            operations=operations,
+            resources=resources,
+            schema_classes=dict(self.classes),
+            secured_scheme=self._security_scheme(),
+            warnings=self.warnings,
+            schemas=self.components,
+        )
+
+    def _security_scheme(self) -> str:
+        schemes = self.document.get("components", {}).get("securitySchemes", {}) or {}
+        for name in sorted(schemes):
+            scheme = schemes[name]
+            if not isinstance(scheme, dict):
+                continue
+            if scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "bearer":
+                return "bearer"
+            if scheme.get("type") == "apiKey" and scheme.get("in") == "header":
+                return f"header:{scheme.get('name', 'Authorization')}"
+            if scheme.get("type") in ("oauth2", "openIdConnect"):
+                return "bearer"
+            self.warnings.append(Warning_(
+                pointer_from_path(["components", "securitySchemes", name]),
+                f"security scheme type {scheme.get('type')!r} is not generated; send it with extra_headers",
+            ))
+        return ""
+
+    def _server(self, servers: Any, fallback: Server | None) -> Server:
+        if isinstance(servers, list) and servers and isinstance(servers[0], dict):
+            server = servers[0]
+            url = str(server.get("url", "/"))
+            for name, variable in (server.get("variables") or {}).items():
+                if isinstance(variable, dict):
+                    url = url.replace("{" + str(name) + "}", str(variable.get("default", "")))
+            parts = urlsplit(url)
+            origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+            if not origin and fallback is not None:
+                origin = fallback.origin
+            return Server(url=url, origin=origin, base_path=parts.path.rstrip("/"))
+        if fallback is not None:
+            return fallback
+        return Server(url="/", origin="", base_path="")
+
+    # -- operations ----------------------------------------------------------------------------
+    def _operations(self, document_server: Server) -> list[Operation]:
+        paths = self.document.get("paths") or {}
+        found: list[Operation] = []
+        for path in sorted(paths):
+            item = paths[path]
+            if not isinstance(item, dict):
+                continue
+            if "$ref" in item:
+                self.warnings.append(Warning_(pointer_from_path(["paths", path, "$ref"]),
+                                              "path item $ref is not followed; operations skipped"))
+                continue
+            path_server = self._server(item.get("servers"), document_server)
+            for method in HTTP_METHODS:
+                if isinstance(item.get(method), dict):
+                    found.append(self._operation(path, method, item, path_server))
+        self._name_methods(found)
+        return sorted(found, key=lambda op: (op.resource, op.method_name))
+
+    def _operation(self, path: str, method: str, item: dict[str, Any], path_server: Server) -> Operation:
+        raw = item[method]
+        pointer = pointer_from_path(["paths", path, method])
+        server = self._server(raw.get("servers"), path_server)
+        operation_id = str(raw.get("operationId") or "")
+        python_id = naming.unique(naming.snake(operation_id or f"{method}_{path}"), self._operation_names)
+        parameters = self._parameters(item.get("parameters"), raw.get("parameters"), pointer)
+        body = self._body(raw.get("requestBody"), pointer, python_id, {p.python_name for p in parameters})
+        responses = self._responses(raw.get("responses") or {}, pointer, python_id)
+        success = next((r for r in responses if r.status.startswith("2")), None)
+        security = raw.get("security", self.document.get("security"))
+        secured = bool(security) and not any(req == {} for req in security if isinstance(req, dict))
+        header = self.idempotency_header
+        if not header:
+            header = next((p.name for p in parameters if p.location == "header"
+                           and p.name.lower() in ("idempotency-key", "x-idempotency-key")), "")
+        return Operation(
+            pointer=pointer, operation_id=python_id, method=method.upper(), path=path,
+            server=server, full_path=server.base_path + path,
+            resource=(), method_name="",
+            summary=str(raw.get("summary", "")), description=str(raw.get("description", "")),
+            deprecated=bool(raw.get("deprecated", False)),
+            tags=tuple(str(tag) for tag in raw.get("tags", []) or []),
+            secured=secured, parameters=parameters, body=body, responses=responses,
+            success=success, idempotency_header=header if method == "post" else "",
+        )
+
+    def _deref(self, node: Any) -> Any:
+        seen = 0
+        while isinstance(node, dict) and "$ref" in node and seen < 32:
+            ref = str(node["$ref"])
+            target: Any = self.document
+            for token in ref.lstrip("#/").split("/"):
+                token = token.replace("~1", "/").replace("~0", "~")
+                target = target.get(token) if isinstance(target, dict) else None
+            node, seen = target, seen + 1
+        return node
+
+    def _parameters(self, shared: Any, own: Any, pointer: str) -> tuple[Field, ...]:
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
+        for group in (shared or [], own or []):
+            for raw in group:
+                parameter = self._deref(raw)
+                if isinstance(parameter, dict) and "name" in parameter and "in" in parameter:
+                    merged[(str(parameter["in"]), str(parameter["name"]))] = parameter
+        taken: set[str] = set()
+        fields: list[Field] = []
+        for (location, name), parameter in merged.items():
+            if location not in ("path", "query", "header", "cookie"):
+                continue
+            schema = parameter.get("schema")
+            if not isinstance(schema, dict):
+                content = parameter.get("content") or {}
+                schema = next((m.get("schema") for m in content.values() if isinstance(m, dict)), {}) or {}
+            fields.append(self._field(name, location, schema, taken,
+                                      required=bool(parameter.get("required")) or location == "path",
+                                      description=str(parameter.get("description", "")),
+                                      deprecated=bool(parameter.get("deprecated")),
+                                      style=str(parameter.get("style", "")),
+                                      explode=parameter.get("explode")))
+        return tuple(fields)
+
+    def _field(self, name: str, location: str, schema: dict[str, Any], taken: set[str], *,
+               required: bool, description: str = "", deprecated: bool = False,
+               style: str = "", explode: Any = None) -> Field:
+        resolved = self._deref(schema) if isinstance(schema, dict) else {}
+        resolved = resolved if isinstance(resolved, dict) else {}
+        description = description or str(schema.get("description", "") or resolved.get("description", ""))
+        deprecated = deprecated or bool(schema.get("deprecated") or resolved.get("deprecated"))
+        default_style = "form" if location in ("query", "cookie") else "simple"
+        return Field(
+            name=name, python_name=naming.unique(naming.snake(name), taken), location=location,
+            required=required, type_hint=self.hints.hint(schema), schema=schema,
+            description=description, deprecated=deprecated,
+            replaced_by=replacement_of({**resolved, **schema}) if deprecated else "",
+            style=style or default_style,
+            explode=bool(explode) if explode is not None else (style or default_style) == "form",
+            enum=enum_of(resolved), bounds=bounds_of(resolved),
+        )
+
+    def _synthetic(self, schema: dict[str, Any], name: str) -> str:
+        """Register an inline schema as a component so it gets a model; returns the name."""
+        base = naming.pascal(name)
+        component = base
+        counter = 2
+        while component in self.components:
+            component = f"{base}{counter}"
+            counter += 1
+        self.components[component] = schema
+        self.classes[component] = naming.unique(naming.pascal(component), self._taken_classes)
+        return component
+
+    def _model_for(self, schema: Any, name: str) -> tuple[str, str]:
+        """(component pointer, class name) for a request/response schema; inline ones registered."""
+        if not isinstance(schema, dict) or not schema:
+            return "", ""
+        component = ref_name(str(schema.get("$ref", ""))) if set(schema) <= {"$ref", "description"} else ""
+        if not component:
+            component = self._synthetic(schema, name)
+        return COMPONENT_PREFIX + component, self.classes.get(component, "")
+
+    def _body(self, raw: Any, pointer: str, python_id: str, taken_names: set[str]) -> RequestBody | None:
+        body = self._deref(raw)
+        if not isinstance(body, dict):
+            return None
+        content = body.get("content") or {}
+        if not content:
+            return None
+        content_type = next((t for t in content if "json" in t), next(iter(sorted(content))))
+        media = content[content_type] if isinstance(content[content_type], dict) else {}
+        schema = media.get("schema") or {}
+        schema_pointer, model = self._model_for(schema, f"{python_id}_request")
+        resolved = self._deref(schema) if isinstance(schema, dict) else {}
+        properties = resolved.get("properties") if isinstance(resolved, dict) else None
+        exploded = isinstance(properties, dict) and bool(properties) and "object" in (json_types(resolved) or ["object"]) \
+            and not resolved.get("oneOf") and not resolved.get("anyOf")
+        fields: list[Field] = []
+        if exploded and isinstance(properties, dict):
+            required = set(resolved.get("required") or [])
+            taken = set(taken_names)
+            for name in properties:
+                prop = properties[name] if isinstance(properties[name], dict) else {}
+                fields.append(self._field(str(name), "body", prop, taken, required=name in required))
+        hint = self.hints.hint(schema)
+        if "octet-stream" in content_type or (content_type.startswith(("image/", "audio/", "video/"))):
+            hint = "bytes"
+        return RequestBody(content_type=content_type, schema_pointer=schema_pointer,
+                           required=bool(body.get("required")), model=model,
+                           properties=tuple(fields), exploded=exploded, type_hint=hint)
+
+    def _responses(self, responses: dict[str, Any], pointer: str, python_id: str) -> tuple[Response, ...]:
+        found: list[Response] = []
+        for status in sorted(str(code) for code in responses):
+            response = self._deref(responses.get(status, responses.get(int(status)) if status.isdigit() else None))
+            if not isinstance(response, dict):
+                continue
+            content = response.get("content") or {}
+            if not content:
+                found.append(Response(status, "", "", "", "empty"))
+                continue
+            content_type = next((t for t in content if "json" in t), next(iter(sorted(content))))
+            media = content[content_type] if isinstance(content[content_type], dict) else {}
+            schema = media.get("schema")
+            if "json" in content_type:
+                suffix = "response" if status.startswith("2") else f"error_{status}"
+                schema_pointer, model = self._model_for(schema, f"{python_id}_{suffix}")
+                found.append(Response(status, content_type, schema_pointer, model, "json"))
+            elif content_type.startswith("text/"):
+                found.append(Response(status, content_type, "", "", "text"))
+            else:
+                found.append(Response(status, content_type, "", "", "binary"))
+        return tuple(found)
+
+    # -- resources and method names ------------------------------------------------------------
+    def _name_methods(self, operations: list[Operation]) -> None:
+        names: dict[tuple[str, ...], set[str]] = {}
+        for index, op in enumerate(operations):
+            resource, method_name = self._place(op)
+            taken = names.setdefault(resource, set())
+            if method_name in taken:
+                method_name = op.operation_id if op.operation_id not in taken else f"{op.method.lower()}_{method_name}"
+            method_name = naming.unique(method_name, taken)
+            operations[index] = _replace(op, resource=resource, method_name=method_name)
+        # A method must not hide a sub-resource of the same name.
+        for index, op in enumerate(operations):
+            children = {r[len(op.resource)] for r in names if len(r) > len(op.resource) and r[:len(op.resource)] == op.resource}
+            if op.method_name in children:
+                taken = names[op.resource]
+                operations[index] = _replace(op, method_name=naming.unique(op.method_name + "_", taken))
+
+    def _place(self, op: Operation) -> tuple[tuple[str, ...], str]:
+        segments = [s for s in op.path.split("/") if s]
+        statics = [naming.snake(s) for s in segments if not _PARAM.match(s)]
+        last_param = max((i for i, s in enumerate(segments) if _PARAM.match(s)), default=-1)
+        trailing = [naming.snake(s) for s in segments[last_param + 1:]] if last_param >= 0 else []
+        listy = self._returns_list(op)
+        method = op.method.lower()
+        if not statics:
+            return ("root",), naming.snake(op.operation_id or method)
+        if trailing and len(trailing) == 1 and len(statics) > 1:
+            resource = tuple(statics[:-1])
+            verb = {"get": "list" if listy else "retrieve", "delete": "delete", "put": "update",
+                    "patch": "update", "post": ""}.get(method, method)
+            return resource, f"{verb}_{trailing[0]}" if verb else trailing[0]
+        resource = tuple(statics)
+        item = last_param >= 0 and not trailing
+        if method == "get":
+            verb = "retrieve" if item or not listy else "list"
+        elif method == "post":
+            verb = "update" if item else "create"
+        else:
+            verb = {"put": "update", "patch": "update", "delete": "delete"}.get(method, method)
+        return resource, verb
+
+    def _returns_list(self, op: Operation) -> bool:
+        if op.success is None or not op.success.schema_pointer:
+            return False
+        schema = self._deref({"$ref": op.success.schema_pointer})
+        if not isinstance(schema, dict):
+            return False
+        if "array" in json_types(schema):
+            return True
+        data = (schema.get("properties") or {}).get("data")
+        return isinstance(data, dict) and "array" in json_types(self._deref(data) or {})
+
+    def _resources(self, operations: list[Operation]) -> dict[str, Resource]:
+        roots: dict[str, Resource] = {}
+        for op in operations:
+            path = tuple(p if p not in CLIENT_ATTRIBUTES else p + "_" for p in op.resource)
+            node = roots.setdefault(path[0], Resource(path=(path[0],)))
+            for depth in range(1, len(path)):
+                node = node.children.setdefault(path[depth], Resource(path=path[: depth + 1]))
+            node.operations.append(op)
+        for root in roots.values():
+            for resource in root.walk():
+                resource.poller = self._poller(resource)
+        return roots
+
+    def _poller(self, resource: Resource) -> Poller | None:
+        by_name = {op.method_name: op for op in resource.operations}
+        create, retrieve = by_name.get("create"), by_name.get("retrieve")
+        if not create or not retrieve or not create.success or not retrieve.success:
+            return None
+        if create.success.model != retrieve.success.model or not create.success.model or len(retrieve.path_fields) != 1:
+            return None
+        schema = self._deref({"$ref": create.success.schema_pointer})
+        properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
+        status = self._deref(properties.get("status")) if isinstance(properties, dict) else None
+        values = [v for v in enum_of(status) if isinstance(v, str)] if isinstance(status, dict) else []
+        if not values or "id" not in properties:
+            return None
+        pending = tuple(v for v in values if v.lower() in PENDING_STATES)
+        terminal = tuple(v for v in values if v not in pending)
+        if not pending or not terminal:
+            return None
+        return Poller(resource=resource.path, create="create", retrieve="retrieve",
+                      model=create.success.model, status_field="status", id_field="id",
+                      terminal=terminal, pending=pending)
+
+
+def _replace(op: Operation, **changes: Any) -> Operation:
+    from dataclasses import replace
+    return replace(op, **changes)
