@@ -119,6 +119,8 @@ class TypeHints:
             if name in self._enums and isinstance(target, dict):
                 literals = self._literals(target)
                 return f"{cls} | {literals}" if literals else cls
+            if isinstance(target, dict) and ("properties" in target or target.get("type") == "object"):
+                return f"{cls} | dict[str, Any]"
             return cls
         literals = self._literals(schema)
         if literals:

@@ -1,0 +1,38 @@
+"""`specforge check`: fail with a diff when the committed package is not what the spec gives."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from generator.commands.common import add_spec_options, config_from
+from generator.drift import unified_diff
+from generator.pipeline import generate
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "check", help="fail when the generated package is stale",
+        description="Validate the spec, regenerate into a temporary folder and compare with the "
+        "output folder; prints a unified diff and exits 1 on any difference.",
+    )
+    add_spec_options(parser, output=True)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    with tempfile.TemporaryDirectory(prefix="specforge-check-") as scratch:
+        fresh = Path(scratch) / config.output.name
+        result = generate(config, output=fresh)
+        diff = unified_diff(config.output, fresh)
+    if diff:
+        sys.stdout.write(diff)
+        print(f"\n{config.output} is stale: run 'make generate' (or 'specforge generate') and commit.",
+              file=sys.stderr)
+        return 1
+    print(f"{config.output} is up to date ({result.summary()})")
+    return 0

@@ -1,0 +1,164 @@
+"""Pydantic v2 models for every component schema, by datamodel-code-generator as a library."""
+
+from __future__ import annotations
+
+import copy
+import json
+import warnings
+from typing import Any
+
+from generator.errors import SpecError, Finding
+from generator.schemas import COMPONENT_PREFIX, ref_name
+
+_OPTIONS: dict[str, Any] = {
+    "use_annotated": True,
+    "field_constraints": True,
+    "disable_timestamp": True,
+    "use_union_operator": True,
+    "use_standard_collections": True,
+    "use_schema_description": True,
+    "use_field_description": True,
+    "use_double_quotes": True,
+    "keep_model_order": True,
+    "capitalise_enum_members": True,
+    "use_subclass_enum": True,
+    "extra_fields": "allow",
+    "union_mode": "left_to_right",
+    "strict_nullable": False,
+}
+
+
+def model_document(components: dict[str, Any], classes: dict[str, str], open_enums: set[str]) -> dict[str, Any]:
+    """An OpenAPI document of the components, keyed by class name, enums opened where asked.
+
+    `open_enums` lists the components in which enum-typed properties also accept any string,
+    so that a response carrying a value the spec does not list still parses.
+    """
+    renamed: dict[str, Any] = {}
+    for name, schema in components.items():
+        body = copy.deepcopy(schema) if isinstance(schema, dict) else {}
+        _rewrite_refs(body, classes)
+        if name in open_enums:
+            _open_enums(body, components, top=True)
+        renamed[classes[name]] = body
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "models", "version": "0"},
+        "paths": {},
+        "components": {"schemas": renamed},
+    }
+
+
+def _rewrite_refs(node: Any, classes: dict[str, str]) -> None:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            ref = current.get("$ref")
+            if isinstance(ref, str) and ref.startswith(COMPONENT_PREFIX):
+                target = classes.get(ref_name(ref))
+                if target:
+                    current["$ref"] = COMPONENT_PREFIX + target
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+
+
+def _is_enum(schema: Any, components: dict[str, Any], classes_view: bool = False) -> bool:
+    return isinstance(schema, dict) and isinstance(schema.get("enum"), list) and all(
+        isinstance(value, str) for value in schema["enum"]
+    )
+
+
+def _open_enums(node: Any, components: dict[str, Any], top: bool = False) -> None:
+    """Turn each enum-typed property (inline or by $ref) into `anyOf: [enum, string]`."""
+    if isinstance(node, list):
+        for item in node:
+            _open_enums(item, components)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in list(node.items()):
+        if key in ("properties", "patternProperties", "$defs") and isinstance(value, dict):
+            for prop_name, prop in list(value.items()):
+                if _opens(prop, components):
+                    value[prop_name] = _opened(prop)
+                else:
+                    _open_enums(prop, components)
+        elif key in ("items", "additionalProperties") and isinstance(value, dict):
+            if _opens(value, components):
+                node[key] = _opened(value)
+            else:
+                _open_enums(value, components)
+        elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
+            _open_enums(value, components)
+
+
+def _opens(schema: Any, components: dict[str, Any]) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    if "$ref" in schema:
+        return False  # refs are rewritten already; handled by _opened_ref below
+    return _is_enum(schema, components)
+
+
+def _opened(schema: dict[str, Any]) -> dict[str, Any]:
+    description = schema.get("description")
+    opened: dict[str, Any] = {"anyOf": [schema, {"type": "string"}]}
+    if description:
+        opened["description"] = description
+    return opened
+
+
+def open_enum_refs(document: dict[str, Any], enum_classes: set[str], open_components: set[str]) -> None:
+    """Wrap `$ref`s to enum components inside the opened components as `anyOf: [ref, string]`."""
+    schemas = document["components"]["schemas"]
+    for class_name in open_components:
+        _wrap_refs(schemas.get(class_name), enum_classes)
+
+
+def _wrap_refs(node: Any, enum_classes: set[str]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _wrap_refs(item, enum_classes)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in list(node.items()):
+        containers: list[tuple[dict[str, Any], str]] = []
+        if key in ("properties",) and isinstance(value, dict):
+            containers = [(value, prop) for prop in list(value)]
+        elif key in ("items", "additionalProperties") and isinstance(value, dict):
+            containers = [(node, key)]
+        elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
+            _wrap_refs(value, enum_classes)
+        for holder, slot in containers:
+            target = holder[slot]
+            if isinstance(target, dict) and ref_name(str(target.get("$ref", ""))) in enum_classes:
+                extra = {k: v for k, v in target.items() if k != "$ref"}
+                holder[slot] = {"anyOf": [{"$ref": target["$ref"]}, {"type": "string"}], **extra}
+            else:
+                _wrap_refs(target, enum_classes)
+
+
+def generate_models(document: dict[str, Any], base_class: str) -> str:
+    """Python source of the models module (unformatted)."""
+    from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
+
+    if not document["components"]["schemas"]:
+        return ""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            source = generate(
+                json.dumps(document, sort_keys=False),
+                input_file_type=InputFileType.OpenAPI,
+                output_model_type=DataModelType.PydanticV2BaseModel,
+                target_python_version=PythonVersion.PY_310,
+                base_class=base_class,
+                **_OPTIONS,
+            )
+        except Exception as error:  # the library raises many unrelated types
+            raise SpecError("models", [Finding("/components/schemas", "model-generation",
+                                               f"datamodel-code-generator failed: {error}")]) from None
+    return str(source or "")
