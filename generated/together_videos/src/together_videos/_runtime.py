@@ -232,6 +232,8 @@ class BaseClient:
             )
         elif call.extra_body:
             call.body = dict(call.extra_body)
+        if call.body is not NOT_GIVEN and "json" in (op.content_type or "application/json"):
+            call.body = to_jsonable(call.body)
         self._check_request(op, call)
         path = op.path
         for spec in op.parameters:
