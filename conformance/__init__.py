@@ -1,0 +1,1 @@
+"""Conformance: a spec-driven mock server and a property-based conformance suite."""

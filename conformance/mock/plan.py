@@ -1,0 +1,203 @@
+"""Per-operation plans compiled once at start-up, so the request path walks no spec."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from conformance.model import Param, SpecModel, completion_fields, success_state
+from generator.ir import Operation, Poller
+
+_TEMPLATE_PARAM = re.compile(r"\{([^{}/]+)\}")
+_ERROR_NAMES = re.compile(r"error", re.IGNORECASE)
+_FINISHED_AT = re.compile(r"(completed|finished|ended|done)_at$", re.IGNORECASE)
+
+
+@dataclass
+class ParamPlan:
+    """A parameter with its compiled validator and the JSON type to coerce strings into."""
+
+    name: str
+    location: str
+    required: bool
+    validator: Any
+    kinds: tuple[str, ...]
+
+
+@dataclass
+class FieldRule:
+    """A top-level body property's enum and bounds (used by some fault switches)."""
+
+    name: str
+    enum: tuple[Any, ...]
+    bounds: dict[str, Any]
+
+
+@dataclass
+class JobPlan:
+    """How a create or retrieve operation of a job resource answers."""
+
+    role: str  # "create" or "retrieve"
+    poller: Poller
+    pending_state: str
+    done_state: str
+    pending: dict[str, Any]
+    done: dict[str, Any]
+    id_prefix: str
+    key: str  # resource key shared by the create and retrieve plans
+    id_param: str = ""
+
+
+@dataclass
+class OperationPlan:
+    """Everything the mock needs to answer one operation."""
+
+    op: Operation
+    auth: str  # "bearer", "header:<name>" or ""
+    params: list[ParamPlan]
+    body_media: str
+    body_json: bool
+    body_required: bool
+    body_validator: Any
+    deprecated: list[tuple[str, tuple[str, ...]]]
+    rules: list[FieldRule]
+    status: int
+    content_type: str
+    kind: str
+    template: Any
+    encoded: bytes
+    echo: list[str]
+    response_required: list[str]
+    response_typed: list[tuple[str, str]]
+    response_enums: list[str]
+    id_field: str = ""
+    job: JobPlan | None = None
+    pattern: re.Pattern[str] | None = None
+    path_names: list[str] = field(default_factory=list)
+
+
+def compile_plans(model: SpecModel) -> list[OperationPlan]:
+    """A plan for every operation of the spec."""
+    jobs = _job_plans(model)
+    plans = []
+    auth = model.api.secured_scheme
+    for op in model.api.operations:
+        plans.append(_plan(model, op, auth if op.secured else "", jobs.get(op.operation_id)))
+    return plans
+
+
+def _plan(model: SpecModel, op: Operation, auth: str, job: JobPlan | None) -> OperationPlan:
+    params = [_param_plan(model, p) for p in model.params(op)]
+    body_pointer = model.body_pointer(op)
+    success = op.success
+    status = int(success.status) if success and success.status.isdigit() else 200
+    schema = model.schema_at(success.schema_pointer) if success and success.schema_pointer else {}
+    template: Any = None
+    kind = success.kind if success else "empty"
+    if success and kind == "json":
+        template = _response_example(model, op, success.status, success.content_type)
+    encoded = _encode(kind, template)
+    body_props = {f.name for f in op.body.properties} if op.body else set()
+    properties = schema.get("properties") or {}
+    echo = [name for name in properties if name in body_props and name != "id"]
+    required = [str(name) for name in schema.get("required") or [] if name in properties]
+    typed = [(str(name), _first_type(model.resolve(prop))) for name, prop in properties.items()]
+    enums = [str(name) for name, prop in properties.items() if "enum" in model.resolve(prop)]
+    pattern = None
+    names: list[str] = []
+    if "{" in op.full_path:
+        names = _TEMPLATE_PARAM.findall(op.full_path)
+        pieces = _TEMPLATE_PARAM.split(op.full_path)[::2]
+        pattern = re.compile("^" + "([^/]+)".join(re.escape(piece) for piece in pieces) + "$")
+    return OperationPlan(
+        op=op, auth=auth, params=params,
+        body_media=op.body.content_type if op.body else "",
+        body_json=bool(op.body and "json" in op.body.content_type),
+        body_required=bool(op.body and op.body.required),
+        body_validator=model.validator(body_pointer) if body_pointer else None,
+        deprecated=[(f.name, tuple(f.replaced_by.split("."))) for f in (op.body.properties if op.body else ())
+                    if f.deprecated],
+        rules=[FieldRule(f.name, f.enum, dict(f.bounds)) for f in (op.body.properties if op.body else ())
+               if f.enum or f.bounds],
+        status=status, content_type=success.content_type if success else "", kind=kind,
+        template=template, encoded=encoded, echo=echo, response_required=required,
+        response_typed=[(n, t) for n, t in typed if t], response_enums=enums,
+        id_field="id" if op.body and _first_type(model.resolve(properties.get("id"))) == "string" else "",
+        job=job, pattern=pattern, path_names=names,
+    )
+
+
+def _response_example(model: SpecModel, op: Operation, status: str, content_type: str) -> Any:
+    """The spec's example for the response if it validates, else one built from the schema."""
+    success = op.success
+    pointer = success.schema_pointer if success else ""
+    media_pointer = f"{op.pointer}/responses/{status}/content/{content_type.replace('/', '~1')}"
+    try:
+        media = model.schema_at(media_pointer)
+    except KeyError:  # pragma: no cover - schema_at never raises
+        media = {}
+    candidates: list[Any] = []
+    if "example" in media:
+        candidates.append(media["example"])
+    for example in (media.get("examples") or {}).values():
+        example = model.resolve(example)
+        if isinstance(example, dict) and "value" in example:
+            candidates.append(example["value"])
+    validator = model.validator(pointer.lstrip("#")) if pointer else None
+    for candidate in candidates:
+        if validator is None or validator.is_valid(candidate):
+            return candidate
+    return model.example(pointer) if pointer else {}
+
+
+def _param_plan(model: SpecModel, param: Param) -> ParamPlan:
+    from generator.schemas import json_types
+
+    kinds = tuple(json_types(param.schema))
+    validator = model.validator(param.schema_pointer) if param.schema_pointer else None
+    return ParamPlan(param.name, param.location, param.required, validator, kinds)
+
+
+def _first_type(schema: Any) -> str:
+    from generator.schemas import json_types
+
+    kinds = json_types(schema) if isinstance(schema, dict) else []
+    return next((k for k in kinds if k != "null"), "")
+
+
+def _encode(kind: str, template: Any) -> bytes:
+    if kind == "json":
+        return json.dumps(template, separators=(",", ":")).encode()
+    if kind == "text":
+        return b"ok"
+    return b""
+
+
+def _job_plans(model: SpecModel) -> dict[str, JobPlan]:
+    plans: dict[str, JobPlan] = {}
+    for poller, create, retrieve in model.pollers():
+        pointer = create.success.schema_pointer if create.success else ""
+        schema = model.schema_at(pointer)
+        full = model.example(pointer)
+        if not isinstance(full, dict):
+            continue
+        done = {k: v for k, v in full.items() if not _ERROR_NAMES.search(k)}
+        finishing = set(completion_fields(schema))
+        pending = {k: v for k, v in done.items() if k not in finishing and not _FINISHED_AT.search(k)}
+        key = "/".join(poller.resource)
+        prefix = poller.resource[-1].rstrip("s") + "_"
+        common = {
+            "poller": poller, "pending_state": poller.pending[0], "done_state": success_state(poller),
+            "pending": pending, "done": done, "id_prefix": prefix, "key": key,
+        }
+        plans[create.operation_id] = JobPlan(role="create", **common)
+        plans[retrieve.operation_id] = JobPlan(role="retrieve", id_param=retrieve.path_fields[0].name, **common)
+    return plans
+
+
+def path_values(plan: OperationPlan, match: re.Match[str]) -> dict[str, str]:
+    """Path parameter values of a matched request path."""
+    return {name: unquote(value) for name, value in zip(plan.path_names, match.groups(), strict=False)}

@@ -1,0 +1,101 @@
+"""Run the mock under uvicorn: in the foreground (CLI) or in a background thread (suite, tests)."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+
+from conformance.faults import Faults
+from conformance.mock.app import MockApp
+from conformance.mock.handler import MockHandler
+from conformance.model import load_model
+from generator.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class MockOptions:
+    """What the mock serves and how."""
+
+    spec: Path
+    lenient: bool = False
+    faults: Faults = field(default_factory=Faults)
+    api_key: str = ""
+    max_body_bytes: int = 1 << 20
+    retry_after: int = 1
+    complete_after: int = 2
+    complete_seconds: float = 5.0
+
+
+def build_app(options: MockOptions) -> MockApp:
+    """The ASGI app for `options` (loads and compiles the spec)."""
+    model = load_model(options.spec, lenient=options.lenient)
+    handler = MockHandler(
+        model, options.faults, api_key=options.api_key, max_body_bytes=options.max_body_bytes,
+        retry_after=options.retry_after, complete_after=options.complete_after,
+        complete_seconds=options.complete_seconds,
+    )
+    return MockApp(handler)
+
+
+def check_host(host: str, allow_remote: bool) -> None:
+    """Refuse anything but a loopback address unless `allow_remote`."""
+    if allow_remote:
+        return
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        raise ConfigError(f"host {host!r} is not a loopback address: use 127.0.0.1 (or ::1, localhost), "
+                          "or pass --allow-remote to listen on other interfaces")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _config(app: MockApp, host: str, port: int) -> uvicorn.Config:
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                          lifespan="on", http="auto", loop="auto", timeout_graceful_shutdown=2)
+
+
+def serve(options: MockOptions, host: str, port: int) -> None:
+    """Serve in the foreground until interrupted."""
+    app = build_app(options)
+    operations = len(app.handler.static) + len(app.handler.dynamic)
+    faults = ", ".join(sorted(options.faults.active)) or "none"
+    print(f"specforge mock: {operations} operation(s) of {options.spec} on http://{host}:{port} "
+          f"(faults: {faults})", flush=True)
+    uvicorn.Server(_config(app, host, port)).run()
+
+
+@contextmanager
+def running(options: MockOptions, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve in a background thread; yields the origin URL and stops the server on exit."""
+    app = build_app(options)
+    port = port or free_port(host)
+    server = uvicorn.Server(_config(app, host, port))
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    thread = threading.Thread(target=server.run, name="specforge-mock", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise ConfigError(f"the mock server did not start on {host}:{port}")
+        time.sleep(0.01)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -1,0 +1,64 @@
+"""`specforge mock`: serve the spec's operations from a local mock server."""
+
+from __future__ import annotations
+
+import argparse
+
+from generator.commands.common import add_spec_options, config_from
+
+
+def add_fault_option(parser: argparse.ArgumentParser) -> None:
+    """`--fault NAME[=N]`, repeatable (shared with `specforge conform`)."""
+    from conformance.faults import FAULTS
+
+    names = ", ".join(FAULTS)
+    parser.add_argument("--fault", action="append", metavar="NAME[=N]", default=[],
+                        help=f"switch a fault on (repeatable; comma-separated lists work too): {names}")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "mock", help="serve a spec-driven mock of the API",
+        description="Serve every operation of the spec at its full path (server base path + path), "
+                    "checking auth, content type and inputs against the spec.",
+    )
+    add_spec_options(parser)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=4010, help="port to listen on (default: 4010)")
+    parser.add_argument("--allow-remote", action="store_true",
+                        help="allow a non-loopback --host (default: loopback only)")
+    parser.add_argument("--api-key", default="", metavar="KEY",
+                        help="accept only this bearer key (default: any non-empty key)")
+    parser.add_argument("--max-body-bytes", type=int, default=1 << 20, metavar="N",
+                        help="larger request bodies get 413 (default: 1048576)")
+    parser.add_argument("--retry-after", type=int, default=1, metavar="SECONDS",
+                        help="Retry-After of injected 429/503 answers (default: 1)")
+    parser.add_argument("--complete-after", type=int, default=2, metavar="N",
+                        help="a created job completes on its Nth retrieve (default: 2)")
+    parser.add_argument("--complete-seconds", type=float, default=5.0, metavar="S",
+                        help="...or S seconds after its creation (default: 5)")
+    add_fault_option(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from conformance.faults import parse_faults
+    from conformance.mock.server import MockOptions, check_host, serve
+    from generator.errors import ConfigError
+
+    config = config_from(args)
+    check_host(args.host, args.allow_remote)
+    if not 0 <= args.port <= 65535:
+        raise ConfigError(f"--port {args.port}: use 0..65535")
+    for name in ("max_body_bytes", "complete_after"):
+        if getattr(args, name) < 1:
+            raise ConfigError(f"--{name.replace('_', '-')} must be at least 1")
+    if args.retry_after < 0 or args.complete_seconds < 0:
+        raise ConfigError("--retry-after and --complete-seconds must not be negative")
+    options = MockOptions(
+        spec=config.spec, lenient=config.lenient, faults=parse_faults(args.fault), api_key=args.api_key,
+        max_body_bytes=args.max_body_bytes, retry_after=args.retry_after,
+        complete_after=args.complete_after, complete_seconds=args.complete_seconds,
+    )
+    serve(options, args.host, args.port)
+    return 0
