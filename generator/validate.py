@@ -58,6 +58,8 @@ def _finding_for(error: Any, defaults: _InvalidDefaults) -> Finding:
     message = str(getattr(error, "message", error))
     path = list(getattr(error, "absolute_path", []) or [])
     pointer = pointer_from_path(path)
+    if path and "instance" in dir(error):
+        pointer = defaults.anchor(path, error.instance) or pointer
     if not path and "instance" in dir(error):
         pointer = defaults.locate(error.instance, message) or pointer
         if pointer.endswith("/default"):
@@ -72,8 +74,25 @@ class _InvalidDefaults:
     """
 
     def __init__(self, document: dict[str, Any]) -> None:
+        self._document = document
         self._candidates: list[tuple[str, Any, str]] = list(self._scan(document))
         self._used: set[str] = set()
+        self._containers: list[tuple[tuple[Any, ...], Any]] | None = None
+
+    def anchor(self, path: list[Any], instance: Any) -> str:
+        """The absolute pointer of a finding whose path is relative to some inner schema.
+
+        The validator checks each schema on its own, so its paths can start below the
+        document root; the first node from which `path` leads to `instance` is taken.
+        """
+        if _follow(self._document, path, instance):
+            return pointer_from_path(path)
+        if self._containers is None:
+            self._containers = sorted(_walk(self._document), key=lambda item: [str(p) for p in item[0]])
+        for where, node in self._containers:
+            if _follow(node, path, instance):
+                return pointer_from_path([*where, *path])
+        return ""
 
     def _scan(self, node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[str, Any, str]]:
         stack: list[tuple[Any, tuple[Any, ...]]] = [(node, path)]
@@ -100,3 +119,26 @@ class _InvalidDefaults:
                 self._used.add(pointer)
                 return pointer
         return ""
+
+
+
+def _follow(node: Any, path: list[Any], instance: Any) -> bool:
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return False
+    return bool(node == instance and type(node) is type(instance))
+
+
+def _walk(document: Any) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), document)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, dict):
+            yield where, node
+            stack.extend(((*where, key), value) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend(((*where, index), value) for index, value in enumerate(node))
