@@ -18,11 +18,15 @@ COMMANDS = ("generate", "check", "validate", "lint", "diff", "mock", "conform")
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n(run '{self.prog} --help' for what is accepted)\n")
+        self.exit(
+            2, f"{self.prog}: error: {message}\n(run '{self.prog} --help' for what is accepted)\n"
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="specforge", description="Spec-driven Python SDK generator and API conformance suite.")
+    parser = _Parser(
+        prog="specforge", description="Spec-driven Python SDK generator and API conformance suite."
+    )
     parser.add_argument("--version", action="version", version=f"specforge {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True

@@ -13,7 +13,9 @@ def tree_files(root: Path) -> dict[str, bytes]:
     return {
         path.relative_to(root).as_posix(): path.read_bytes()
         for path in sorted(root.rglob("*"))
-        if path.is_file() and "__pycache__" not in path.parts and ".egg-info" not in str(path)
+        if path.is_file()
+        and "__pycache__" not in path.parts
+        and ".egg-info" not in str(path)
         and not any(part.startswith(".") and part.endswith("cache") for part in path.parts)
     }
 
@@ -26,11 +28,14 @@ def unified_diff(committed: Path, fresh: Path) -> str:
         before, after = old.get(name), new.get(name)
         if before == after:
             continue
-        chunks.extend(difflib.unified_diff(
-            _lines(before), _lines(after),
-            fromfile=f"{committed.as_posix()}/{name}" if before is not None else "/dev/null",
-            tofile=f"(regenerated)/{name}" if after is not None else "/dev/null",
-        ))
+        chunks.extend(
+            difflib.unified_diff(
+                _lines(before),
+                _lines(after),
+                fromfile=f"{committed.as_posix()}/{name}" if before is not None else "/dev/null",
+                tofile=f"(regenerated)/{name}" if after is not None else "/dev/null",
+            )
+        )
     return "".join(chunks)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -37,9 +38,7 @@ class ConfigError(SpecforgeError):
     """Bad configuration or command-line input."""
 
 
-def pointer_from_path(parts: object) -> str:
+def pointer_from_path(parts: Iterable[object]) -> str:
     """JSON pointer (RFC 6901) for a sequence of keys and indexes."""
-    if not isinstance(parts, (list, tuple)) and not hasattr(parts, "__iter__"):
-        return ""
-    tokens = [str(part).replace("~", "~0").replace("/", "~1") for part in parts]  # type: ignore[union-attr]
+    tokens = [str(part).replace("~", "~0").replace("/", "~1") for part in parts]
     return "".join("/" + token for token in tokens)

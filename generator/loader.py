@@ -40,8 +40,10 @@ class _StrictLoader(yaml.SafeLoader):
             self.alias_count += 1
             if self.alias_count > MAX_ALIASES:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"more than {MAX_ALIASES} YAML aliases (alias bomb?)",
-                    self.peek_event().start_mark,
+                    None,
+                    None,
+                    f"more than {MAX_ALIASES} YAML aliases (alias bomb?)",
+                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
                 )
         return super().compose_node(parent, index)
 
@@ -51,8 +53,10 @@ class _StrictLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping", node.start_mark,
-                    f"duplicate key {key!r}", key_node.start_mark,
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"duplicate key {key!r}",
+                    key_node.start_mark,
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
@@ -68,7 +72,7 @@ _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _keep_timestamps_as
 def parse_text(text: str, source: str) -> Any:
     """Parse YAML (a superset of JSON) safely, turning parser errors into a SpecError."""
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_StrictLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -119,11 +123,14 @@ def check_refs(document: Any, source: str, allow_external: bool) -> list[Finding
         pointer = pointer_from_path([*where, "$ref"])
         if not ref.startswith("#"):
             if not allow_external:
-                findings.append(Finding(
-                    pointer, "external-ref",
-                    f"external $ref {ref!r} refused: only local references ('#/...') are "
-                    "followed (pass --allow-external-refs to bundle them yourself first)",
-                ))
+                findings.append(
+                    Finding(
+                        pointer,
+                        "external-ref",
+                        f"external $ref {ref!r} refused: only local references ('#/...') are "
+                        "followed (pass --allow-external-refs to bundle them yourself first)",
+                    )
+                )
             continue
         try:
             resolve_pointer(document, ref[1:])
@@ -138,24 +145,37 @@ def load_spec(path: Path, *, allow_external_refs: bool = False) -> LoadedSpec:
     try:
         size = path.stat().st_size
         if size > MAX_SPEC_BYTES:
-            raise SpecError(source, [Finding("", "size", f"{size} bytes is over the {MAX_SPEC_BYTES} byte limit")])
+            raise SpecError(
+                source,
+                [Finding("", "size", f"{size} bytes is over the {MAX_SPEC_BYTES} byte limit")],
+            )
         raw = path.read_bytes()
     except OSError as error:
-        raise SpecError(source, [Finding("", "read", f"cannot read the spec: {error.strerror}")]) from None
+        raise SpecError(
+            source, [Finding("", "read", f"cannot read the spec: {error.strerror}")]
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise SpecError(source, [Finding("", "encoding", f"not UTF-8: {error.reason} at byte {error.start}")]) from None
+        raise SpecError(
+            source, [Finding("", "encoding", f"not UTF-8: {error.reason} at byte {error.start}")]
+        ) from None
     document = parse_text(text, source)
     if not isinstance(document, dict):
-        raise SpecError(source, [Finding("", "type", "the document must be a mapping (an OpenAPI object)")])
+        raise SpecError(
+            source, [Finding("", "type", "the document must be a mapping (an OpenAPI object)")]
+        )
     bad_keys = [key for key in iter_non_string_keys(document)]
     if bad_keys:
-        raise SpecError(source, [Finding(p, "key-type", "mapping keys must be strings") for p in bad_keys[:20]])
+        raise SpecError(
+            source, [Finding(p, "key-type", "mapping keys must be strings") for p in bad_keys[:20]]
+        )
     findings = check_refs(document, source, allow_external_refs)
     if findings:
         raise SpecError(source, findings)
-    return LoadedSpec(path=path, text=text, sha256=hashlib.sha256(raw).hexdigest(), document=document)
+    return LoadedSpec(
+        path=path, text=text, sha256=hashlib.sha256(raw).hexdigest(), document=document
+    )
 
 
 def iter_non_string_keys(node: Any, path: tuple[Any, ...] = ()) -> Iterator[str]:
@@ -166,7 +186,12 @@ def iter_non_string_keys(node: Any, path: tuple[Any, ...] = ()) -> Iterator[str]
         if isinstance(current, dict):
             for key, value in current.items():
                 if not isinstance(key, str):
-                    if isinstance(key, int) and not isinstance(key, bool) and where and where[-1] == "responses":
+                    if (
+                        isinstance(key, int)
+                        and not isinstance(key, bool)
+                        and where
+                        and where[-1] == "responses"
+                    ):
                         continue
                     yield pointer_from_path([*where, key])
                 stack.append((value, (*where, key)))

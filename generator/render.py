@@ -48,12 +48,17 @@ def indent_doc(text: Any, width: int = 4) -> str:
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=False,  # noqa: S701 - output is Python source, made safe by the filters
+        autoescape=False,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(pyrepr=pyrepr, docstring=docstring, comment=comment, indent_doc=indent_doc,
-                       tojson_sorted=lambda value: json.dumps(value, sort_keys=True))
+    env.filters.update(
+        pyrepr=pyrepr,
+        docstring=docstring,
+        comment=comment,
+        indent_doc=indent_doc,
+        tojson_sorted=lambda value: json.dumps(value, sort_keys=True),
+    )
     return env

@@ -15,7 +15,7 @@ MAX_FINDINGS = 200
 
 
 def openapi_version(document: dict[str, Any]) -> str:
-    """"3.0" or "3.1"; anything else is refused."""
+    """ "3.0" or "3.1"; anything else is refused."""
     version = document.get("openapi")
     if isinstance(version, str) and version.startswith("3.1"):
         return "3.1"
@@ -30,8 +30,13 @@ def find_findings(spec: LoadedSpec) -> list[Finding]:
     version = openapi_version(document)
     if not version:
         found = document.get("openapi", document.get("swagger"))
-        return [Finding("/openapi", "openapi-version",
-                        f"unsupported OpenAPI version {found!r}: 3.0.x and 3.1.x are accepted")]
+        return [
+            Finding(
+                "/openapi",
+                "openapi-version",
+                f"unsupported OpenAPI version {found!r}: 3.0.x and 3.1.x are accepted",
+            )
+        ]
     validator_class = OpenAPIV31SpecValidator if version == "3.1" else OpenAPIV30SpecValidator
     findings: list[Finding] = []
     defaults = _InvalidDefaults(document)
@@ -88,7 +93,9 @@ class _InvalidDefaults:
         if _follow(self._document, path, instance):
             return pointer_from_path(path)
         if self._containers is None:
-            self._containers = sorted(_walk(self._document), key=lambda item: [str(p) for p in item[0]])
+            self._containers = sorted(
+                _walk(self._document), key=lambda item: [str(p) for p in item[0]]
+            )
         for where, node in self._containers:
             if _follow(node, path, instance):
                 return pointer_from_path([*where, *path])
@@ -105,7 +112,11 @@ class _InvalidDefaults:
                         check = {"type": [current["type"], "null"]}
                     errors = list(Draft202012Validator(check).iter_errors(current["default"]))
                     if errors:
-                        yield pointer_from_path([*where, "default"]), current["default"], errors[0].message
+                        yield (
+                            pointer_from_path([*where, "default"]),
+                            current["default"],
+                            errors[0].message,
+                        )
                 stack.extend((value, (*where, key)) for key, value in current.items())
             elif isinstance(current, list):
                 stack.extend((value, (*where, index)) for index, value in enumerate(current))
@@ -121,12 +132,11 @@ class _InvalidDefaults:
         return ""
 
 
-
 def _follow(node: Any, path: list[Any], instance: Any) -> bool:
     for part in path:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             node = node[part]
         else:
             return False

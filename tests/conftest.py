@@ -23,4 +23,6 @@ def server() -> Iterator[ScriptedServer]:
 
 def needs_shared(path: Path) -> pytest.MarkDecorator:
     """Skip, saying why, when a file from ../shared is absent."""
-    return pytest.mark.skipif(not path.exists(), reason=f"{path} is absent (../shared not beside the project)")
+    return pytest.mark.skipif(
+        not path.exists(), reason=f"{path} is absent (../shared not beside the project)"
+    )

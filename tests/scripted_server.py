@@ -48,12 +48,25 @@ class ScriptedServer:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
                 with server._lock:
-                    server.requests.append(Seen(self.command, self.path, dict(self.headers.items()), body))
-                    reply = server.replies.pop(0) if len(server.replies) > 1 else (server.replies or [Reply()])[0]
+                    server.requests.append(
+                        Seen(self.command, self.path, dict(self.headers.items()), body)
+                    )
+                    reply = (
+                        server.replies.pop(0)
+                        if len(server.replies) > 1
+                        else (server.replies or [Reply()])[0]
+                    )
                 if reply.delay:
                     threading.Event().wait(reply.delay)
-                payload = b"" if reply.body is None else (
-                    reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode())
+                payload = (
+                    b""
+                    if reply.body is None
+                    else (
+                        reply.body
+                        if isinstance(reply.body, bytes)
+                        else json.dumps(reply.body).encode()
+                    )
+                )
                 self.send_response(reply.status)
                 headers = {"Content-Type": "application/json", **reply.headers}
                 for name, value in headers.items():

@@ -34,8 +34,13 @@ from tests.scripted_server import Reply, ScriptedServer
 
 KEY = "sk-test-SECRET-0123456789"
 JOB = {
-    "id": "job-1", "object": "video", "model": "m", "status": "in_progress",
-    "created_at": 1.0, "size": "1280x720", "seconds": "4",
+    "id": "job-1",
+    "object": "video",
+    "model": "m",
+    "status": "in_progress",
+    "created_at": 1.0,
+    "size": "1280x720",
+    "seconds": "4",
 }
 
 
@@ -53,7 +58,9 @@ def test_posts_to_operation_server_path_with_bearer_auth(server: ScriptedServer)
     assert seen.json() == {"model": "m", "prompt": "a horse on the moon"}
 
 
-def test_base_url_and_key_from_environment(server: ScriptedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_base_url_and_key_from_environment(
+    server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TOGETHER_API_KEY", KEY)
     monkeypatch.setenv("TOGETHER_BASE_URL", server.base_url)
     server.script(Reply(body=JOB))
@@ -74,19 +81,32 @@ def test_missing_key_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_key_never_in_repr_or_errors(server: ScriptedServer) -> None:
     client = client_for(server, max_retries=0)
-    assert KEY not in repr(client) and KEY not in repr(client.videos) and KEY not in str(vars(client))
+    assert (
+        KEY not in repr(client) and KEY not in repr(client.videos) and KEY not in str(vars(client))
+    )
     server.script(Reply(401, {"error": {"message": "bad key"}}))
     with pytest.raises(AuthenticationError) as caught:
         client.videos.create(model="m")
     assert KEY not in str(caught.value) and KEY not in repr(caught.value)
 
 
-@pytest.mark.parametrize(("status", "error"), [
-    (400, BadRequestError), (401, AuthenticationError), (403, PermissionDeniedError),
-    (404, NotFoundError), (409, ConflictError), (422, UnprocessableEntityError),
-    (429, RateLimitError), (500, InternalServerError), (503, InternalServerError),
-])
-def test_error_classes_by_status(server: ScriptedServer, status: int, error: type[APIStatusError]) -> None:
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (409, ConflictError),
+        (422, UnprocessableEntityError),
+        (429, RateLimitError),
+        (500, InternalServerError),
+        (503, InternalServerError),
+    ],
+)
+def test_error_classes_by_status(
+    server: ScriptedServer, status: int, error: type[APIStatusError]
+) -> None:
     server.script(Reply(status, {"error": {"message": f"failed with {status}", "code": "x"}}))
     with pytest.raises(error) as caught:
         client_for(server, max_retries=0).videos.create(model="m")
@@ -97,8 +117,11 @@ def test_error_classes_by_status(server: ScriptedServer, status: int, error: typ
 
 
 def test_retries_honour_retry_after_and_keep_one_idempotency_key(server: ScriptedServer) -> None:
-    server.script(Reply(429, {"error": "slow down"}, {"Retry-After": "1"}),
-                  Reply(503, {"error": "busy"}, {"Retry-After": "0"}), Reply(body=JOB))
+    server.script(
+        Reply(429, {"error": "slow down"}, {"Retry-After": "1"}),
+        Reply(503, {"error": "busy"}, {"Retry-After": "0"}),
+        Reply(body=JOB),
+    )
     client = client_for(server, max_retries=3, idempotency_header="Idempotency-Key")
     started = time.monotonic()
     raw = client.videos.with_raw_response.create(model="m")
@@ -146,10 +169,16 @@ def test_connection_error() -> None:
 
 def test_deprecated_field_warns_and_names_replacement(server: ScriptedServer) -> None:
     server.script(Reply(body=JOB))
-    with pytest.warns(DeprecationWarning, match=r"frame_images is deprecated; use media\.frame_images instead"):
-        client_for(server).videos.create(model="m", frame_images=[{"input_image": "u", "frame": "first"}])
+    with pytest.warns(
+        DeprecationWarning, match=r"frame_images is deprecated; use media\.frame_images instead"
+    ):
+        client_for(server).videos.create(
+            model="m", frame_images=[{"input_image": "u", "frame": "first"}]
+        )
     assert server.requests[0].json()["frame_images"] == [{"input_image": "u", "frame": "first"}]
-    assert "media.frame_images" in (Client.__module__ and together_videos.resources.videos.Videos.create.__doc__ or "")
+    assert "media.frame_images" in (
+        (Client.__module__ and together_videos.resources.videos.Videos.create.__doc__) or ""
+    )
 
 
 def test_unknown_enum_value_and_extra_property_are_kept(server: ScriptedServer) -> None:
@@ -161,12 +190,20 @@ def test_unknown_enum_value_and_extra_property_are_kept(server: ScriptedServer) 
     assert job.model_extra == {"priority": 7}
 
 
-@pytest.mark.parametrize(("kwargs", "needle"), [
-    ({"steps": 51}, "steps"), ({"steps": 9}, "steps"), ({"prompt": ""}, "prompt"),
-    ({"prompt": "x" * 32001}, "prompt"), ({"output_format": "mp4"}, "output_format"),
-    ({"output_format": "MOV"}, "output_format"),
-])
-def test_bounds_and_enums_refused_before_sending(server: ScriptedServer, kwargs: dict[str, object], needle: str) -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        ({"steps": 51}, "steps"),
+        ({"steps": 9}, "steps"),
+        ({"prompt": ""}, "prompt"),
+        ({"prompt": "x" * 32001}, "prompt"),
+        ({"output_format": "mp4"}, "output_format"),
+        ({"output_format": "MOV"}, "output_format"),
+    ],
+)
+def test_bounds_and_enums_refused_before_sending(
+    server: ScriptedServer, kwargs: dict[str, object], needle: str
+) -> None:
     server.script(Reply(body=JOB))
     with pytest.raises(RequestValidationError, match=needle) as caught:
         client_for(server).videos.create(model="m", **kwargs)  # type: ignore[arg-type]
@@ -191,14 +228,20 @@ def test_nested_models_are_serialised(server: ScriptedServer) -> None:
     server.script(Reply(body=JOB))
     media = VideoMedia(reference_images=["https://x/y.png"], source_video={"video": "https://v"})
     client_for(server).videos.create(model="m", media=media)
-    assert server.requests[0].json()["media"] == {"reference_images": ["https://x/y.png"], "source_video": {"video": "https://v"}}
+    assert server.requests[0].json()["media"] == {
+        "reference_images": ["https://x/y.png"],
+        "source_video": {"video": "https://v"},
+    }
 
 
 def test_drift_strict_names_the_pointer(server: ScriptedServer) -> None:
     server.script(Reply(body={k: v for k, v in JOB.items() if k != "size"}))
     with pytest.raises(ResponseValidationError, match="/size") as caught:
         client_for(server, response_validation="strict").videos.create(model="m")
-    assert caught.value.errors[0]["pointer"] == "/size" and caught.value.errors[0]["rule"] == "required"
+    assert (
+        caught.value.errors[0]["pointer"] == "/size"
+        and caught.value.errors[0]["rule"] == "required"
+    )
 
 
 def test_drift_warn_returns_data_and_warns_once_per_drift(server: ScriptedServer) -> None:
@@ -223,10 +266,20 @@ def test_drift_off_skips_the_check(server: ScriptedServer) -> None:
 def test_raw_response_and_per_call_options(server: ScriptedServer) -> None:
     server.script(Reply(body=JOB, headers={"x-request-id": "r1"}))
     raw = client_for(server).videos.with_raw_response.create(
-        model="m", extra_headers={"X-Trace": "t"}, extra_query={"debug": "1"}, extra_body={"beta": True})
-    assert raw.status_code == 200 and raw.headers["x-request-id"] == "r1" and raw.parsed.id == "job-1"
+        model="m",
+        extra_headers={"X-Trace": "t"},
+        extra_query={"debug": "1"},
+        extra_body={"beta": True},
+    )
+    assert (
+        raw.status_code == 200 and raw.headers["x-request-id"] == "r1" and raw.parsed.id == "job-1"
+    )
     seen = server.requests[0]
-    assert seen.path == "/v2/videos?debug=1" and seen.headers["X-Trace"] == "t" and seen.json()["beta"] is True
+    assert (
+        seen.path == "/v2/videos?debug=1"
+        and seen.headers["X-Trace"] == "t"
+        and seen.json()["beta"] is True
+    )
 
 
 def test_async_client(server: ScriptedServer) -> None:

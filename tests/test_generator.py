@@ -25,14 +25,23 @@ from tests.scripted_server import Reply, ScriptedServer
 
 FIXTURES = ROOT / "tests" / "fixtures"
 COMMITTED = ROOT / "generated" / "together_videos"
-JOB = {"id": "job-9", "model": "m", "status": "in_progress", "created_at": 1.0, "size": "s", "seconds": "4"}
+JOB = {
+    "id": "job-9",
+    "model": "m",
+    "status": "in_progress",
+    "created_at": 1.0,
+    "size": "s",
+    "seconds": "4",
+}
 
 
 @pytest.fixture(scope="module")
 def video_jobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
     """The fixture spec with GET /videos/{id}, generated and imported as `video_jobs`."""
     out = tmp_path_factory.mktemp("gen") / "video_jobs"
-    config = load_config(ROOT).with_overrides(spec=FIXTURES / "video-jobs.yaml", package="video_jobs", output=out)
+    config = load_config(ROOT).with_overrides(
+        spec=FIXTURES / "video-jobs.yaml", package="video_jobs", output=out
+    )
     generate(config)
     sys.path.insert(0, str(out / "src"))
     try:
@@ -61,7 +70,9 @@ def test_headers_name_spec_checksum_and_generator_version() -> None:
             assert digest in first and f"specforge {__version__}" in first, name
 
 
-def test_check_fails_with_a_diff_after_a_hand_edit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_fails_with_a_diff_after_a_hand_edit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     copy = tmp_path / "together_videos"
     shutil.copytree(COMMITTED, copy, ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
     assert main(["check", "--output", str(copy)]) == 0
@@ -74,23 +85,42 @@ def test_check_fails_with_a_diff_after_a_hand_edit(tmp_path: Path, capsys: pytes
     assert main(["check", "--output", str(copy)]) == 0
 
 
-@pytest.mark.parametrize("command", [
-    ["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy", "--strict", "src"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["ruff", "check", "."],
+        ["ruff", "format", "--check", "."],
+        ["mypy", "--strict", "src"],
+    ],
+)
 def test_generated_code_passes_ruff_and_mypy_strict(command: list[str]) -> None:
-    done = subprocess.run([sys.executable, "-m", *command], cwd=COMMITTED, capture_output=True, text=True,
-                          check=False, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", *command],
+        cwd=COMMITTED,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_polling_helper_runs_until_terminal(video_jobs: ModuleType, server: ScriptedServer) -> None:
-    server.script(Reply(body=JOB), Reply(body=JOB), Reply(body={**JOB, "status": "completed",
-                  "outputs": {"cost": 1, "video_url": "https://v"}}))
+    server.script(
+        Reply(body=JOB),
+        Reply(body=JOB),
+        Reply(
+            body={**JOB, "status": "completed", "outputs": {"cost": 1, "video_url": "https://v"}}
+        ),
+    )
     client = video_jobs.Client(api_key="k", base_url=server.base_url)
     job = client.videos.create_and_poll(model="m", poll_interval=0.01)
     assert job.status == "completed" and job.outputs.video_url == "https://v"
     assert [(r.method, r.path) for r in server.requests] == [
-        ("POST", "/v2/videos"), ("GET", "/v2/videos/job-9"), ("GET", "/v2/videos/job-9")]
+        ("POST", "/v2/videos"),
+        ("GET", "/v2/videos/job-9"),
+        ("GET", "/v2/videos/job-9"),
+    ]
 
 
 def test_polling_times_out(video_jobs: ModuleType, server: ScriptedServer) -> None:
@@ -101,7 +131,9 @@ def test_polling_times_out(video_jobs: ModuleType, server: ScriptedServer) -> No
 
 
 def test_async_polling(video_jobs: ModuleType, server: ScriptedServer) -> None:
-    server.script(Reply(body=JOB), Reply(body={**JOB, "status": "failed", "error": {"message": "no"}}))
+    server.script(
+        Reply(body=JOB), Reply(body={**JOB, "status": "failed", "error": {"message": "no"}})
+    )
 
     async def run() -> object:
         async with video_jobs.AsyncClient(api_key="k", base_url=server.base_url) as client:
@@ -130,33 +162,59 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_invalid_spec_names_pointer_and_rule(tmp_path: Path) -> None:
-    spec = (ROOT / "spec" / "together-videos.yaml").read_text().replace("maximum: 50", "maximum: fifty")
+    spec = (
+        (ROOT / "spec" / "together-videos.yaml")
+        .read_text()
+        .replace("maximum: 50", "maximum: fifty")
+    )
     config = load_config(ROOT).with_overrides(spec=write(tmp_path, spec))
     with pytest.raises(SpecError) as caught:
         build(config)
     text = str(caught.value)
-    assert "/components/schemas/CreateVideoBody/properties/steps/maximum" in text and "[type]" in text
+    assert (
+        "/components/schemas/CreateVideoBody/properties/steps/maximum" in text and "[type]" in text
+    )
 
 
-@pytest.mark.parametrize("ref", ["file:///etc/passwd", "../../outside.yaml", "http://example.invalid/x.yaml"])
-def test_external_refs_are_refused(tmp_path: Path, ref: str, capsys: pytest.CaptureFixture[str]) -> None:
-    spec = (ROOT / "spec" / "together-videos.yaml").read_text().replace(
-        "$ref: '#/components/schemas/VideoStatus'", f"$ref: '{ref}'")
-    assert main(["generate", "--spec", str(write(tmp_path, spec)), "--output", str(tmp_path / "out")]) == 2
+@pytest.mark.parametrize(
+    "ref", ["file:///etc/passwd", "../../outside.yaml", "http://example.invalid/x.yaml"]
+)
+def test_external_refs_are_refused(
+    tmp_path: Path, ref: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = (
+        (ROOT / "spec" / "together-videos.yaml")
+        .read_text()
+        .replace("$ref: '#/components/schemas/VideoStatus'", f"$ref: '{ref}'")
+    )
+    assert (
+        main(["generate", "--spec", str(write(tmp_path, spec)), "--output", str(tmp_path / "out")])
+        == 2
+    )
     err = capsys.readouterr().err
     assert "external-ref" in err and "/components/schemas/VideoJob/properties/status/$ref" in err
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize(("text", "needle"), [
-    ("a: &a [1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n" + "".join(
-        f"c{i}: &c{i} [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n" for i in range(200)), "alias"),
-    ("openapi: 3.1.0\nopenapi: 3.0.0\n", "duplicate key"),
-    ("openapi: [unclosed\n", "line"),
-    ("swagger: '2.0'\ninfo: {title: x, version: '1'}\npaths: {}\n", "unsupported OpenAPI version"),
-])
-def test_hostile_or_broken_documents_get_clear_errors(tmp_path: Path, text: str, needle: str,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        (
+            "a: &a [1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+            + "".join(f"c{i}: &c{i} [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n" for i in range(200)),
+            "alias",
+        ),
+        ("openapi: 3.1.0\nopenapi: 3.0.0\n", "duplicate key"),
+        ("openapi: [unclosed\n", "line"),
+        (
+            "swagger: '2.0'\ninfo: {title: x, version: '1'}\npaths: {}\n",
+            "unsupported OpenAPI version",
+        ),
+    ],
+)
+def test_hostile_or_broken_documents_get_clear_errors(
+    tmp_path: Path, text: str, needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["validate", "--spec", str(write(tmp_path, text))]) == 2
     err = capsys.readouterr().err
     assert needle in err and "Traceback" not in err
@@ -170,11 +228,21 @@ def test_bad_cli_arguments_say_what_is_accepted(capsys: pytest.CaptureFixture[st
     assert "lower-case letters" in capsys.readouterr().err
 
 
-def test_lenient_turns_findings_into_warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    spec = (ROOT / "spec" / "together-videos.yaml").read_text().replace(
-        "type: boolean\n          description: Whether", "type: boolean\n          default: auto\n          description: Whether")
+def test_lenient_turns_findings_into_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = (
+        (ROOT / "spec" / "together-videos.yaml")
+        .read_text()
+        .replace(
+            "type: boolean\n          description: Whether",
+            "type: boolean\n          default: auto\n          description: Whether",
+        )
+    )
     path = write(tmp_path, spec)
     assert main(["validate", "--spec", str(path)]) == 2
-    assert main(["generate", "--spec", str(path), "--lenient", "--output", str(tmp_path / "out")]) == 0
+    assert (
+        main(["generate", "--spec", str(path), "--lenient", "--output", str(tmp_path / "out")]) == 0
+    )
     captured = capsys.readouterr()
     assert "generate_audio/default" in captured.err and "1 warnings" in captured.out

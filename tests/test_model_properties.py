@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import jsonschema_rs
 import pydantic
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-import jsonschema_rs
 from jsonschema import Draft202012Validator
 from schemathesis.core.jsonschema import CANONICALIZE_DRAFT_BY_VALIDATOR
 from schemathesis.generation.jsonschema.builder import build
@@ -43,8 +43,12 @@ def from_schema(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
 SCHEMA = inline({"$ref": "#/components/schemas/CreateVideoBody"})
 VALIDATOR = Draft202012Validator(SCHEMA)
 WRONG_VALUES = st.one_of(
-    st.integers(-100, 100), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=3),
-    st.booleans(), st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+    st.integers(-100, 100),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=3),
+    st.booleans(),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
 )
 
 
@@ -67,7 +71,9 @@ def test_valid_bodies_are_accepted_and_round_trip(instance: dict[str, Any]) -> N
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(from_schema(SCHEMA), st.sampled_from(sorted(SCHEMA["properties"])), WRONG_VALUES)
-def test_bodies_the_schema_rejects_are_rejected(instance: dict[str, Any], name: str, value: Any) -> None:
+def test_bodies_the_schema_rejects_are_rejected(
+    instance: dict[str, Any], name: str, value: Any
+) -> None:
     broken = {**instance, name: value}
     assume(not VALIDATOR.is_valid(broken))
     assert not model_accepts(broken), broken

@@ -15,7 +15,8 @@ from generator.pipeline import generate
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "check", help="fail when the generated package is stale",
+        "check",
+        help="fail when the generated package is stale",
         description="Validate the spec, regenerate into a temporary folder and compare with the "
         "output folder; prints a unified diff and exits 1 on any difference.",
     )
@@ -31,8 +32,10 @@ def run(args: argparse.Namespace) -> int:
         diff = unified_diff(config.output, fresh)
     if diff:
         sys.stdout.write(diff)
-        print(f"\n{config.output} is stale: run 'make generate' (or 'specforge generate') and commit.",
-              file=sys.stderr)
+        print(
+            f"\n{config.output} is stale: run 'make generate' (or 'specforge generate') and commit.",
+            file=sys.stderr,
+        )
         return 1
     print(f"{config.output} is up to date ({result.summary()})")
     return 0

@@ -12,7 +12,8 @@ from generator.pipeline import generate
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "generate", help="generate the SDK package from the spec",
+        "generate",
+        help="generate the SDK package from the spec",
         description="Validate the spec and write a typed Python SDK (models, sync and async client).",
     )
     add_spec_options(parser, output=True)

@@ -12,7 +12,8 @@ from generator.pipeline import load_and_validate
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "validate", help="validate the spec",
+        "validate",
+        help="validate the spec",
         description="Load the spec (safe YAML, local $refs only) and validate it; "
         "each finding names the file, the JSON pointer and the rule.",
     )
@@ -25,6 +26,8 @@ def run(args: argparse.Namespace) -> int:
     spec, findings = load_and_validate(config)
     for finding in findings:
         print(f"warning: {finding.render(spec.source)}", file=sys.stderr)
-    print(f"{spec.source}: valid OpenAPI {spec.document.get('openapi')}"
-          + (f" ({len(findings)} finding(s) accepted with --lenient)" if findings else ""))
+    print(
+        f"{spec.source}: valid OpenAPI {spec.document.get('openapi')}"
+        + (f" ({len(findings)} finding(s) accepted with --lenient)" if findings else "")
+    )
     return 0
