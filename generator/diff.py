@@ -99,7 +99,12 @@ class DiffResult:
 
     @property
     def breaking(self) -> bool:
-        return any(change.breaking for change in self.changes)
+        """A change breaks SDK users, or the generated SDK loses a class, method or parameter."""
+        lost = any(
+            self.surface.get(key)
+            for key in ("classes_removed", "methods_removed", "parameters_removed")
+        )
+        return lost or any(change.breaking for change in self.changes)
 
     @property
     def semver(self) -> str:
@@ -126,9 +131,28 @@ def diff_documents(old: dict[str, Any], new: dict[str, Any]) -> DiffResult:
     """Compare two normalised documents (see `generator.schemas.normalize`)."""
     differ = _Differ(old, new)
     differ.run()
-    unique = {(c.pointer, c.category, c.message): c for c in differ.changes}
-    changes = sorted(unique.values(), key=lambda c: (c.pointer, c.category, c.message))
+    changes = sorted(_merged(differ.changes), key=lambda c: (c.pointer, c.category, c.message))
     return DiffResult(changes, surface_delta(sdk_surface(old), sdk_surface(new)))
+
+
+def _merged(changes: list[Change]) -> list[Change]:
+    """One change per (pointer, category, message); a schema used in requests and responses
+    breaks whoever either use breaks."""
+    merged: dict[tuple[str, str, str], Change] = {}
+    for change in changes:
+        key = (change.pointer, change.category, change.message)
+        seen = merged.get(key)
+        if seen is not None:
+            change = Change(
+                change.pointer,
+                change.category,
+                change.message,
+                seen.breaks_clients or change.breaks_clients,
+                seen.breaks_servers or change.breaks_servers,
+                seen.breaks_sdk or change.breaks_sdk,
+            )
+        merged[key] = change
+    return list(merged.values())
 
 
 # -- the generated SDK's public surface ------------------------------------------------------------
@@ -257,7 +281,7 @@ class _Differ:
         old_ops, new_ops = _operations(self.old), _operations(self.new)
         removed = [old_ops[key] for key in old_ops if key not in new_ops]
         added = [new_ops[key] for key in new_ops if key not in old_ops]
-        for before, after in self._moved(removed, added):
+        for before, after in list(self._moved(removed, added)):
             removed.remove(before)
             added.remove(after)
             self.add(
