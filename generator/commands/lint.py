@@ -90,7 +90,7 @@ def render(findings: Sequence[LintFinding], spec: LoadedSpec, fmt: str) -> str:
         lines = LineIndex(spec.text)
         return "\n".join(
             [
-                *(_annotation(finding, spec.source, lines) for finding in findings),
+                *(_annotation(finding, _relative(spec.path), lines) for finding in findings),
                 f"specforge lint: {summary}",
             ]
         )
@@ -120,22 +120,31 @@ class LineIndex:
     def line_of(self, pointer: str) -> int:
         node, line = self._root, 1
         for raw in pointer.lstrip("/").split("/") if pointer else []:
-            token = raw.replace("~1", "/").replace("~0", "~")
-            node = _child(node, token)
-            if node is None:
+            found = _child(node, raw.replace("~1", "/").replace("~0", "~"))
+            if found is None:
                 break
-            line = node.start_mark.line + 1
+            line, node = found[0].start_mark.line + 1, found[1]
         return line
 
 
-def _child(node: yaml.Node | None, token: str) -> yaml.Node | None:
+def _child(node: yaml.Node | None, token: str) -> tuple[yaml.Node, yaml.Node] | None:
+    """(node whose line to report, child node) for one pointer token."""
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if str(key.value) == token:
-                return value  # type: ignore[no-any-return]
+                return key, value
     if isinstance(node, yaml.SequenceNode) and token.isdigit() and int(token) < len(node.value):
-        return node.value[int(token)]  # type: ignore[no-any-return]
+        item = node.value[int(token)]
+        return item, item
     return None
+
+
+def _relative(path: Path) -> str:
+    """`path` relative to the working directory when inside it (annotations need that)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 __all__ = ["FORMATS", "Finding", "LineIndex", "load_valid_spec", "register", "render", "run"]
