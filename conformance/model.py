@@ -6,6 +6,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jsonschema_rs
 
@@ -18,6 +19,7 @@ from generator.schemas import normalize
 from generator.validate import find_findings, openapi_version
 
 SPEC_URI = "urn:specforge:spec"
+_SAFE = "/~!$&'()*+,;=:@-._"
 FAILURE_STATES = frozenset({"failed", "error", "errored", "cancelled", "canceled", "expired", "rejected"})
 COMPLETION_NAMES = frozenset({"outputs", "output", "result", "results"})
 
@@ -41,6 +43,7 @@ class SpecModel:
     document: dict[str, Any]
     api: Api
     findings: list[Finding]
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
     registry: Any = field(repr=False, default=None)
     _validators: dict[str, Any] = field(default_factory=dict, repr=False)
     _inline: dict[int, tuple[Any, Any]] = field(default_factory=dict, repr=False)
@@ -71,7 +74,7 @@ class SpecModel:
         cached = self._validators.get(pointer)
         if cached is None:
             cached = jsonschema_rs.Draft202012Validator(
-                {"$ref": f"{SPEC_URI}#{pointer.lstrip('#')}"},
+                {"$ref": f"{SPEC_URI}#{quote(pointer.lstrip('#'), safe=_SAFE)}"},
                 registry=self.registry, validate_formats=False,
             )
             self._validators[pointer] = cached
@@ -91,6 +94,10 @@ class SpecModel:
     def example(self, pointer: str, *, full: bool = True) -> Any:
         """A deterministic value valid (where possible) for the schema at `pointer`."""
         return build(self.schema_at(pointer), self.resolve, full=full, accepts=self.accepts)
+
+    def example_for(self, schema: Any, *, full: bool = True) -> Any:
+        """A deterministic value for an inline schema of the document."""
+        return build(schema, self.resolve, full=full, accepts=self.accepts)
 
     # -- operations --------------------------------------------------------------------------
     def params(self, op: Operation) -> list[Param]:
@@ -174,12 +181,14 @@ def load_model(path: Path, *, lenient: bool = False) -> SpecModel:
     document = normalize(spec.document, version)
     api = build_api(document)
     registry = jsonschema_rs.Registry([(SPEC_URI, document)])
-    return SpecModel(source=spec.source, document=document, api=api, findings=findings, registry=registry)
+    return SpecModel(source=spec.source, document=document, api=api, findings=findings, raw=spec.document,
+                     registry=registry)
 
 
 def _absolute_refs(node: Any) -> Any:
     if isinstance(node, dict):
-        return {key: (SPEC_URI + value if key == "$ref" and isinstance(value, str) and value.startswith("#")
+        return {key: (SPEC_URI + quote(value, safe=_SAFE + "#") if key == "$ref" and isinstance(value, str)
+                      and value.startswith("#")
                       else _absolute_refs(value)) for key, value in node.items()}
     if isinstance(node, list):
         return [_absolute_refs(item) for item in node]

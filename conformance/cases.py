@@ -1,0 +1,240 @@
+"""Requests derived from the spec: a valid baseline and its enum, bound, deprecation and auth variants."""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from conformance.http import Call
+from conformance.model import SpecModel
+from generator.ir import Field, Operation
+from generator.schemas import json_types
+
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_WRONG = {"string": 12345, "integer": "not-an-integer", "number": "not-a-number", "boolean": "not-a-boolean",
+          "array": {"not": "an array"}, "object": ["not", "an", "object"]}
+_PARAM = re.compile(r"\{([^{}/]+)\}")
+
+
+@dataclass
+class Case:
+    """A named request variant and the check that judges its answer."""
+
+    check: str
+    name: str
+    call: Call
+
+
+@dataclass
+class Baseline:
+    """The minimal valid request of an operation (without credentials)."""
+
+    op: Operation
+    path_params: dict[str, str]
+    query: dict[str, Any]
+    body: Any
+    content_type: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def call(self, auth: dict[str, str], *, body: Any = None, query: dict[str, Any] | None = None,
+             use_body: bool = True, paid: bool | None = None) -> Call:
+        path = _PARAM.sub(lambda m: quote(self.path_params.get(m.group(1), "x"), safe=""), self.op.full_path)
+        headers = dict(auth)
+        payload = self.body if body is None else body
+        if use_body and payload is not None:
+            headers["Content-Type"] = self.content_type
+        return Call(self.op.method, path, query=dict(self.query if query is None else query), headers=headers,
+                    json_body=payload if use_body else None,
+                    paid=self.op.method in UNSAFE if paid is None else paid)
+
+
+def baseline(model: SpecModel, op: Operation) -> Baseline | None:
+    """The operation's minimal valid request, or None when it cannot be built (non-JSON body)."""
+    path_params: dict[str, str] = {}
+    query: dict[str, Any] = {}
+    for param in model.params(op):
+        if param.location == "path":
+            path_params[param.name] = str(_scalar(model.example(param.schema_pointer) if param.schema_pointer
+                                                  else "x"))
+        elif param.location == "query" and param.required:
+            query[param.name] = _scalar(model.example(param.schema_pointer)) if param.schema_pointer else "x"
+    body: Any = None
+    content_type = ""
+    if op.body:
+        if "json" not in op.body.content_type:
+            return None
+        content_type = op.body.content_type
+        pointer = model.body_pointer(op)
+        body = model.example(pointer, full=False) if pointer else {}
+        if pointer and not model.validator(pointer).is_valid(body):
+            return None
+    return Baseline(op, path_params, query, body, content_type)
+
+
+def enum_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> list[Case]:
+    """Each listed value accepted; another case and an unknown value rejected."""
+    cases = []
+    for item in _body_fields(base):
+        values = [v for v in item.enum if v is not None]
+        for value in values:
+            cases.append(Case("enum_values_accepted", f"{item.name}={value!r}",
+                              base.call(auth, body={**base.body, item.name: value})))
+        strings = [v for v in values if isinstance(v, str)]
+        if not strings:
+            continue
+        others = {strings[0].swapcase(), "UNLISTED_" + strings[0].upper()}
+        others.discard(strings[0])
+        for other in sorted(o for o in others if o not in values):
+            cases.append(Case("enum_others_rejected", f"{item.name}={other!r}",
+                              base.call(auth, body={**base.body, item.name: other}, paid=False)))
+    return cases
+
+
+def boundary_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> list[Case]:
+    """For each bound: the edge (accepted) and one step past it (rejected)."""
+    cases = []
+    for item in _body_fields(base):
+        bounds = dict(item.bounds)
+        kinds = json_types(model.resolve(item.schema))
+        for key, edge, past in _edges(bounds, kinds):
+            example = model.resolve(item.schema)
+            for check, size in (("boundary_edge_accepted", edge), ("boundary_past_rejected", past)):
+                value = _sized(key, size, example, model)
+                if value is None:
+                    continue
+                label = f"{item.name} {key}={bounds[key]}: {_short(value)}"
+                cases.append(Case(check, label, base.call(auth, body={**base.body, item.name: value},
+                                                          paid=check == "boundary_edge_accepted")))
+    return cases
+
+
+def invalid_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> list[Case]:
+    """Bodies that break the schema: a required property missing, a property of the wrong type."""
+    cases = []
+    if not isinstance(base.body, dict):
+        return cases
+    for item in _body_fields(base):
+        if item.required:
+            body = {k: v for k, v in base.body.items() if k != item.name}
+            cases.append(Case("invalid_input_rejected", f"required {item.name} missing",
+                              base.call(auth, body=body, paid=False)))
+        kinds = json_types(model.resolve(item.schema))
+        if len(kinds) == 1 and kinds[0] in _WRONG and "enum" not in model.resolve(item.schema):
+            cases.append(Case("invalid_input_rejected", f"{item.name} not {kinds[0]}",
+                              base.call(auth, body={**base.body, item.name: _WRONG[kinds[0]]}, paid=False)))
+    return cases
+
+
+def auth_cases(base: Baseline) -> list[Case]:
+    """Missing and malformed credentials."""
+    variants = {
+        "no Authorization header": {},
+        "bearer scheme without a token": {"Authorization": "Bearer"},
+        "Basic scheme instead of Bearer": {"Authorization": "Basic dXNlcjpwYXNz"},
+        "token without scheme": {"Authorization": "sk-not-a-bearer-header"},
+    }
+    return [Case("auth_required", name, base.call(headers, paid=False)) for name, headers in variants.items()]
+
+
+@dataclass
+class DeprecatedCase:
+    """A deprecated field, its replacement path, and the requests comparing them."""
+
+    name: str
+    replacement: str
+    deprecated_only: Call
+    replacement_only: Call
+    both: Call
+
+
+def deprecated_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> list[DeprecatedCase]:
+    found = []
+    for item in _body_fields(base):
+        if not item.deprecated or not item.replaced_by:
+            continue
+        value = model.example_for(item.schema)
+        other = _variant(value)
+        target = item.replaced_by.split(".")
+        replaced = _set_path(copy.deepcopy(base.body), target, value)
+        both = _set_path({**copy.deepcopy(base.body), item.name: other}, target, copy.deepcopy(value))
+        found.append(DeprecatedCase(
+            item.name, item.replaced_by,
+            base.call(auth, body={**base.body, item.name: value}),
+            base.call(auth, body=replaced),
+            base.call(auth, body=both),
+        ))
+    return found
+
+
+def _body_fields(base: Baseline) -> list[Field]:
+    if base.op.body is None or not isinstance(base.body, dict):
+        return []
+    return list(base.op.body.properties)
+
+
+def _edges(bounds: dict[str, Any], kinds: list[str]) -> list[tuple[str, Any, Any]]:
+    """(keyword, edge, one step past) for each bound."""
+    found = []
+    for key, step in (("minimum", -1), ("maximum", 1), ("minLength", -1), ("maxLength", 1),
+                      ("minItems", -1), ("maxItems", 1)):
+        if key in bounds and isinstance(bounds[key], (int, float)):
+            edge = bounds[key]
+            if key.startswith("min") and key != "minimum" and edge == 0:
+                continue
+            if key in ("minimum", "maximum") and "integer" not in kinds and "number" not in kinds:
+                continue
+            found.append((key, edge, edge + step))
+    for key, inside in (("exclusiveMinimum", 1), ("exclusiveMaximum", -1)):
+        if key in bounds and isinstance(bounds[key], (int, float)) and "integer" in kinds:
+            found.append((key, bounds[key] + inside, bounds[key]))
+    return found
+
+
+def _sized(key: str, size: Any, schema: dict[str, Any], model: SpecModel) -> Any:
+    if key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return size
+    if size < 0:
+        return None
+    if key in ("minLength", "maxLength"):
+        return "x" * int(size)
+    item = model.example_for(schema.get("items", {}))
+    return [copy.deepcopy(item) for _ in range(int(size))]
+
+
+def _variant(value: Any) -> Any:
+    """A different value of the same shape (for the conflict case)."""
+    if isinstance(value, list):
+        return [*copy.deepcopy(value), *copy.deepcopy(value)] if value else value
+    if isinstance(value, str):
+        return value + "-other"
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value + 1
+    return value
+
+
+def _set_path(document: dict[str, Any], path: list[str], value: Any) -> dict[str, Any]:
+    holder = document
+    for part in path[:-1]:
+        child = holder.get(part)
+        if not isinstance(child, dict):
+            child = holder[part] = {}
+        holder = child
+    holder[path[-1]] = value
+    return document
+
+
+def _scalar(value: Any) -> Any:
+    return value if isinstance(value, (str, int, float, bool)) else "x"
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, str) and len(value) > 12:
+        return f"string of length {len(value)}"
+    if isinstance(value, list):
+        return f"array of {len(value)} item(s)"
+    return repr(value)

@@ -1,0 +1,240 @@
+"""The checks: small named functions, each judging one promise of the spec.
+
+Each takes what it needs (the spec model, the operation, one or more exchanges) and returns a
+`Verdict`: `pass`, a server `violation`, or a spec `gap` (a sensible answer the spec does not
+document). `None` means the check does not apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.http import Exchange
+from conformance.model import SpecModel, completion_fields
+from generator.ir import Operation, Poller, Response
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: str  # "pass", "violation" or "gap"
+    expected: str = ""
+    got: str = ""
+
+
+PASS = Verdict("pass")
+Check = Callable[..., Verdict | None]
+RESPONSE_CHECKS: list[str] = []
+
+
+def response_check(function: Check) -> Check:
+    """Mark a check that runs on every exchange of the suite."""
+    RESPONSE_CHECKS.append(function.__name__)
+    return function
+
+
+def documented(op: Operation, status: int) -> Response | None:
+    """The response the spec documents for `status` (exact, `2XX`-style range, or `default`)."""
+    exact = next((r for r in op.responses if r.status == str(status)), None)
+    if exact is not None:
+        return exact
+    ranged = next((r for r in op.responses if r.status.upper() == f"{status // 100}XX"), None)
+    return ranged or next((r for r in op.responses if r.status == "default"), None)
+
+
+# -- on every response --------------------------------------------------------------------------
+@response_check
+def no_server_error(model: SpecModel, op: Operation, ex: Exchange) -> Verdict | None:
+    """No input, valid or not, gets a 5xx."""
+    if ex.status >= 500:
+        return Verdict("violation", "a status below 500", ex.describe())
+    return PASS
+
+
+@response_check
+def status_code_documented(model: SpecModel, op: Operation, ex: Exchange) -> Verdict | None:
+    """The status is documented; an undocumented 2xx is a violation, an undocumented 4xx a gap."""
+    if ex.status >= 500:
+        return None
+    if documented(op, ex.status) is not None:
+        return PASS
+    statuses = ", ".join(r.status for r in op.responses) or "none"
+    kind = "violation" if ex.status < 400 else "gap"
+    return Verdict(kind, f"a documented status ({statuses})", f"{ex.status} (undocumented)")
+
+
+@response_check
+def response_content_type(model: SpecModel, op: Operation, ex: Exchange) -> Verdict | None:
+    """A documented response comes with its documented content type."""
+    response = documented(op, ex.status)
+    if response is None or not response.content_type or not ex.body:
+        return None
+    wanted = response.content_type.lower()
+    got = ex.content_type
+    if got == wanted or (wanted.endswith("json") and got.endswith("+json")) or wanted.endswith("/*"):
+        return PASS
+    return Verdict("violation", f"content type {wanted}", f"{got or '(none)'} for status {ex.status}")
+
+
+@response_check
+def response_schema(model: SpecModel, op: Operation, ex: Exchange) -> Verdict | None:
+    """A documented JSON response validates against its schema."""
+    response = documented(op, ex.status)
+    if response is None or response.kind != "json" or not response.schema_pointer:
+        return None
+    body = ex.json()
+    if body is None and ex.body.strip() != b"null":
+        return Verdict("violation", f"a JSON body matching {response.schema_pointer}", ex.describe())
+    errors = list(model.validator(response.schema_pointer.lstrip("#")).iter_errors(body))
+    if not errors:
+        return PASS
+    return Verdict("violation", f"a body matching {response.schema_pointer}", _errors(errors))
+
+
+@response_check
+def response_enum_values(model: SpecModel, op: Operation, ex: Exchange) -> Verdict | None:
+    """Enum (and const) values in responses stay within the listed set."""
+    response = documented(op, ex.status)
+    if response is None or response.kind != "json" or not response.schema_pointer:
+        return None
+    body = ex.json()
+    errors = [e for e in model.validator(response.schema_pointer.lstrip("#")).iter_errors(body)
+              if e.schema_path and str(e.schema_path[-1]) in ("enum", "const")]
+    if not errors:
+        return PASS
+    return Verdict("violation", "only the listed enum values", _errors(errors))
+
+
+# -- expectations of one request ----------------------------------------------------------------
+def _accepted(ex: Exchange, what: str) -> Verdict:
+    if 200 <= ex.status < 300:
+        return PASS
+    return Verdict("violation", f"2xx for {what}", ex.describe())
+
+
+def _rejected(ex: Exchange, what: str) -> Verdict:
+    if 400 <= ex.status < 500:
+        return PASS
+    return Verdict("violation", f"4xx for {what}", ex.describe())
+
+
+def baseline_accepted(ex: Exchange, case: str) -> Verdict:
+    """A minimal valid request (required fields only) is accepted."""
+    return _accepted(ex, f"a valid request ({case})")
+
+
+def enum_values_accepted(ex: Exchange, case: str) -> Verdict:
+    """Every listed enum value of a request field is accepted."""
+    return _accepted(ex, f"a listed enum value ({case})")
+
+
+def enum_others_rejected(ex: Exchange, case: str) -> Verdict:
+    """Values outside an enum (another case, an unknown value) are rejected with a 4xx."""
+    return _rejected(ex, f"a value outside the enum ({case})")
+
+
+def invalid_input_rejected(ex: Exchange, case: str) -> Verdict:
+    """A body or parameter that breaks the schema is rejected with a 4xx."""
+    return _rejected(ex, f"an invalid request ({case})")
+
+
+def boundary_edge_accepted(ex: Exchange, case: str) -> Verdict:
+    """A value exactly at a bound is accepted."""
+    return _accepted(ex, f"a value at the bound ({case})")
+
+
+def boundary_past_rejected(ex: Exchange, case: str) -> Verdict:
+    """A value one step past a bound is rejected with a 4xx."""
+    return _rejected(ex, f"a value one step past the bound ({case})")
+
+
+def auth_required(ex: Exchange, case: str) -> Verdict:
+    """A missing or malformed credential gets 401 or 403, never 2xx or 5xx."""
+    if ex.status in (401, 403):
+        return PASS
+    return Verdict("violation", f"401 or 403 for {case}", ex.describe())
+
+
+def deprecated_fallback(deprecated: Exchange, replacement: Exchange, again: Exchange) -> Verdict:
+    """A request using only the deprecated field is answered like one using its replacement."""
+    if not 200 <= deprecated.status < 300:
+        return Verdict("violation", "2xx for a request using only the deprecated field", deprecated.describe())
+    if not 200 <= replacement.status < 300:
+        return Verdict("violation", "2xx for a request using the replacement", replacement.describe())
+    differences = _differences(deprecated, replacement, again)
+    if differences:
+        return Verdict("violation", "the same answer as the equivalent request with the replacement",
+                       f"differs in {', '.join(differences)}: {deprecated.describe(200)}")
+    return PASS
+
+
+def deprecated_conflict(both: Exchange, replacement: Exchange, again: Exchange) -> Verdict:
+    """Deprecated field and replacement together: never a 5xx; a 2xx answers like the replacement."""
+    if both.status >= 500:
+        return Verdict("violation", "no 5xx when a deprecated field and its replacement are both given",
+                       both.describe())
+    if 200 <= both.status < 300 and 200 <= replacement.status < 300:
+        differences = _differences(both, replacement, again)
+        if differences:
+            return Verdict("violation", "the replacement wins (answer as with the replacement alone)",
+                           f"differs in {', '.join(differences)}")
+    return PASS
+
+
+def _differences(candidate: Exchange, reference: Exchange, again: Exchange) -> list[str]:
+    """Top-level keys that differ, leaving out those that differ between two identical requests."""
+    one, two, three = candidate.json(), reference.json(), again.json()
+    if not isinstance(one, dict) or not isinstance(two, dict):
+        return [] if one == two else ["the body"]
+    volatile = {k for k in set(two) | set(three or {}) if not isinstance(three, dict) or two.get(k) != three.get(k)}
+    return sorted(k for k in set(one) | set(two) if k not in volatile and one.get(k) != two.get(k))
+
+
+# -- lifecycle ----------------------------------------------------------------------------------
+def lifecycle_retrievable(created: Exchange, retrieved: Exchange) -> Verdict:
+    """A created job can be retrieved by its id."""
+    if 200 <= retrieved.status < 300:
+        return PASS
+    return Verdict("violation", "2xx when retrieving a job just created", retrieved.describe())
+
+
+def lifecycle_status_forward(poller: Poller, statuses: list[str]) -> Verdict:
+    """A job's status only moves forward: pending states, then one terminal state that stays."""
+    rank = {state: 0 for state in poller.pending} | {state: 1 for state in poller.terminal}
+    for before, after in zip(statuses, statuses[1:], strict=False):
+        if rank.get(after, 0) < rank.get(before, 0) or (rank.get(before) == 1 and after != before):
+            return Verdict("violation", f"status never moves back (pending {list(poller.pending)} -> "
+                                        f"terminal {list(poller.terminal)})", " -> ".join(statuses))
+    return PASS
+
+
+def lifecycle_completed_outputs(model: SpecModel, poller: Poller, schema_pointer: str, body: Any,
+                                done_state: str) -> Verdict | None:
+    """A completed job carries its outputs."""
+    if not isinstance(body, dict) or body.get(poller.status_field) != done_state:
+        return None
+    needed = completion_fields(model.schema_at(schema_pointer))
+    missing = [name for name in needed if body.get(name) in (None, {}, [])]
+    if missing:
+        return Verdict("violation", f"a {done_state} job has {', '.join(needed)}", f"missing {', '.join(missing)}")
+    return PASS
+
+
+def lifecycle_unknown_id(ex: Exchange) -> Verdict:
+    """Retrieving an id that was never created gets 404 (or another 4xx)."""
+    if ex.status == 404:
+        return PASS
+    if 400 <= ex.status < 500:
+        return Verdict("gap", "404 for an unknown id", ex.describe())
+    return Verdict("violation", "404 for an unknown id", ex.describe())
+
+
+def _errors(errors: list[Any], limit: int = 3) -> str:
+    parts = []
+    for error in errors[:limit]:
+        pointer = "".join(f"/{p}" for p in error.instance_path) or "/"
+        rule = str(error.schema_path[-1]) if error.schema_path else "schema"
+        parts.append(f"{pointer}: [{rule}] {error.message[:160]}")
+    more = f" (+{len(errors) - limit} more)" if len(errors) > limit else ""
+    return "; ".join(parts) + more

@@ -1,0 +1,141 @@
+"""The suite's HTTP side: requests as data, a retrying sender with a budget, curl reproducers."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+RETRY_STATUSES = frozenset({429, 503})
+MAX_RETRIES = 5
+MAX_RETRY_WAIT = 5.0
+
+
+class BudgetExhausted(Exception):
+    """No more requests that can be accepted (paid jobs) may be sent."""
+
+
+@dataclass
+class Budget:
+    """Counts requests that can be accepted; `limit` None means unlimited."""
+
+    limit: int | None
+    spent: int = 0
+
+    def spend(self) -> None:
+        if self.limit is not None and self.spent >= self.limit:
+            raise BudgetExhausted(f"budget of {self.limit} request(s) that can be accepted is spent")
+        self.spent += 1
+
+
+@dataclass
+class Call:
+    """One request of the suite, as data (so it can be shown as a curl command)."""
+
+    method: str
+    path: str
+    query: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    json_body: Any = None
+    content: bytes | None = None
+    paid: bool = False  # the request can be accepted: a paid job on a live server
+
+    def body_bytes(self) -> bytes | None:
+        if self.content is not None:
+            return self.content
+        if self.json_body is not None:
+            return json.dumps(self.json_body, separators=(",", ":")).encode()
+        return None
+
+
+@dataclass
+class Exchange:
+    """A call and what came back."""
+
+    call: Call
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    retries: int = 0
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    def describe(self, limit: int = 300) -> str:
+        text = self.body.decode("utf-8", "replace")
+        text = text if len(text) <= limit else text[:limit] + "..."
+        return f"{self.status} {self.content_type or '(no content type)'} {text}".strip()
+
+
+class Sender:
+    """Sends calls to one origin with the suite's credentials; retries 429/503 per Retry-After."""
+
+    def __init__(self, base_url: str, api_key: str, api_key_env: str, budget: Budget, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.api_key_env = api_key_env
+        self.budget = budget
+        self.client = httpx.Client(timeout=timeout)
+        self.sent = 0
+        self.retried = 0
+
+    def close(self) -> None:
+        self.client.close()
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+    def send(self, call: Call) -> Exchange:
+        """Send `call` (spending budget when it can be accepted); raises BudgetExhausted."""
+        if call.paid:
+            self.budget.spend()
+        url = self.base_url + call.path
+        retries = 0
+        while True:
+            self.sent += 1
+            response = self.client.request(call.method, url, params=call.query or None, headers=call.headers,
+                                           content=call.body_bytes())
+            if response.status_code not in RETRY_STATUSES or retries >= MAX_RETRIES:
+                break
+            retries += 1
+            self.retried += 1
+            time.sleep(_retry_after(response.headers.get("retry-after", "")))
+        headers = {key.lower(): value for key, value in response.headers.items()}
+        return Exchange(call, response.status_code, headers, response.content, retries)
+
+    def curl(self, call: Call) -> str:
+        """A curl command reproducing `call`; the key is shown as the env var, never its value."""
+        url = self.base_url + call.path + ("?" + urlencode(call.query, doseq=True) if call.query else "")
+        parts = ["curl", "-sS", "-X", call.method, shlex.quote(url)]
+        for name, value in call.headers.items():
+            if self.api_key and self.api_key in value:
+                value = value.replace(self.api_key, f"${self.api_key_env}")
+                parts += ["-H", f'"{name}: {value}"']
+            else:
+                parts += ["-H", shlex.quote(f"{name}: {value}")]
+        body = call.body_bytes()
+        if body is not None:
+            text = body.decode("utf-8", "replace")
+            if len(text) > 2000:
+                text = text[:2000] + "...(truncated)"
+            parts += ["--data-raw", shlex.quote(text)]
+        return " ".join(parts)
+
+
+def _retry_after(value: str) -> float:
+    try:
+        return min(max(float(value), 0.0), MAX_RETRY_WAIT)
+    except ValueError:
+        return 1.0

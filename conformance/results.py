@@ -1,0 +1,123 @@
+"""Results of checks: violations, spec gaps and passes, and the report written from them."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+
+Kind = Literal["pass", "violation", "gap", "skip"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One verdict of one check on one case."""
+
+    check: str
+    kind: Kind
+    operation: str = ""
+    case: str = ""
+    expected: str = ""
+    got: str = ""
+    curl: str = ""
+
+
+class Recorder:
+    """Collects outcomes during a run; writes them as JSON lines for the report."""
+
+    def __init__(self) -> None:
+        self.outcomes: list[Outcome] = []
+
+    def add(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+
+    def violations(self, since: int = 0) -> list[Outcome]:
+        return [o for o in self.outcomes[since:] if o.kind == "violation"]
+
+    def gaps(self, since: int = 0) -> list[Outcome]:
+        return [o for o in self.outcomes[since:] if o.kind == "gap"]
+
+    def save(self, path: Path) -> None:
+        path.write_text("\n".join(json.dumps(asdict(o)) for o in self.outcomes) + "\n", encoding="utf-8")
+
+
+def load_outcomes(path: Path) -> list[Outcome]:
+    if not path.is_file():
+        return []
+    return [Outcome(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+@dataclass
+class Summary:
+    """Outcomes grouped by check."""
+
+    checks: dict[str, dict[str, int]]
+    violations: list[Outcome]
+    gaps: list[Outcome]
+    skips: list[Outcome]
+
+    def failed_checks(self) -> list[str]:
+        return sorted({o.check for o in self.violations})
+
+
+def summarize(outcomes: list[Outcome]) -> Summary:
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"pass": 0, "violation": 0, "gap": 0, "skip": 0})
+    for outcome in outcomes:
+        counts[outcome.check][outcome.kind] += 1
+    return Summary(
+        checks=dict(sorted(counts.items())),
+        violations=[o for o in outcomes if o.kind == "violation"],
+        gaps=[o for o in outcomes if o.kind == "gap"],
+        skips=[o for o in outcomes if o.kind == "skip"],
+    )
+
+
+def render(summary: Summary, *, strict: bool, header: list[str], max_details: int = 3) -> str:
+    """The human report: one line per check, then each failure with expected, got and curl."""
+    lines = [*header, "", "## Checks", ""]
+    for check, counts in summary.checks.items():
+        failing = counts["violation"] or (strict and counts["gap"])
+        status = "FAIL" if failing else ("SKIP" if not counts["pass"] and counts["skip"] else "PASS")
+        extra = []
+        if counts["violation"]:
+            extra.append(f"{counts['violation']} violation(s)")
+        if counts["gap"]:
+            extra.append(f"{counts['gap']} spec gap(s)")
+        if counts["skip"]:
+            extra.append(f"{counts['skip']} skipped")
+        detail = f" ({', '.join(extra)})" if extra else ""
+        lines.append(f"- {status} {check}: {counts['pass']} passed{detail}")
+    lines += _details("Server violations", summary.violations, max_details)
+    gap_title = "Spec gaps (failing: --strict)" if strict else "Spec gaps (reported, not failing; --strict fails them)"
+    lines += _details(gap_title, summary.gaps, max_details)
+    return "\n".join(lines) + "\n"
+
+
+def _details(title: str, outcomes: list[Outcome], max_details: int) -> list[str]:
+    if not outcomes:
+        return []
+    lines = ["", f"## {title}", ""]
+    shown: dict[tuple[str, str], int] = defaultdict(int)
+    hidden = 0
+    for outcome in outcomes:
+        key = (outcome.check, outcome.operation)
+        shown[key] += 1
+        if shown[key] > max_details:
+            hidden += 1
+            continue
+        lines += [
+            f"### {outcome.check} — {outcome.operation} — {outcome.case}",
+            f"- expected: {outcome.expected}",
+            f"- got: {outcome.got}",
+            "- reproduce:",
+            "",
+            "```sh",
+            outcome.curl or "(no request)",
+            "```",
+            "",
+        ]
+    if hidden:
+        lines.append(f"({hidden} more of the same check and operation not shown)")
+    return lines

@@ -1,0 +1,1 @@
+"""The conformance suite: pytest modules run by `specforge conform`."""

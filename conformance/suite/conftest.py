@@ -1,0 +1,52 @@
+"""Shared set-up of the suite: one `Run` per session, operations as parameters."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.runtime import Run
+from conformance.settings import SuiteSettings
+
+_RUN: Run | None = None
+
+
+def current_run() -> Run:
+    """The session's run (created on first use)."""
+    global _RUN
+    if _RUN is None:
+        _RUN = Run.start(SuiteSettings.from_env())
+    return _RUN
+
+
+@pytest.fixture(scope="session")
+def run() -> Run:
+    return current_run()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize `operation_id` with the operations the module's `select(run, op)` accepts."""
+    if "operation_id" not in metafunc.fixturenames:
+        return
+    select: Callable[..., Any] = getattr(metafunc.module, "select", lambda run, op: True)
+    run = current_run()
+    ids = [op.operation_id for op in run.model.api.operations if select(run, op)]
+    metafunc.parametrize("operation_id", ids or [pytest.param("", marks=pytest.mark.skip(
+        reason="no operation of the spec has what this test needs"))])
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    global _RUN
+    if _RUN is None:
+        return
+    run, _RUN = _RUN, None
+    if run.settings.results_path:
+        results = Path(run.settings.results_path)
+        run.recorder.save(results)
+        stats = {"sent": run.sender.sent, "retried": run.sender.retried, "paid": run.sender.budget.spent}
+        results.with_suffix(".stats.json").write_text(json.dumps(stats), encoding="utf-8")
+    run.sender.close()

@@ -1,0 +1,22 @@
+"""Missing or malformed credentials get 401/403 on every secured operation."""
+
+from __future__ import annotations
+
+from conformance import cases
+from conformance.runtime import Run
+from conformance.suite.helpers import assert_clean
+from generator.ir import Operation
+
+
+def select(run: Run, op: Operation) -> bool:
+    return op.secured and cases.baseline(run.model, op) is not None
+
+
+def test_auth(run: Run, operation_id: str) -> None:
+    mark = len(run.recorder.outcomes)
+    op = run.model.operation(operation_id)
+    base = cases.baseline(run.model, op)
+    assert base is not None
+    for case in cases.auth_cases(base):
+        run.check(case.check, op, case.call, case.name)
+    assert_clean(run, mark)

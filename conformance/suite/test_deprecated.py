@@ -1,0 +1,34 @@
+"""Deprecated fields: answered like their replacement; both together never a 5xx."""
+
+from __future__ import annotations
+
+from conformance import cases, checks
+from conformance.runtime import Run
+from conformance.suite.helpers import assert_clean
+from generator.ir import Operation
+
+
+def select(run: Run, op: Operation) -> bool:
+    base = cases.baseline(run.model, op)
+    return base is not None and bool(cases.deprecated_cases(run.model, base, {}))
+
+
+def test_deprecated(run: Run, operation_id: str) -> None:
+    mark = len(run.recorder.outcomes)
+    op = run.model.operation(operation_id)
+    base = cases.baseline(run.model, op)
+    assert base is not None
+    for case in cases.deprecated_cases(run.model, base, run.auth):
+        label = f"{case.name} -> {case.replacement}"
+        replacement = run.send(op, case.replacement_only, f"{label}: replacement only")
+        again = run.send(op, case.replacement_only, f"{label}: replacement only, again")
+        deprecated = run.send(op, case.deprecated_only, f"{label}: deprecated only")
+        if replacement is None or again is None or deprecated is None:
+            continue
+        run.judge("deprecated_fallback", op, f"{label}: deprecated only",
+                  checks.deprecated_fallback(deprecated, replacement, again), case.deprecated_only)
+        both = run.send(op, case.both, f"{label}: both given")
+        if both is not None:
+            run.judge("deprecated_conflict", op, f"{label}: both given",
+                      checks.deprecated_conflict(both, replacement, again), case.both)
+    assert_clean(run, mark)

@@ -1,0 +1,68 @@
+"""Baseline, invalid-input, enum and boundary cases of every operation with a JSON request."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import cases
+from conformance.runtime import Run
+from conformance.suite.helpers import assert_clean
+from generator.ir import Operation
+
+
+def select(run: Run, op: Operation) -> bool:
+    return cases.baseline(run.model, op) is not None
+
+
+def _baseline(run: Run, operation_id: str) -> cases.Baseline:
+    base = cases.baseline(run.model, run.model.operation(operation_id))
+    assert base is not None
+    return base
+
+
+def test_baseline(run: Run, operation_id: str) -> None:
+    """A minimal valid request is accepted and its answer matches the spec."""
+    mark = len(run.recorder.outcomes)
+    base = _baseline(run, operation_id)
+    call = base.call(run.auth)
+    if base.path_params:  # ids come from other operations: only the response checks apply
+        run.send(base.op, call, "valid request with placeholder path parameters")
+    else:
+        run.check("baseline_accepted", base.op, call, "minimal valid request")
+    assert_clean(run, mark)
+
+
+def test_invalid_input(run: Run, operation_id: str) -> None:
+    """Bodies that break the schema get a 4xx."""
+    mark = len(run.recorder.outcomes)
+    base = _baseline(run, operation_id)
+    found = cases.invalid_cases(run.model, base, run.auth)
+    if not found:
+        pytest.skip("no body property to break")
+    for case in found:
+        run.check(case.check, base.op, case.call, case.name)
+    assert_clean(run, mark)
+
+
+def test_enums(run: Run, operation_id: str) -> None:
+    """Every listed enum value is accepted; another case or an unknown value is refused."""
+    mark = len(run.recorder.outcomes)
+    base = _baseline(run, operation_id)
+    found = cases.enum_cases(run.model, base, run.auth)
+    if not found:
+        pytest.skip("no enum in the request body")
+    for case in found:
+        run.check(case.check, base.op, case.call, case.name)
+    assert_clean(run, mark)
+
+
+def test_boundaries(run: Run, operation_id: str) -> None:
+    """Each bound at its edge is accepted; one step past it is refused."""
+    mark = len(run.recorder.outcomes)
+    base = _baseline(run, operation_id)
+    found = cases.boundary_cases(run.model, base, run.auth)
+    if not found:
+        pytest.skip("no bounded request property")
+    for case in found:
+        run.check(case.check, base.op, case.call, case.name)
+    assert_clean(run, mark)
