@@ -1,0 +1,311 @@
+"""The spec-change gate: `python -m generator.gate --base REF` (what `make gate` runs).
+
+Steps: validate the spec, lint it (only errors that BASE did not already have fail), diff it
+against the spec at BASE (a breaking change fails unless a commit says it is intended),
+regenerate and fail on drift (`specforge check`), and run the conformance suite
+(`specforge conform`) when that sub-command exists. One summary table at the end.
+
+A breaking change is accepted when HEAD's commit message, or any commit in BASE..HEAD, has
+the line `Spec-Breaking-Change: intended`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from generator.commands.diff import as_json, as_markdown, diff_files
+from generator.config import load_config
+from generator.errors import SpecforgeError
+from generator.lint import LintFinding, lint_document
+from generator.loader import load_spec
+from generator.schemas import normalize
+from generator.validate import find_findings, openapi_version
+
+TRAILER = "Spec-Breaking-Change: intended"
+_TRAILER = re.compile(r"^\s*Spec-Breaking-Change:\s*intended\s*$", re.IGNORECASE | re.MULTILINE)
+_TALLY = re.compile(r"^=*\s*\d+ (passed|failed|errors?)\b")
+STEP_NAMES = ("validate", "lint", "diff", "drift", "conform")
+Status = Literal["pass", "fail", "skip"]
+
+
+class GateUsageError(SpecforgeError):
+    """The gate cannot run as asked (unknown ref, not a git checkout)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One row of the summary: the step, its result and a one-line detail."""
+
+    name: str
+    status: Status
+    detail: str
+
+
+@dataclass
+class Gate:
+    """What every step needs: the base ref, the spec, where reports go."""
+
+    base: str
+    spec: Path
+    reports: Path
+    root: Path
+    ignore: tuple[str, ...] = ()
+    notes: list[str] = field(default_factory=list)
+    _base_spec: Path | None = None
+
+    def base_spec(self) -> Path | None:
+        """The spec as it is at BASE, in a temporary file (None when it did not exist)."""
+        if self._base_spec is None:
+            relative = self.spec.resolve().relative_to(self.root).as_posix()
+            shown = git(self.root, "show", f"{self.base}:{relative}")
+            if shown.returncode != 0:
+                return None
+            folder = Path(tempfile.mkdtemp(prefix="spec-gate-"))
+            self._base_spec = folder / f"base{self.spec.suffix or '.yaml'}"
+            self._base_spec.write_text(shown.stdout, encoding="utf-8")
+        return self._base_spec
+
+
+def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
+
+
+def breaking_change_intended(root: Path, base: str) -> bool:
+    """Whether HEAD, or any commit in BASE..HEAD, carries the `Spec-Breaking-Change` line."""
+    messages = git(root, "log", "--format=%B", f"{base}..HEAD").stdout
+    messages += git(root, "log", "-1", "--format=%B", "HEAD").stdout
+    return bool(_TRAILER.search(messages))
+
+
+# -- the steps -------------------------------------------------------------------------------------
+def step_validate(gate: Gate) -> Step:
+    spec = load_spec(gate.spec)
+    problems = find_findings(spec)
+    if problems:
+        first = problems[0].render()
+        return Step("validate", "fail", f"{len(problems)} problem(s), first: {first}")
+    return Step("validate", "pass", f"valid OpenAPI {openapi_version(spec.document)} document")
+
+
+def _lint(path: Path, ignore: tuple[str, ...]) -> list[LintFinding]:
+    document = load_spec(path).document
+    return lint_document(normalize(document, openapi_version(document) or "3.1"), ignore)
+
+
+def step_lint(gate: Gate) -> Step:
+    findings = _lint(gate.spec, gate.ignore)
+    base = gate.base_spec()
+    known: set[tuple[str, str]] = set()
+    if base is not None:
+        try:
+            known = {(f.rule, f.pointer) for f in _lint(base, gate.ignore)}
+        except SpecforgeError:
+            known = set()
+    errors = [f for f in findings if f.severity == "error"]
+    new = [f for f in errors if (f.rule, f.pointer) not in known]
+    write_json(
+        gate.reports / "spec-lint.json",
+        {"findings": [f.as_dict() for f in findings], "new_errors": [f.as_dict() for f in new]},
+    )
+    warnings = len(findings) - len(errors)
+    detail = (
+        f"{len(new)} new error(s), {len(errors) - len(new)} already at base, {warnings} warning(s)"
+    )
+    if new:
+        first = new[0]
+        return Step("lint", "fail", f"{detail}; first: [{first.rule}] #{first.pointer}")
+    return Step("lint", "pass", detail)
+
+
+def step_diff(gate: Gate) -> Step:
+    base = gate.base_spec()
+    markdown = gate.reports / "spec-diff.md"
+    if base is None:
+        markdown.write_text(
+            f"## Spec diff\n\nThe spec does not exist at `{gate.base}`: nothing to compare.\n",
+            encoding="utf-8",
+        )
+        write_json(
+            gate.reports / "spec-diff.json", {"old": None, "new": str(gate.spec), "changes": []}
+        )
+        return Step("diff", "skip", f"no spec at {gate.base} (a new spec)")
+    result = diff_files(base, gate.spec)
+    old_label, new_label = f"{gate.base}:{gate.spec.name}", gate.spec.name
+    write_json(gate.reports / "spec-diff.json", as_json(result, old_label, new_label))
+    text = as_markdown(result, old_label, new_label)
+    counts = result.counts()
+    detail = f"{counts['changes']} change(s), suggested SDK bump: {result.semver}"
+    if not result.breaking:
+        markdown.write_text(text, encoding="utf-8")
+        return Step("diff", "pass", detail)
+    if breaking_change_intended(gate.root, gate.base):
+        markdown.write_text(
+            text + f"\nBreaking change accepted: a commit says `{TRAILER}`.\n", encoding="utf-8"
+        )
+        return Step("diff", "pass", f"{detail}; breaking change marked intended")
+    markdown.write_text(
+        text + f"\n**The gate fails on this breaking change.** If it is intended, add the "
+        f"line `{TRAILER}` to a commit message of the pull request.\n",
+        encoding="utf-8",
+    )
+    return Step("diff", "fail", f"{detail}; breaking change not marked '{TRAILER}'")
+
+
+def command_exists(name: str) -> bool:
+    """Whether `specforge <name>` exists (its module in generator.commands)."""
+    return importlib.util.find_spec(f"generator.commands.{name}") is not None
+
+
+def run_specforge(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _outcome(process: subprocess.CompletedProcess[str]) -> str:
+    """A test-summary line ('8 passed, 1 skipped in 1.50s') if there is one, else the last line."""
+    lines = [
+        line.strip() for line in (process.stdout + process.stderr).splitlines() if line.strip()
+    ]
+    tallies = [line for line in lines if _TALLY.search(line)]
+    if tallies:
+        return tallies[-1]
+    return lines[-1] if lines else f"exit code {process.returncode}"
+
+
+def step_drift(gate: Gate) -> Step:
+    if not command_exists("check"):
+        return Step("drift", "skip", "`specforge check` is not available yet")
+    process = run_specforge(gate.root, "check")
+    status: Status = "pass" if process.returncode == 0 else "fail"
+    return Step("drift", status, _outcome(process))
+
+
+def step_conform(gate: Gate) -> Step:
+    if not command_exists("conform"):
+        return Step("conform", "skip", "`specforge conform` is not available yet")
+    usage = run_specforge(gate.root, "conform", "--help").stdout
+    args = ["conform"]
+    if "--junit-xml" in usage:
+        args += ["--junit-xml", str(gate.reports / "conformance.xml")]
+    if "--report" in usage:
+        args += ["--report", str(gate.reports / "conformance.md")]
+    process = run_specforge(gate.root, *args)
+    status: Status = "pass" if process.returncode == 0 else "fail"
+    return Step("conform", status, _outcome(process))
+
+
+STEPS: dict[str, Callable[[Gate], Step]] = {
+    "validate": step_validate,
+    "lint": step_lint,
+    "diff": step_diff,
+    "drift": step_drift,
+    "conform": step_conform,
+}
+
+
+def write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def run_steps(gate: Gate, skip: Sequence[str]) -> list[Step]:
+    """Every step in order; a step that raises a specforge error fails with its message."""
+    results: list[Step] = []
+    for name, step in STEPS.items():
+        if name in skip:
+            results.append(Step(name, "skip", "skipped with --skip"))
+            continue
+        try:
+            results.append(step(gate))
+        except SpecforgeError as error:
+            results.append(Step(name, "fail", str(error).splitlines()[0]))
+    return results
+
+
+def summary(steps: Sequence[Step], base: str) -> str:
+    width = max(len(step.name) for step in steps)
+    lines = [f"spec gate (base {base})", f"{'step':<{width}}  result  detail"]
+    lines += [f"{step.name:<{width}}  {step.status:<6}  {step.detail}" for step in steps]
+    failed = [step.name for step in steps if step.status == "fail"]
+    lines.append(f"spec gate: FAILED ({', '.join(failed)})" if failed else "spec gate: passed")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m generator.gate",
+        description=f"Validate, lint, diff against BASE, check drift and conformance. A breaking "
+        f"change fails unless a commit message has the line '{TRAILER}'.",
+    )
+    parser.add_argument(
+        "--base",
+        required=True,
+        metavar="REF",
+        help="git ref of the spec to compare with (e.g. origin/main)",
+    )
+    parser.add_argument(
+        "--reports",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="where spec-diff.md, spec-diff.json and spec-lint.json go (default: reports)",
+    )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        choices=STEP_NAMES,
+        default=[],
+        metavar="STEP",
+        help=f"skip a step (repeatable; one of {', '.join(STEP_NAMES)})",
+    )
+    return parser
+
+
+def prepare(args: argparse.Namespace) -> Gate:
+    """The gate's context; GateUsageError when not in a git checkout or BASE is unknown."""
+    if not args.base.strip():
+        raise GateUsageError("--base is empty: pass a git ref, e.g. make gate BASE=origin/main")
+    top = git(Path.cwd(), "rev-parse", "--show-toplevel")
+    if top.returncode != 0:
+        raise GateUsageError("not inside a git checkout: the gate compares with a git ref")
+    root = Path(top.stdout.strip()).resolve()
+    if git(root, "rev-parse", "--verify", "--quiet", f"{args.base}^{{commit}}").returncode != 0:
+        raise GateUsageError(
+            f"git ref {args.base!r} not found: fetch it first (in CI, check out with "
+            "fetch-depth: 0) or pass an existing branch, tag or commit"
+        )
+    config = load_config()
+    args.reports.mkdir(parents=True, exist_ok=True)
+    return Gate(
+        base=args.base, spec=config.spec, reports=args.reports, root=root, ignore=config.lint_ignore
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        gate = prepare(args)
+    except SpecforgeError as error:
+        print(f"spec gate: {error}", file=sys.stderr)
+        return 2
+    steps = run_steps(gate, args.skip)
+    print(summary(steps, gate.base))
+    return 1 if any(step.status == "fail" for step in steps) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
