@@ -7,7 +7,7 @@ import json
 import warnings
 from typing import Any
 
-from generator.errors import SpecError, Finding
+from generator.errors import Finding, SpecError
 from generator.schemas import COMPONENT_PREFIX, ref_name
 
 _OPTIONS: dict[str, Any] = {
@@ -19,16 +19,19 @@ _OPTIONS: dict[str, Any] = {
     "use_schema_description": True,
     "use_field_description": True,
     "use_double_quotes": True,
-    "keep_model_order": True,
+    "keep_model_order": False,
     "capitalise_enum_members": True,
     "use_subclass_enum": True,
     "extra_fields": "allow",
     "union_mode": "left_to_right",
     "strict_nullable": False,
+    "set_default_enum_member": True,
 }
 
 
-def model_document(components: dict[str, Any], classes: dict[str, str], open_enums: set[str]) -> dict[str, Any]:
+def model_document(
+    components: dict[str, Any], classes: dict[str, str], open_enums: set[str]
+) -> dict[str, Any]:
     """An OpenAPI document of the components, keyed by class name, enums opened where asked.
 
     `open_enums` lists the components in which enum-typed properties also accept any string,
@@ -65,8 +68,10 @@ def _rewrite_refs(node: Any, classes: dict[str, str]) -> None:
 
 
 def _is_enum(schema: Any, components: dict[str, Any], classes_view: bool = False) -> bool:
-    return isinstance(schema, dict) and isinstance(schema.get("enum"), list) and all(
-        isinstance(value, str) for value in schema["enum"]
+    return (
+        isinstance(schema, dict)
+        and isinstance(schema.get("enum"), list)
+        and all(isinstance(value, str) for value in schema["enum"])
     )
 
 
@@ -110,7 +115,9 @@ def _opened(schema: dict[str, Any]) -> dict[str, Any]:
     return opened
 
 
-def open_enum_refs(document: dict[str, Any], enum_classes: set[str], open_components: set[str]) -> None:
+def open_enum_refs(
+    document: dict[str, Any], enum_classes: set[str], open_components: set[str]
+) -> None:
     """Wrap `$ref`s to enum components inside the opened components as `anyOf: [ref, string]`."""
     schemas = document["components"]["schemas"]
     for class_name in open_components:
@@ -143,7 +150,8 @@ def _wrap_refs(node: Any, enum_classes: set[str]) -> None:
 
 def generate_models(document: dict[str, Any], base_class: str) -> str:
     """Python source of the models module (unformatted)."""
-    from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
+    from datamodel_code_generator import InputFileType, PythonVersion, generate
+    from datamodel_code_generator.enums import DataModelType
 
     if not document["components"]["schemas"]:
         return ""
@@ -159,6 +167,14 @@ def generate_models(document: dict[str, Any], base_class: str) -> str:
                 **_OPTIONS,
             )
         except Exception as error:  # the library raises many unrelated types
-            raise SpecError("models", [Finding("/components/schemas", "model-generation",
-                                               f"datamodel-code-generator failed: {error}")]) from None
+            raise SpecError(
+                "models",
+                [
+                    Finding(
+                        "/components/schemas",
+                        "model-generation",
+                        f"datamodel-code-generator failed: {error}",
+                    )
+                ],
+            ) from None
     return str(source or "")

@@ -7,21 +7,101 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from generator import naming
-from generator.ir import Api, Field, Operation, Poller, RequestBody, Resource, Response, Server, Warning_
 from generator.errors import pointer_from_path
+from generator.ir import (
+    Api,
+    Field,
+    Operation,
+    Poller,
+    RequestBody,
+    Resource,
+    Response,
+    Server,
+    Warning_,
+)
 from generator.schemas import (
-    COMPONENT_PREFIX, TypeHints, bounds_of, enum_of, json_types, ref_name, replacement_of,
+    COMPONENT_PREFIX,
+    TypeHints,
+    bounds_of,
+    enum_of,
+    json_types,
+    ref_name,
+    repair_defaults,
+    replacement_of,
 )
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-PENDING_STATES = frozenset({
-    "queued", "pending", "in_progress", "running", "processing", "created", "starting",
-    "scheduled", "submitted", "waiting", "validating", "uploading", "started", "initializing",
-    "compressing", "in_queue", "cancel_requested", "cancelling", "finalizing",
-})
+PENDING_STATES = frozenset(
+    {
+        "queued",
+        "pending",
+        "in_progress",
+        "running",
+        "processing",
+        "created",
+        "starting",
+        "scheduled",
+        "submitted",
+        "waiting",
+        "validating",
+        "uploading",
+        "started",
+        "initializing",
+        "compressing",
+        "in_queue",
+        "cancel_requested",
+        "cancelling",
+        "finalizing",
+    }
+)
 # Names a resource may not take on a client, and a method may not take on a resource.
-CLIENT_ATTRIBUTES = frozenset({"close", "base_url", "with_options", "api_key", "timeout", "max_retries"})
+CLIENT_ATTRIBUTES = frozenset(
+    {"close", "base_url", "with_options", "api_key", "timeout", "max_retries"}
+)
 _PARAM = re.compile(r"^\{.*\}$")
+# Trailing path segments that name an action rather than a collection (`/files/upload`).
+ACTION_WORDS = frozenset(
+    {
+        "cancel",
+        "upload",
+        "download",
+        "execute",
+        "submit",
+        "stop",
+        "start",
+        "restart",
+        "estimate",
+        "generate",
+        "validate",
+        "search",
+        "query",
+        "export",
+        "import",
+        "publish",
+        "archive",
+        "approve",
+        "reject",
+        "retry",
+        "resume",
+        "pause",
+        "refresh",
+        "reset",
+        "run",
+        "trigger",
+        "invoke",
+        "verify",
+        "sync",
+        "close",
+        "open",
+        "complete",
+        "confirm",
+        "send",
+        "apply",
+        "test",
+        "preview",
+        "count",
+    }
+)
 
 
 def build_api(document: dict[str, Any], *, idempotency_header: str = "") -> Api:
@@ -33,7 +113,9 @@ class _Builder:
     def __init__(self, document: dict[str, Any], idempotency_header: str) -> None:
         self.document = document
         self.warnings: list[Warning_] = []
-        self.idempotency_header = idempotency_header or str(document.get("x-idempotency-header", ""))
+        self.idempotency_header = idempotency_header or str(
+            document.get("x-idempotency-header", "")
+        )
         components = document.setdefault("components", {})
         if not isinstance(components.get("schemas"), dict):
             components["schemas"] = {}
@@ -42,10 +124,33 @@ class _Builder:
         self._taken_classes: set[str] = set()
         for name in sorted(self.components):
             self.classes[name] = naming.unique(naming.pascal(name), self._taken_classes)
-        self.enums = {name for name, schema in self.components.items()
-                      if isinstance(schema, dict) and ("enum" in schema) and not schema.get("properties")}
+        self.enums = {
+            name
+            for name, schema in self.components.items()
+            if isinstance(schema, dict) and ("enum" in schema) and not schema.get("properties")
+        }
         self.hints = TypeHints(document, self.classes, self.enums)
         self._operation_names: set[str] = set()
+        for name in sorted(self.components):
+            self._repair(self.components[name], pointer_from_path(["components", "schemas", name]))
+        self._warn_unsupported()
+
+    def _repair(self, schema: Any, pointer: str) -> None:
+        """Fit defaults to their types (see `repair_defaults`), reporting each change."""
+        resolve = lambda ref: self._deref({"$ref": ref})  # noqa: E731
+        for where, message in repair_defaults(schema, pointer, resolve):
+            self.warnings.append(Warning_(where, message))
+
+    def _warn_unsupported(self) -> None:
+        """Report document-level constructs the client does not cover."""
+        webhooks = self.document.get("webhooks")
+        for name in sorted(webhooks) if isinstance(webhooks, dict) else ():
+            self.warnings.append(
+                Warning_(
+                    pointer_from_path(["webhooks", name]),
+                    "webhooks are received, not called; no method generated",
+                )
+            )
 
     # -- document level -------------------------------------------------------------------------
     def build(self) -> Api:
@@ -78,10 +183,12 @@ class _Builder:
                 return f"header:{scheme.get('name', 'Authorization')}"
             if scheme.get("type") in ("oauth2", "openIdConnect"):
                 return "bearer"
-            self.warnings.append(Warning_(
-                pointer_from_path(["components", "securitySchemes", name]),
-                f"security scheme type {scheme.get('type')!r} is not generated; send it with extra_headers",
-            ))
+            self.warnings.append(
+                Warning_(
+                    pointer_from_path(["components", "securitySchemes", name]),
+                    f"security scheme type {scheme.get('type')!r} is not generated; send it with extra_headers",
+                )
+            )
         return ""
 
     def _server(self, servers: Any, fallback: Server | None) -> Server:
@@ -109,8 +216,12 @@ class _Builder:
             if not isinstance(item, dict):
                 continue
             if "$ref" in item:
-                self.warnings.append(Warning_(pointer_from_path(["paths", path, "$ref"]),
-                                              "path item $ref is not followed; operations skipped"))
+                self.warnings.append(
+                    Warning_(
+                        pointer_from_path(["paths", path, "$ref"]),
+                        "path item $ref is not followed; operations skipped",
+                    )
+                )
                 continue
             path_server = self._server(item.get("servers"), document_server)
             for method in HTTP_METHODS:
@@ -119,31 +230,56 @@ class _Builder:
         self._name_methods(found)
         return sorted(found, key=lambda op: (op.resource, op.method_name))
 
-    def _operation(self, path: str, method: str, item: dict[str, Any], path_server: Server) -> Operation:
+    def _operation(
+        self, path: str, method: str, item: dict[str, Any], path_server: Server
+    ) -> Operation:
         raw = item[method]
         pointer = pointer_from_path(["paths", path, method])
         server = self._server(raw.get("servers"), path_server)
         operation_id = str(raw.get("operationId") or "")
-        python_id = naming.unique(naming.snake(operation_id or f"{method}_{path}"), self._operation_names)
+        python_id = naming.unique(
+            naming.snake(operation_id or f"{method}_{path}"), self._operation_names
+        )
         parameters = self._parameters(item.get("parameters"), raw.get("parameters"), pointer)
-        body = self._body(raw.get("requestBody"), pointer, python_id, {p.python_name for p in parameters})
+        body = self._body(
+            raw.get("requestBody"), pointer, python_id, {p.python_name for p in parameters}
+        )
         responses = self._responses(raw.get("responses") or {}, pointer, python_id)
         success = next((r for r in responses if r.status.startswith("2")), None)
+        if raw.get("callbacks"):
+            self.warnings.append(Warning_(f"{pointer}/callbacks", "callbacks are not generated"))
         security = raw.get("security", self.document.get("security"))
         secured = bool(security) and not any(req == {} for req in security if isinstance(req, dict))
         header = self.idempotency_header
         if not header:
-            header = next((p.name for p in parameters if p.location == "header"
-                           and p.name.lower() in ("idempotency-key", "x-idempotency-key")), "")
+            header = next(
+                (
+                    p.name
+                    for p in parameters
+                    if p.location == "header"
+                    and p.name.lower() in ("idempotency-key", "x-idempotency-key")
+                ),
+                "",
+            )
         return Operation(
-            pointer=pointer, operation_id=python_id, method=method.upper(), path=path,
-            server=server, full_path=server.base_path + path,
-            resource=(), method_name="",
-            summary=str(raw.get("summary", "")), description=str(raw.get("description", "")),
+            pointer=pointer,
+            operation_id=python_id,
+            method=method.upper(),
+            path=path,
+            server=server,
+            full_path=server.base_path + path,
+            resource=(),
+            method_name="",
+            summary=str(raw.get("summary", "")),
+            description=str(raw.get("description", "")),
             deprecated=bool(raw.get("deprecated", False)),
             tags=tuple(str(tag) for tag in raw.get("tags", []) or []),
-            secured=secured, parameters=parameters, body=body, responses=responses,
-            success=success, idempotency_header=header if method == "post" else "",
+            secured=secured,
+            parameters=parameters,
+            body=body,
+            responses=responses,
+            success=success,
+            idempotency_header=header if method == "post" else "",
         )
 
     def _deref(self, node: Any) -> Any:
@@ -159,48 +295,88 @@ class _Builder:
 
     def _parameters(self, shared: Any, own: Any, pointer: str) -> tuple[Field, ...]:
         merged: dict[tuple[str, str], dict[str, Any]] = {}
-        for group in (shared or [], own or []):
-            for raw in group:
+        for key, group in (("", shared or []), (pointer.rsplit("/", 1)[-1], own or [])):
+            for index, raw in enumerate(group):
                 parameter = self._deref(raw)
                 if isinstance(parameter, dict) and "name" in parameter and "in" in parameter:
                     merged[(str(parameter["in"]), str(parameter["name"]))] = parameter
+                else:
+                    where = pointer.rsplit("/", 1)[0] if not key else pointer
+                    self.warnings.append(
+                        Warning_(
+                            f"{where}/parameters/{index}",
+                            "parameter without name and in (or unresolvable); skipped",
+                        )
+                    )
         taken: set[str] = set()
         fields: list[Field] = []
         for (location, name), parameter in merged.items():
             if location not in ("path", "query", "header", "cookie"):
+                self.warnings.append(
+                    Warning_(pointer, f"parameter {name!r} in {location!r} is not generated")
+                )
                 continue
             schema = parameter.get("schema")
             if not isinstance(schema, dict):
                 content = parameter.get("content") or {}
-                schema = next((m.get("schema") for m in content.values() if isinstance(m, dict)), {}) or {}
-            fields.append(self._field(name, location, schema, taken,
-                                      required=bool(parameter.get("required")) or location == "path",
-                                      description=str(parameter.get("description", "")),
-                                      deprecated=bool(parameter.get("deprecated")),
-                                      style=str(parameter.get("style", "")),
-                                      explode=parameter.get("explode")))
+                schema = (
+                    next((m.get("schema") for m in content.values() if isinstance(m, dict)), {})
+                    or {}
+                )
+            fields.append(
+                self._field(
+                    name,
+                    location,
+                    schema,
+                    taken,
+                    required=bool(parameter.get("required")) or location == "path",
+                    description=str(parameter.get("description", "")),
+                    deprecated=bool(parameter.get("deprecated")),
+                    style=str(parameter.get("style", "")),
+                    explode=parameter.get("explode"),
+                )
+            )
         return tuple(fields)
 
-    def _field(self, name: str, location: str, schema: dict[str, Any], taken: set[str], *,
-               required: bool, description: str = "", deprecated: bool = False,
-               style: str = "", explode: Any = None) -> Field:
+    def _field(
+        self,
+        name: str,
+        location: str,
+        schema: dict[str, Any],
+        taken: set[str],
+        *,
+        required: bool,
+        description: str = "",
+        deprecated: bool = False,
+        style: str = "",
+        explode: Any = None,
+    ) -> Field:
         resolved = self._deref(schema) if isinstance(schema, dict) else {}
         resolved = resolved if isinstance(resolved, dict) else {}
-        description = description or str(schema.get("description", "") or resolved.get("description", ""))
+        description = description or str(
+            schema.get("description", "") or resolved.get("description", "")
+        )
         deprecated = deprecated or bool(schema.get("deprecated") or resolved.get("deprecated"))
         default_style = "form" if location in ("query", "cookie") else "simple"
         return Field(
-            name=name, python_name=naming.unique(naming.snake(name), taken), location=location,
-            required=required, type_hint=self.hints.hint(schema), schema=schema,
-            description=description, deprecated=deprecated,
+            name=name,
+            python_name=naming.unique(naming.snake(name), taken),
+            location=location,
+            required=required,
+            type_hint=self.hints.hint(schema),
+            schema=schema,
+            description=description,
+            deprecated=deprecated,
             replaced_by=replacement_of({**resolved, **schema}) if deprecated else "",
             style=style or default_style,
             explode=bool(explode) if explode is not None else (style or default_style) == "form",
-            enum=enum_of(resolved), bounds=bounds_of(resolved),
+            enum=enum_of(resolved),
+            bounds=bounds_of(resolved),
         )
 
-    def _synthetic(self, schema: dict[str, Any], name: str) -> str:
-        """Register an inline schema as a component so it gets a model; returns the name."""
+    def _synthetic(self, schema: dict[str, Any], name: str, origin: str) -> str:
+        """Register an inline schema (found at `origin`) as a component; returns its name."""
+        self._repair(schema, origin)
         base = naming.pascal(name)
         component = base
         counter = 2
@@ -211,60 +387,106 @@ class _Builder:
         self.classes[component] = naming.unique(naming.pascal(component), self._taken_classes)
         return component
 
-    def _model_for(self, schema: Any, name: str) -> tuple[str, str]:
+    def _model_for(self, schema: Any, name: str, origin: str) -> tuple[str, str]:
         """(component pointer, class name) for a request/response schema; inline ones registered."""
         if not isinstance(schema, dict) or not schema:
             return "", ""
-        component = ref_name(str(schema.get("$ref", ""))) if set(schema) <= {"$ref", "description"} else ""
+        component = (
+            ref_name(str(schema.get("$ref", ""))) if set(schema) <= {"$ref", "description"} else ""
+        )
         if not component:
-            component = self._synthetic(schema, name)
+            component = self._synthetic(schema, name, origin)
         return COMPONENT_PREFIX + component, self.classes.get(component, "")
 
-    def _body(self, raw: Any, pointer: str, python_id: str, taken_names: set[str]) -> RequestBody | None:
+    def _body(
+        self, raw: Any, pointer: str, python_id: str, taken_names: set[str]
+    ) -> RequestBody | None:
         body = self._deref(raw)
         if not isinstance(body, dict):
             return None
         content = body.get("content") or {}
         if not content:
             return None
-        content_type = next((t for t in content if "json" in t), next(iter(sorted(content))))
+        content_type = self._media_type(content, f"{pointer}/requestBody/content")
         media = content[content_type] if isinstance(content[content_type], dict) else {}
         schema = media.get("schema") or {}
-        schema_pointer, model = self._model_for(schema, f"{python_id}_request")
+        origin = pointer_from_path(
+            [*_tokens(pointer), "requestBody", "content", content_type, "schema"]
+        )
+        schema_pointer, model = self._model_for(schema, f"{python_id}_request", origin)
         resolved = self._deref(schema) if isinstance(schema, dict) else {}
         properties = resolved.get("properties") if isinstance(resolved, dict) else None
-        exploded = isinstance(properties, dict) and bool(properties) and "object" in (json_types(resolved) or ["object"]) \
-            and not resolved.get("oneOf") and not resolved.get("anyOf")
+        exploded = (
+            isinstance(properties, dict)
+            and bool(properties)
+            and "object" in (json_types(resolved) or ["object"])
+            and not resolved.get("oneOf")
+            and not resolved.get("anyOf")
+        )
         fields: list[Field] = []
         if exploded and isinstance(properties, dict):
             required = set(resolved.get("required") or [])
             taken = set(taken_names)
             for name in properties:
                 prop = properties[name] if isinstance(properties[name], dict) else {}
-                fields.append(self._field(str(name), "body", prop, taken, required=name in required))
+                fields.append(
+                    self._field(str(name), "body", prop, taken, required=name in required)
+                )
         hint = self.hints.hint(schema)
-        if "octet-stream" in content_type or (content_type.startswith(("image/", "audio/", "video/"))):
+        if "octet-stream" in content_type or (
+            content_type.startswith(("image/", "audio/", "video/"))
+        ):
             hint = "bytes"
-        return RequestBody(content_type=content_type, schema_pointer=schema_pointer,
-                           required=bool(body.get("required")), model=model,
-                           properties=tuple(fields), exploded=exploded, type_hint=hint)
+        return RequestBody(
+            content_type=content_type,
+            schema_pointer=schema_pointer,
+            required=bool(body.get("required")),
+            model=model,
+            properties=tuple(fields),
+            exploded=exploded,
+            type_hint=hint,
+        )
 
-    def _responses(self, responses: dict[str, Any], pointer: str, python_id: str) -> tuple[Response, ...]:
+    def _media_type(self, content: dict[str, Any], pointer: str) -> str:
+        """The media type generated for a body (JSON first); the others are reported."""
+        chosen = next((t for t in content if "json" in t), next(iter(sorted(content))))
+        others = sorted(t for t in content if t != chosen)
+        if others:
+            hint = (
+                "read them from with_raw_response"
+                if "/responses/" in pointer
+                else "send them with extra_headers"
+            )
+            self.warnings.append(
+                Warning_(
+                    pointer,
+                    f"several media types; {chosen} is typed, {', '.join(others)} not ({hint})",
+                )
+            )
+        return chosen
+
+    def _responses(
+        self, responses: dict[Any, Any], pointer: str, python_id: str
+    ) -> tuple[Response, ...]:
         found: list[Response] = []
         for status in sorted(str(code) for code in responses):
-            response = self._deref(responses.get(status, responses.get(int(status)) if status.isdigit() else None))
+            response = self._deref(
+                responses.get(status, responses.get(int(status)) if status.isdigit() else None)
+            )
             if not isinstance(response, dict):
                 continue
             content = response.get("content") or {}
             if not content:
                 found.append(Response(status, "", "", "", "empty"))
                 continue
-            content_type = next((t for t in content if "json" in t), next(iter(sorted(content))))
+            where = [*_tokens(pointer), "responses", status, "content"]
+            content_type = self._media_type(content, pointer_from_path(where))
             media = content[content_type] if isinstance(content[content_type], dict) else {}
             schema = media.get("schema")
             if "json" in content_type:
                 suffix = "response" if status.startswith("2") else f"error_{status}"
-                schema_pointer, model = self._model_for(schema, f"{python_id}_{suffix}")
+                origin = pointer_from_path([*where, content_type, "schema"])
+                schema_pointer, model = self._model_for(schema, f"{python_id}_{suffix}", origin)
                 found.append(Response(status, content_type, schema_pointer, model, "json"))
             elif content_type.startswith("text/"):
                 found.append(Response(status, content_type, "", "", "text"))
@@ -275,38 +497,68 @@ class _Builder:
     # -- resources and method names ------------------------------------------------------------
     def _name_methods(self, operations: list[Operation]) -> None:
         names: dict[tuple[str, ...], set[str]] = {}
+        paths = [op.path for op in operations]
+        layout = _Layout(
+            paths,
+            {_statics(op.path) for op in operations if op.method == "GET" and _is_item(op.path)},
+        )
         for index, op in enumerate(operations):
-            resource, method_name = self._place(op)
+            resource, method_name = self._place(op, layout)
             taken = names.setdefault(resource, set())
             if method_name in taken:
-                method_name = op.operation_id if op.operation_id not in taken else f"{op.method.lower()}_{method_name}"
+                method_name = (
+                    op.operation_id
+                    if op.operation_id not in taken
+                    else f"{op.method.lower()}_{method_name}"
+                )
             method_name = naming.unique(method_name, taken)
             operations[index] = _replace(op, resource=resource, method_name=method_name)
         # A method must not hide a sub-resource of the same name.
         for index, op in enumerate(operations):
-            children = {r[len(op.resource)] for r in names if len(r) > len(op.resource) and r[:len(op.resource)] == op.resource}
+            children = {
+                r[len(op.resource)]
+                for r in names
+                if len(r) > len(op.resource) and r[: len(op.resource)] == op.resource
+            }
             if op.method_name in children:
                 taken = names[op.resource]
-                operations[index] = _replace(op, method_name=naming.unique(op.method_name + "_", taken))
+                operations[index] = _replace(
+                    op, method_name=naming.unique(op.method_name + "_", taken)
+                )
 
-    def _place(self, op: Operation) -> tuple[tuple[str, ...], str]:
+    def _place(self, op: Operation, layout: _Layout) -> tuple[tuple[str, ...], str]:
+        """(resource path, method name) for an operation, from its path and method.
+
+        `/videos` POST is `videos.create`, `/videos/{id}` GET `videos.retrieve`, a segment after
+        the last parameter an action on the resource (`/files/{id}/content` GET is
+        `files.retrieve_content`), and so is a single trailing static segment that is no
+        collection (`/files/upload` POST is `files.upload`).
+        """
         segments = [s for s in op.path.split("/") if s]
         statics = [naming.snake(s) for s in segments if not _PARAM.match(s)]
         last_param = max((i for i, s in enumerate(segments) if _PARAM.match(s)), default=-1)
-        trailing = [naming.snake(s) for s in segments[last_param + 1:]] if last_param >= 0 else []
+        trailing = [naming.snake(s) for s in segments[last_param + 1 :]] if last_param >= 0 else []
         listy = self._returns_list(op)
         method = op.method.lower()
         if not statics:
             return ("root",), naming.snake(op.operation_id or method)
         if trailing and len(trailing) == 1 and len(statics) > 1:
-            resource = tuple(statics[:-1])
-            verb = {"get": "list" if listy else "retrieve", "delete": "delete", "put": "update",
-                    "patch": "update", "post": ""}.get(method, method)
-            return resource, f"{verb}_{trailing[0]}" if verb else trailing[0]
+            return tuple(statics[:-1]), _action_name(method, trailing[0], listy)
+        if (
+            last_param < 0
+            and len(statics) > 1
+            and layout.is_leaf(op.path)
+            and not _plural(statics[-1])
+        ):
+            return tuple(statics[:-1]), _action_name(method, statics[-1], listy)
         resource = tuple(statics)
         item = last_param >= 0 and not trailing
         if method == "get":
-            verb = "retrieve" if item or not listy else "list"
+            verb = (
+                "retrieve"
+                if item
+                else ("list" if listy or resource in layout.item_resources else "retrieve")
+            )
         elif method == "post":
             verb = "update" if item else "create"
         else:
@@ -342,23 +594,88 @@ class _Builder:
         create, retrieve = by_name.get("create"), by_name.get("retrieve")
         if not create or not retrieve or not create.success or not retrieve.success:
             return None
-        if create.success.model != retrieve.success.model or not create.success.model or len(retrieve.path_fields) != 1:
+        if (
+            create.success.model != retrieve.success.model
+            or not create.success.model
+            or len(retrieve.path_fields) != 1
+        ):
             return None
         schema = self._deref({"$ref": create.success.schema_pointer})
         properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
         status = self._deref(properties.get("status")) if isinstance(properties, dict) else None
-        values = [v for v in enum_of(status) if isinstance(v, str)] if isinstance(status, dict) else []
+        values = (
+            [v for v in enum_of(status) if isinstance(v, str)] if isinstance(status, dict) else []
+        )
         if not values or "id" not in properties:
             return None
         pending = tuple(v for v in values if v.lower() in PENDING_STATES)
         terminal = tuple(v for v in values if v not in pending)
         if not pending or not terminal:
             return None
-        return Poller(resource=resource.path, create="create", retrieve="retrieve",
-                      model=create.success.model, status_field="status", id_field="id",
-                      terminal=terminal, pending=pending)
+        return Poller(
+            resource=resource.path,
+            create="create",
+            retrieve="retrieve",
+            model=create.success.model,
+            status_field="status",
+            id_field="id",
+            terminal=terminal,
+            pending=pending,
+        )
+
+
+class _Layout:
+    """Which paths are leaves (one path, nothing below) and which resources have items."""
+
+    def __init__(self, paths: list[str], item_resources: set[tuple[str, ...]]) -> None:
+        self.counts: dict[str, int] = {}
+        for path in paths:
+            self.counts[path] = self.counts.get(path, 0) + 1
+        self.item_resources = item_resources
+
+    def is_leaf(self, path: str) -> bool:
+        """One operation at `path` and no path below it."""
+        prefix = path.rstrip("/") + "/"
+        return self.counts.get(path) == 1 and not any(
+            other.startswith(prefix) for other in self.counts
+        )
+
+
+def _statics(path: str) -> tuple[str, ...]:
+    return tuple(naming.snake(s) for s in path.split("/") if s and not _PARAM.match(s))
+
+
+def _is_item(path: str) -> bool:
+    """Whether the path ends in a parameter (`/videos/{id}`)."""
+    segments = [s for s in path.split("/") if s]
+    return bool(segments) and bool(_PARAM.match(segments[-1]))
+
+
+def _plural(name: str) -> bool:
+    """Whether a snake_case segment reads as a collection (`completions`, `availability_zones`)."""
+    last = name.rsplit("_", 1)[-1]
+    return last.endswith("s") and not last.endswith(("ss", "us", "is"))
+
+
+def _action_name(method: str, segment: str, listy: bool) -> str:
+    """A method name for a trailing segment: the action itself, else verb plus noun."""
+    if method == "post" or segment.split("_", 1)[0] in ACTION_WORDS:
+        return segment
+    verb = {
+        "get": "list" if listy else "retrieve",
+        "delete": "delete",
+        "put": "update",
+        "patch": "update",
+    }.get(method, method)
+    return f"{verb}_{segment}"
+
+
+def _tokens(pointer: str) -> list[str]:
+    """The unescaped reference tokens of a JSON pointer."""
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
 
 
 def _replace(op: Operation, **changes: Any) -> Operation:
     from dataclasses import replace
+
     return replace(op, **changes)

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 COMPONENT_PREFIX = "#/components/schemas/"
 BOUND_KEYWORDS = (
-    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-    "minLength", "maxLength", "minItems", "maxItems", "pattern", "multipleOf",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "pattern",
+    "multipleOf",
 )
 _REPLACEMENT = re.compile(r"\buse\s+`?([A-Za-z_][\w.\[\]]*)`?\s+instead\b", re.IGNORECASE)
 _JSON_TYPES = {"string", "integer", "number", "boolean", "array", "object", "null"}
@@ -44,8 +52,14 @@ def _normalize_30(node: Any) -> None:
                 current["type"] = [kind, "null"]
                 if "enum" in current and None not in current["enum"]:
                     current["enum"] = [*current["enum"], None]
-            elif "$ref" in current or "allOf" in current or "oneOf" in current or "anyOf" in current:
-                inner = {key: current.pop(key) for key in list(current) if key in ("$ref", "allOf", "oneOf", "anyOf")}
+            elif (
+                "$ref" in current or "allOf" in current or "oneOf" in current or "anyOf" in current
+            ):
+                inner = {
+                    key: current.pop(key)
+                    for key in list(current)
+                    if key in ("$ref", "allOf", "oneOf", "anyOf")
+                }
                 current["anyOf"] = [inner, {"type": "null"}]
         stack.extend(current.values())
 
@@ -53,7 +67,7 @@ def _normalize_30(node: Any) -> None:
 def ref_name(ref: str) -> str:
     """The component name a `#/components/schemas/...` reference points to ('' otherwise)."""
     if ref.startswith(COMPONENT_PREFIX):
-        return ref[len(COMPONENT_PREFIX):].replace("~1", "/").replace("~0", "~")
+        return ref[len(COMPONENT_PREFIX) :].replace("~1", "/").replace("~0", "~")
     return ""
 
 
@@ -100,7 +114,13 @@ def json_types(schema: dict[str, Any]) -> list[str]:
 class TypeHints:
     """Python type hints for request inputs, given the component class names."""
 
-    _SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
+    _SCALARS: ClassVar[dict[str, str]] = {
+        "string": "str",
+        "integer": "int",
+        "number": "float",
+        "boolean": "bool",
+        "null": "None",
+    }
 
     def __init__(self, document: dict[str, Any], classes: dict[str, str], enums: set[str]) -> None:
         self._document = document
@@ -119,7 +139,9 @@ class TypeHints:
             if name in self._enums and isinstance(target, dict):
                 literals = self._literals(target)
                 return f"{cls} | {literals}" if literals else cls
-            if isinstance(target, dict) and ("properties" in target or target.get("type") == "object"):
+            if isinstance(target, dict) and (
+                "properties" in target or target.get("type") == "object"
+            ):
                 return f"{cls} | dict[str, Any]"
             return cls
         literals = self._literals(schema)
@@ -154,7 +176,11 @@ class TypeHints:
         if not values or any(item is None for item in rendered):
             return ""
         concrete = [item for item in rendered if item != "None"]
-        result = f"Literal[{', '.join(dict.fromkeys(item for item in concrete if item))}]" if concrete else ""
+        result = (
+            f"Literal[{', '.join(dict.fromkeys(item for item in concrete if item))}]"
+            if concrete
+            else ""
+        )
         if "None" in rendered:
             return f"{result} | None" if result else "None"
         return result
@@ -194,3 +220,125 @@ def split_union(hint: str) -> list[str]:
         index += 1
     members.append(hint[start:].strip())
     return [member for member in members if member]
+
+
+_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "null": (type(None),),
+    "array": (list,),
+    "object": (dict,),
+}
+
+
+def fits(value: Any, kinds: list[str]) -> bool:
+    """Whether a JSON value is an instance of one of the JSON types `kinds`."""
+    for kind in kinds:
+        if isinstance(value, bool) and kind in ("integer", "number"):
+            continue
+        if kind == "integer" and isinstance(value, float) and value.is_integer():
+            return True
+        if isinstance(value, _PYTHON_TYPES[kind]):
+            return True
+    return False
+
+
+def coerce(value: Any, kinds: list[str], items: list[str]) -> tuple[bool, Any]:
+    """(True, value converted to one of `kinds`) when the text or scalar plainly means one."""
+    if isinstance(value, str):
+        text = value.strip()
+        for kind, convert in (("integer", int), ("number", float)):
+            if kind in kinds:
+                try:
+                    return True, convert(text)
+                except ValueError:
+                    pass
+        if "boolean" in kinds and text.lower() in ("true", "false"):
+            return True, text.lower() == "true"
+    if "array" in kinds and not isinstance(value, list) and items and fits(value, items):
+        return True, [value]
+    return False, None
+
+
+def repair_defaults(schema: Any, pointer: str, resolve: Any) -> list[tuple[str, str]]:
+    """Make every `default` in `schema` fit its declared type, in place.
+
+    A default the type plainly means (`'100'` for an integer, `'x'` for an array of strings)
+    is converted; one that cannot fit is removed. Returns (JSON pointer, message) per change
+    that the validator does not already report at the same pointer (a default breaking its
+    schema's own `type`). `resolve` maps a `$ref` string to its target schema.
+    """
+    changes: list[tuple[str, str]] = []
+    stack: list[tuple[Any, str]] = [(schema, pointer)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, list):
+            stack.extend((item, f"{where}/{index}") for index, item in enumerate(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        if "default" in node:
+            reported = "$ref" not in node and not fits(
+                node["default"], json_types(node) or list(_PYTHON_TYPES)
+            )
+            change = _repair_default(node, resolve)
+            if change and not reported:
+                changes.append((f"{where}/default", change))
+        for key, value in node.items():
+            if key not in ("default", "enum", "const", "example", "examples") and isinstance(
+                value, (dict, list)
+            ):
+                stack.append((value, f"{where}/{key.replace('~', '~0').replace('/', '~1')}"))
+    return sorted(changes)
+
+
+def _repair_union_default(node: dict[str, Any]) -> str:
+    """Drop a union's default that an inline array or object branch cannot hold.
+
+    The model generator copies such a default into the branch's own model, where it does
+    not type-check; the server applies its default anyway.
+    """
+    value = node["default"]
+    for key in ("oneOf", "anyOf"):
+        for branch in node.get(key) or []:
+            kinds = json_types(branch) if isinstance(branch, dict) else []
+            if set(kinds) & {"array", "object"} and not fits(value, kinds):
+                del node["default"]
+                return f"default {value!r} does not fit the {'/'.join(kinds)} branch of the union; generated without a default"
+    return ""
+
+
+def _repair_default(node: dict[str, Any], resolve: Any) -> str:
+    if node["default"] is None:
+        return ""  # None is what an absent optional value is
+    if any(key in node for key in ("oneOf", "anyOf", "allOf")):
+        return _repair_union_default(node)
+    target = node
+    if "$ref" in node:
+        resolved = resolve(str(node["$ref"]))
+        target = resolved if isinstance(resolved, dict) else {}
+    kinds = json_types(target)
+    if not kinds and isinstance(target.get("enum"), list):
+        return ""
+    if not kinds and "properties" in target:
+        kinds = ["object"]
+    value = node["default"]
+    if not kinds or fits(value, kinds):
+        return ""
+    items = target.get("items")
+    item_kinds = (
+        json_types(resolve(str(items["$ref"])) or {})
+        if isinstance(items, dict) and "$ref" in items
+        else json_types(items)
+        if isinstance(items, dict)
+        else []
+    )
+    converted, new = coerce(value, kinds, item_kinds)
+    wanted = " or ".join(kinds)
+    if converted:
+        node["default"] = new
+        return f"default {value!r} is not {wanted}; generated as {new!r}"
+    del node["default"]
+    return f"default {value!r} is not {wanted}; generated without a default"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from generator.ir import Api, Field, Operation, Resource
@@ -66,14 +66,25 @@ class ResourceView:
     poller: dict[str, Any] | None
 
 
-_TARGET = {"path": "path_params", "query": "query", "header": "headers", "cookie": "cookies", "body": "body"}
+_TARGET = {
+    "path": "path_params",
+    "query": "query",
+    "header": "headers",
+    "cookie": "cookies",
+    "body": "body",
+}
 
 
 def _argument(field: Field) -> Argument:
     return Argument(
-        python_name=field.python_name, wire_name=field.name, target=_TARGET[field.location],
-        hint=field.type_hint, required=field.required, description=field.description,
-        deprecated=field.deprecated, replaced_by=field.replaced_by,
+        python_name=field.python_name,
+        wire_name=field.name,
+        target=_TARGET[field.location],
+        hint=field.type_hint,
+        required=field.required,
+        description=field.description,
+        deprecated=field.deprecated,
+        replaced_by=field.replaced_by,
     )
 
 
@@ -84,13 +95,28 @@ def method_view(op: Operation) -> MethodView:
     if op.body and not op.body.exploded:
         taken = {a.python_name for a in (*positional, *keywords)}
         name = "body" if "body" not in taken else "request_body"
-        body_argument = Argument(name, "", "raw_body", op.body.type_hint, op.body.required,
-                                 "The request body.", False, "")
+        body_argument = Argument(
+            name,
+            "",
+            "raw_body",
+            op.body.type_hint,
+            op.body.required,
+            "The request body.",
+            False,
+            "",
+        )
     constant = "_" + "_".join((*op.resource, op.method_name)).upper()
     return MethodView(
-        op=op, constant=constant, name=op.method_name, positional=positional, keywords=keywords,
-        body_argument=body_argument, return_hint=op.return_hint,
-        cast=op.success.model if op.success and op.success.kind == "json" and op.success.model else "",
+        op=op,
+        constant=constant,
+        name=op.method_name,
+        positional=positional,
+        keywords=keywords,
+        body_argument=body_argument,
+        return_hint=op.return_hint,
+        cast=op.success.model
+        if op.success and op.success.kind == "json" and op.success.model
+        else "",
         doc=_method_doc(op),
     )
 
@@ -113,20 +139,67 @@ def argument_doc(argument: Argument) -> str:
     return text or "(no description in the spec)"
 
 
+_BUILTIN_TYPES = frozenset(
+    {"list", "dict", "set", "frozenset", "tuple", "str", "int", "float", "bool", "bytes", "type"}
+)
+
+
+def qualify_builtins(hint: str, shadowed: frozenset[str]) -> str:
+    """`hint` with builtin type names that a class member shadows written as `builtins.<name>`."""
+    if not shadowed:
+        return hint
+    pattern = re.compile(r"(?<![.\w])(" + "|".join(sorted(shadowed)) + r")\b")
+    parts = _STRING.split(hint)
+    literals = _STRING.findall(hint)
+    out = [pattern.sub(r"builtins.\1", part) for part in parts]
+    return "".join(piece for pair in zip(out, [*literals, ""], strict=True) for piece in pair)
+
+
+def _shadow_safe(view: MethodView, shadowed: frozenset[str]) -> MethodView:
+    """A method view whose type hints survive class members named like builtin types."""
+    if not shadowed:
+        return view
+
+    def fix(argument: Argument) -> Argument:
+        return replace(argument, hint=qualify_builtins(argument.hint, shadowed))
+
+    return replace(
+        view,
+        positional=tuple(fix(a) for a in view.positional),
+        keywords=tuple(fix(a) for a in view.keywords),
+        body_argument=fix(view.body_argument) if view.body_argument else None,
+        return_hint=qualify_builtins(view.return_hint, shadowed),
+    )
+
+
 def resource_views(resource: Resource) -> list[ResourceView]:
     views = []
     for node in resource.walk():
+        members = {op.method_name for op in node.operations} | set(node.children)
+        shadowed = frozenset(members & _BUILTIN_TYPES)
         poller = None
         if node.poller is not None:
             create = next(op for op in node.operations if op.method_name == node.poller.create)
-            poller = {"terminal": node.poller.terminal, "pending": node.poller.pending,
-                      "model": node.poller.model, "create": method_view(create)}
-        views.append(ResourceView(
-            resource=node, class_name=node.class_name,
-            methods=tuple(method_view(op) for op in sorted(node.operations, key=lambda o: o.method_name)),
-            children=tuple((name, node.children[name].class_name) for name in sorted(node.children)),
-            poller=poller,
-        ))
+            poller = {
+                "terminal": node.poller.terminal,
+                "pending": node.poller.pending,
+                "model": node.poller.model,
+                "create": _shadow_safe(method_view(create), shadowed),
+            }
+        views.append(
+            ResourceView(
+                resource=node,
+                class_name=node.class_name,
+                methods=tuple(
+                    _shadow_safe(method_view(op), shadowed)
+                    for op in sorted(node.operations, key=lambda o: o.method_name)
+                ),
+                children=tuple(
+                    (name, node.children[name].class_name) for name in sorted(node.children)
+                ),
+                poller=poller,
+            )
+        )
     return views
 
 

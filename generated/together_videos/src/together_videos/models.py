@@ -11,6 +11,92 @@ from pydantic import ConfigDict, Field
 from together_videos._base_model import BaseModel
 
 
+class Error(BaseModel):
+    """
+    Error payload that explains why generation failed, if applicable.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    code: str | None = None
+    message: str
+
+
+class Outputs(BaseModel):
+    """
+    Available upon completion, the outputs provides the cost charged and the hosted url to access the video
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    cost: int
+    """
+    The cost of generated video charged to the owners account.
+    """
+    video_url: str
+    """
+    URL hosting the generated video
+    """
+
+
+class VideoOutputFormat(str, Enum):
+    MP4 = "MP4"
+    WEBM = "WEBM"
+
+
+class Frame(str, Enum):
+    """
+    Optional param to specify where to insert the frame. If this is omitted, the following heuristics are applied:
+    - frame_images size is one, frame is first.
+    - If size is two, frames are first and last.
+    - If size is larger, frames are first, last and evenly spaced between.
+
+    """
+
+    FIRST = "first"
+    LAST = "last"
+
+
+class VideoFrameImageInput(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    input_image: str
+    """
+    URL path to hosted image that is used for a frame
+    """
+    frame: Annotated[float | Frame | None, Field(union_mode="left_to_right")] = None
+    """
+    Optional param to specify where to insert the frame. If this is omitted, the following heuristics are applied:
+    - frame_images size is one, frame is first.
+    - If size is two, frames are first and last.
+    - If size is larger, frames are first, last and evenly spaced between.
+
+    """
+
+
+class VideoStatus(str, Enum):
+    """
+    Current lifecycle status of the video job.
+    """
+
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class VideoRef(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    video: str
+    """
+    URL of the video.
+    """
+
+
 class AudioRef(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -18,6 +104,90 @@ class AudioRef(BaseModel):
     audio: str
     """
     URL of the audio.
+    """
+
+
+class VideoJob(BaseModel):
+    """
+    Structured information describing a generated video job.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+    """
+    Unique identifier for the video job.
+    """
+    object: Literal["video"] | None = None
+    """
+    The object type, which is always video.
+    """
+    model: str
+    """
+    The video generation model that produced the job.
+    """
+    status: Annotated[VideoStatus | str, Field(union_mode="left_to_right")]
+    """
+    Current lifecycle status of the video job.
+    """
+    created_at: float
+    """
+    Unix timestamp (seconds) for when the job was created.
+    """
+    completed_at: float | None = None
+    """
+    Unix timestamp (seconds) for when the job completed, if finished.
+    """
+    size: str
+    """
+    The resolution of the generated video.
+    """
+    seconds: str
+    """
+    Duration of the generated clip in seconds.
+    """
+    error: Error | None = None
+    """
+    Error payload that explains why generation failed, if applicable.
+    """
+    outputs: Outputs | None = None
+    """
+    Available upon completion, the outputs provides the cost charged and the hosted url to access the video
+    """
+
+
+class VideoMedia(BaseModel):
+    """
+    Contains all media inputs for video generation. Accepted fields depend on the model type.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    frame_images: list[VideoFrameImageInput] | None = None
+    """
+    Array of images to guide video generation at specific timeline positions.
+    """
+    frame_videos: list[VideoRef] | None = None
+    """
+    Array of video clips to use as starting clips.
+    """
+    reference_images: list[str] | None = None
+    """
+    Array of image URLs that guide the general appearance across the video.
+    """
+    reference_videos: list[VideoRef] | None = None
+    """
+    Array of reference videos.
+    """
+    source_video: Annotated[str | VideoRef | None, Field(union_mode="left_to_right")] = None
+    """
+    Source video to edit. Accepts a URL string or an object with a "video" key.
+    """
+    audio_inputs: list[str | AudioRef] | None = None
+    """
+    Array of audio inputs. Each element accepts a URL string or an object with an "audio" key.
     """
 
 
@@ -118,173 +288,3 @@ class CreateVideoBody(BaseModel):
     """
     Deprecated: use media.reference_images instead. Unlike frame_images which constrain specific timeline positions, reference images guide the general appearance that should appear consistently across the video.
     """
-
-
-class Error(BaseModel):
-    """
-    Error payload that explains why generation failed, if applicable.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    code: str | None = None
-    message: str
-
-
-class Frame(str, Enum):
-    """
-    Optional param to specify where to insert the frame. If this is omitted, the following heuristics are applied:
-    - frame_images size is one, frame is first.
-    - If size is two, frames are first and last.
-    - If size is larger, frames are first, last and evenly spaced between.
-
-    """
-
-    FIRST = "first"
-    LAST = "last"
-
-
-class Outputs(BaseModel):
-    """
-    Available upon completion, the outputs provides the cost charged and the hosted url to access the video
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    cost: int
-    """
-    The cost of generated video charged to the owners account.
-    """
-    video_url: str
-    """
-    URL hosting the generated video
-    """
-
-
-class VideoFrameImageInput(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    input_image: str
-    """
-    URL path to hosted image that is used for a frame
-    """
-    frame: Annotated[float | Frame | None, Field(union_mode="left_to_right")] = None
-    """
-    Optional param to specify where to insert the frame. If this is omitted, the following heuristics are applied:
-    - frame_images size is one, frame is first.
-    - If size is two, frames are first and last.
-    - If size is larger, frames are first, last and evenly spaced between.
-
-    """
-
-
-class VideoJob(BaseModel):
-    """
-    Structured information describing a generated video job.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    id: str
-    """
-    Unique identifier for the video job.
-    """
-    object: Literal["video"] | None = None
-    """
-    The object type, which is always video.
-    """
-    model: str
-    """
-    The video generation model that produced the job.
-    """
-    status: Annotated[VideoStatus | str, Field(union_mode="left_to_right")]
-    """
-    Current lifecycle status of the video job.
-    """
-    created_at: float
-    """
-    Unix timestamp (seconds) for when the job was created.
-    """
-    completed_at: float | None = None
-    """
-    Unix timestamp (seconds) for when the job completed, if finished.
-    """
-    size: str
-    """
-    The resolution of the generated video.
-    """
-    seconds: str
-    """
-    Duration of the generated clip in seconds.
-    """
-    error: Error | None = None
-    """
-    Error payload that explains why generation failed, if applicable.
-    """
-    outputs: Outputs | None = None
-    """
-    Available upon completion, the outputs provides the cost charged and the hosted url to access the video
-    """
-
-
-class VideoMedia(BaseModel):
-    """
-    Contains all media inputs for video generation. Accepted fields depend on the model type.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    frame_images: list[VideoFrameImageInput] | None = None
-    """
-    Array of images to guide video generation at specific timeline positions.
-    """
-    frame_videos: list[VideoRef] | None = None
-    """
-    Array of video clips to use as starting clips.
-    """
-    reference_images: list[str] | None = None
-    """
-    Array of image URLs that guide the general appearance across the video.
-    """
-    reference_videos: list[VideoRef] | None = None
-    """
-    Array of reference videos.
-    """
-    source_video: Annotated[str | VideoRef | None, Field(union_mode="left_to_right")] = None
-    """
-    Source video to edit. Accepts a URL string or an object with a "video" key.
-    """
-    audio_inputs: list[str | AudioRef] | None = None
-    """
-    Array of audio inputs. Each element accepts a URL string or an object with an "audio" key.
-    """
-
-
-class VideoOutputFormat(str, Enum):
-    MP4 = "MP4"
-    WEBM = "WEBM"
-
-
-class VideoRef(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    video: str
-    """
-    URL of the video.
-    """
-
-
-class VideoStatus(str, Enum):
-    """
-    Current lifecycle status of the video job.
-    """
-
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    FAILED = "failed"
