@@ -14,8 +14,14 @@ from generator.ir import Field, Operation
 from generator.schemas import json_types
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_WRONG = {"string": 12345, "integer": "not-an-integer", "number": "not-a-number", "boolean": "not-a-boolean",
-          "array": {"not": "an array"}, "object": ["not", "an", "object"]}
+_WRONG = {
+    "string": 12345,
+    "integer": "not-an-integer",
+    "number": "not-a-number",
+    "boolean": "not-a-boolean",
+    "array": {"not": "an array"},
+    "object": ["not", "an", "object"],
+}
 _PARAM = re.compile(r"\{([^{}/]+)\}")
 
 
@@ -39,16 +45,30 @@ class Baseline:
     content_type: str
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def call(self, auth: dict[str, str], *, body: Any = None, query: dict[str, Any] | None = None,
-             use_body: bool = True, paid: bool | None = None) -> Call:
-        path = _PARAM.sub(lambda m: quote(self.path_params.get(m.group(1), "x"), safe=""), self.op.full_path)
+    def call(
+        self,
+        auth: dict[str, str],
+        *,
+        body: Any = None,
+        query: dict[str, Any] | None = None,
+        use_body: bool = True,
+        paid: bool | None = None,
+    ) -> Call:
+        path = _PARAM.sub(
+            lambda m: quote(self.path_params.get(m.group(1), "x"), safe=""), self.op.full_path
+        )
         headers = dict(auth)
         payload = self.body if body is None else body
         if use_body and payload is not None:
             headers["Content-Type"] = self.content_type
-        return Call(self.op.method, path, query=dict(self.query if query is None else query), headers=headers,
-                    json_body=payload if use_body else None,
-                    paid=self.op.method in UNSAFE if paid is None else paid)
+        return Call(
+            self.op.method,
+            path,
+            query=dict(self.query if query is None else query),
+            headers=headers,
+            json_body=payload if use_body else None,
+            paid=self.op.method in UNSAFE if paid is None else paid,
+        )
 
 
 def baseline(model: SpecModel, op: Operation) -> Baseline | None:
@@ -57,10 +77,13 @@ def baseline(model: SpecModel, op: Operation) -> Baseline | None:
     query: dict[str, Any] = {}
     for param in model.params(op):
         if param.location == "path":
-            path_params[param.name] = str(_scalar(model.example(param.schema_pointer) if param.schema_pointer
-                                                  else "x"))
+            path_params[param.name] = str(
+                _scalar(model.example(param.schema_pointer) if param.schema_pointer else "x")
+            )
         elif param.location == "query" and param.required:
-            query[param.name] = _scalar(model.example(param.schema_pointer)) if param.schema_pointer else "x"
+            query[param.name] = (
+                _scalar(model.example(param.schema_pointer)) if param.schema_pointer else "x"
+            )
     body: Any = None
     content_type = ""
     if op.body:
@@ -80,16 +103,26 @@ def enum_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> list[C
     for item in _body_fields(base):
         values = [v for v in item.enum if v is not None]
         for value in values:
-            cases.append(Case("enum_values_accepted", f"{item.name}={value!r}",
-                              base.call(auth, body={**base.body, item.name: value})))
+            cases.append(
+                Case(
+                    "enum_values_accepted",
+                    f"{item.name}={value!r}",
+                    base.call(auth, body={**base.body, item.name: value}),
+                )
+            )
         strings = [v for v in values if isinstance(v, str)]
         if not strings:
             continue
         others = {strings[0].swapcase(), "UNLISTED_" + strings[0].upper()}
         others.discard(strings[0])
         for other in sorted(o for o in others if o not in values):
-            cases.append(Case("enum_others_rejected", f"{item.name}={other!r}",
-                              base.call(auth, body={**base.body, item.name: other}, paid=False)))
+            cases.append(
+                Case(
+                    "enum_others_rejected",
+                    f"{item.name}={other!r}",
+                    base.call(auth, body={**base.body, item.name: other}, paid=False),
+                )
+            )
     return cases
 
 
@@ -106,25 +139,44 @@ def boundary_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> li
                 if value is None:
                     continue
                 label = f"{item.name} {key}={bounds[key]}: {_short(value)}"
-                cases.append(Case(check, label, base.call(auth, body={**base.body, item.name: value},
-                                                          paid=check == "boundary_edge_accepted")))
+                cases.append(
+                    Case(
+                        check,
+                        label,
+                        base.call(
+                            auth,
+                            body={**base.body, item.name: value},
+                            paid=check == "boundary_edge_accepted",
+                        ),
+                    )
+                )
     return cases
 
 
 def invalid_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> list[Case]:
     """Bodies that break the schema: a required property missing, a property of the wrong type."""
-    cases = []
+    cases: list[Case] = []
     if not isinstance(base.body, dict):
         return cases
     for item in _body_fields(base):
         if item.required:
             body = {k: v for k, v in base.body.items() if k != item.name}
-            cases.append(Case("invalid_input_rejected", f"required {item.name} missing",
-                              base.call(auth, body=body, paid=False)))
+            cases.append(
+                Case(
+                    "invalid_input_rejected",
+                    f"required {item.name} missing",
+                    base.call(auth, body=body, paid=False),
+                )
+            )
         kinds = json_types(model.resolve(item.schema))
         if len(kinds) == 1 and kinds[0] in _WRONG and "enum" not in model.resolve(item.schema):
-            cases.append(Case("invalid_input_rejected", f"{item.name} not {kinds[0]}",
-                              base.call(auth, body={**base.body, item.name: _WRONG[kinds[0]]}, paid=False)))
+            cases.append(
+                Case(
+                    "invalid_input_rejected",
+                    f"{item.name} not {kinds[0]}",
+                    base.call(auth, body={**base.body, item.name: _WRONG[kinds[0]]}, paid=False),
+                )
+            )
     return cases
 
 
@@ -136,7 +188,10 @@ def auth_cases(base: Baseline) -> list[Case]:
         "Basic scheme instead of Bearer": {"Authorization": "Basic dXNlcjpwYXNz"},
         "token without scheme": {"Authorization": "sk-not-a-bearer-header"},
     }
-    return [Case("auth_required", name, base.call(headers, paid=False)) for name, headers in variants.items()]
+    return [
+        Case("auth_required", name, base.call(headers, paid=False))
+        for name, headers in variants.items()
+    ]
 
 
 @dataclass
@@ -150,7 +205,9 @@ class DeprecatedCase:
     both: Call
 
 
-def deprecated_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> list[DeprecatedCase]:
+def deprecated_cases(
+    model: SpecModel, base: Baseline, auth: dict[str, str]
+) -> list[DeprecatedCase]:
     found = []
     for item in _body_fields(base):
         if not item.deprecated or not item.replaced_by:
@@ -159,13 +216,18 @@ def deprecated_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> 
         other = _variant(value)
         target = item.replaced_by.split(".")
         replaced = _set_path(copy.deepcopy(base.body), target, value)
-        both = _set_path({**copy.deepcopy(base.body), item.name: other}, target, copy.deepcopy(value))
-        found.append(DeprecatedCase(
-            item.name, item.replaced_by,
-            base.call(auth, body={**base.body, item.name: value}),
-            base.call(auth, body=replaced),
-            base.call(auth, body=both),
-        ))
+        both = _set_path(
+            {**copy.deepcopy(base.body), item.name: other}, target, copy.deepcopy(value)
+        )
+        found.append(
+            DeprecatedCase(
+                item.name,
+                item.replaced_by,
+                base.call(auth, body={**base.body, item.name: value}),
+                base.call(auth, body=replaced),
+                base.call(auth, body=both),
+            )
+        )
     return found
 
 
@@ -178,8 +240,14 @@ def _body_fields(base: Baseline) -> list[Field]:
 def _edges(bounds: dict[str, Any], kinds: list[str]) -> list[tuple[str, Any, Any]]:
     """(keyword, edge, one step past) for each bound."""
     found = []
-    for key, step in (("minimum", -1), ("maximum", 1), ("minLength", -1), ("maxLength", 1),
-                      ("minItems", -1), ("maxItems", 1)):
+    for key, step in (
+        ("minimum", -1),
+        ("maximum", 1),
+        ("minLength", -1),
+        ("maxLength", 1),
+        ("minItems", -1),
+        ("maxItems", 1),
+    ):
         if key in bounds and isinstance(bounds[key], (int, float)):
             edge = bounds[key]
             if key.startswith("min") and key != "minimum" and edge == 0:

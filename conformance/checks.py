@@ -7,18 +7,20 @@ document). `None` means the check does not apply.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from conformance.http import Exchange
 from conformance.model import SpecModel, completion_fields
+from conformance.results import Kind
 from generator.ir import Operation, Poller, Response
 
 
 @dataclass(frozen=True)
 class Verdict:
-    kind: str  # "pass", "violation" or "gap"
+    kind: Kind  # "pass", "violation" or "gap"
     expected: str = ""
     got: str = ""
 
@@ -60,7 +62,7 @@ def status_code_documented(model: SpecModel, op: Operation, ex: Exchange) -> Ver
     if documented(op, ex.status) is not None:
         return PASS
     statuses = ", ".join(r.status for r in op.responses) or "none"
-    kind = "violation" if ex.status < 400 else "gap"
+    kind: Kind = "violation" if ex.status < 400 else "gap"
     return Verdict(kind, f"a documented status ({statuses})", f"{ex.status} (undocumented)")
 
 
@@ -72,9 +74,15 @@ def response_content_type(model: SpecModel, op: Operation, ex: Exchange) -> Verd
         return None
     wanted = response.content_type.lower()
     got = ex.content_type
-    if got == wanted or (wanted.endswith("json") and got.endswith("+json")) or wanted.endswith("/*"):
+    if (
+        got == wanted
+        or (wanted.endswith("json") and got.endswith("+json"))
+        or wanted.endswith("/*")
+    ):
         return PASS
-    return Verdict("violation", f"content type {wanted}", f"{got or '(none)'} for status {ex.status}")
+    return Verdict(
+        "violation", f"content type {wanted}", f"{got or '(none)'} for status {ex.status}"
+    )
 
 
 @response_check
@@ -85,7 +93,9 @@ def response_schema(model: SpecModel, op: Operation, ex: Exchange) -> Verdict | 
         return None
     body = ex.json()
     if body is None and ex.body.strip() != b"null":
-        return Verdict("violation", f"a JSON body matching {response.schema_pointer}", ex.describe())
+        return Verdict(
+            "violation", f"a JSON body matching {response.schema_pointer}", ex.describe()
+        )
     errors = list(model.validator(response.schema_pointer.lstrip("#")).iter_errors(body))
     if not errors:
         return PASS
@@ -99,8 +109,11 @@ def response_enum_values(model: SpecModel, op: Operation, ex: Exchange) -> Verdi
     if response is None or response.kind != "json" or not response.schema_pointer:
         return None
     body = ex.json()
-    errors = [e for e in model.validator(response.schema_pointer.lstrip("#")).iter_errors(body)
-              if e.schema_path and str(e.schema_path[-1]) in ("enum", "const")]
+    errors = [
+        e
+        for e in model.validator(response.schema_pointer.lstrip("#")).iter_errors(body)
+        if e.schema_path and str(e.schema_path[-1]) in ("enum", "const")
+    ]
     if not errors:
         return PASS
     return Verdict("violation", "only the listed enum values", _errors(errors))
@@ -159,26 +172,39 @@ def auth_required(ex: Exchange, case: str) -> Verdict:
 def deprecated_fallback(deprecated: Exchange, replacement: Exchange, again: Exchange) -> Verdict:
     """A request using only the deprecated field is answered like one using its replacement."""
     if not 200 <= deprecated.status < 300:
-        return Verdict("violation", "2xx for a request using only the deprecated field", deprecated.describe())
+        return Verdict(
+            "violation", "2xx for a request using only the deprecated field", deprecated.describe()
+        )
     if not 200 <= replacement.status < 300:
-        return Verdict("violation", "2xx for a request using the replacement", replacement.describe())
+        return Verdict(
+            "violation", "2xx for a request using the replacement", replacement.describe()
+        )
     differences = _differences(deprecated, replacement, again)
     if differences:
-        return Verdict("violation", "the same answer as the equivalent request with the replacement",
-                       f"differs in {', '.join(differences)}: {deprecated.describe(200)}")
+        return Verdict(
+            "violation",
+            "the same answer as the equivalent request with the replacement",
+            f"differs in {', '.join(differences)}: {deprecated.describe(200)}",
+        )
     return PASS
 
 
 def deprecated_conflict(both: Exchange, replacement: Exchange, again: Exchange) -> Verdict:
     """Deprecated field and replacement together: never a 5xx; a 2xx answers like the replacement."""
     if both.status >= 500:
-        return Verdict("violation", "no 5xx when a deprecated field and its replacement are both given",
-                       both.describe())
+        return Verdict(
+            "violation",
+            "no 5xx when a deprecated field and its replacement are both given",
+            both.describe(),
+        )
     if 200 <= both.status < 300 and 200 <= replacement.status < 300:
         differences = _differences(both, replacement, again)
         if differences:
-            return Verdict("violation", "the replacement wins (answer as with the replacement alone)",
-                           f"differs in {', '.join(differences)}")
+            return Verdict(
+                "violation",
+                "the replacement wins (answer as with the replacement alone)",
+                f"differs in {', '.join(differences)}",
+            )
     return PASS
 
 
@@ -187,7 +213,11 @@ def _differences(candidate: Exchange, reference: Exchange, again: Exchange) -> l
     one, two, three = candidate.json(), reference.json(), again.json()
     if not isinstance(one, dict) or not isinstance(two, dict):
         return [] if one == two else ["the body"]
-    volatile = {k for k in set(two) | set(three or {}) if not isinstance(three, dict) or two.get(k) != three.get(k)}
+    volatile = {
+        k
+        for k in set(two) | set(three or {})
+        if not isinstance(three, dict) or two.get(k) != three.get(k)
+    }
     return sorted(k for k in set(one) | set(two) if k not in volatile and one.get(k) != two.get(k))
 
 
@@ -202,22 +232,31 @@ def lifecycle_retrievable(created: Exchange, retrieved: Exchange) -> Verdict:
 def lifecycle_status_forward(poller: Poller, statuses: list[str]) -> Verdict:
     """A job's status only moves forward: pending states, then one terminal state that stays."""
     rank = {state: 0 for state in poller.pending} | {state: 1 for state in poller.terminal}
-    for before, after in zip(statuses, statuses[1:], strict=False):
+    for before, after in itertools.pairwise(statuses):
         if rank.get(after, 0) < rank.get(before, 0) or (rank.get(before) == 1 and after != before):
-            return Verdict("violation", f"status never moves back (pending {list(poller.pending)} -> "
-                                        f"terminal {list(poller.terminal)})", " -> ".join(statuses))
+            return Verdict(
+                "violation",
+                f"status never moves back (pending {list(poller.pending)} -> "
+                f"terminal {list(poller.terminal)})",
+                " -> ".join(statuses),
+            )
     return PASS
 
 
-def lifecycle_completed_outputs(model: SpecModel, poller: Poller, schema_pointer: str, body: Any,
-                                done_state: str) -> Verdict | None:
+def lifecycle_completed_outputs(
+    model: SpecModel, poller: Poller, schema_pointer: str, body: Any, done_state: str
+) -> Verdict | None:
     """A completed job carries its outputs."""
     if not isinstance(body, dict) or body.get(poller.status_field) != done_state:
         return None
     needed = completion_fields(model.schema_at(schema_pointer))
     missing = [name for name in needed if body.get(name) in (None, {}, [])]
     if missing:
-        return Verdict("violation", f"a {done_state} job has {', '.join(needed)}", f"missing {', '.join(missing)}")
+        return Verdict(
+            "violation",
+            f"a {done_state} job has {', '.join(needed)}",
+            f"missing {', '.join(missing)}",
+        )
     return PASS
 
 

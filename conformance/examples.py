@@ -27,7 +27,9 @@ def _any(schema: Any, value: Any) -> bool:
     return True
 
 
-def build(schema: Any, resolve: Resolve, *, full: bool = True, accepts: Accepts = _any, depth: int = 0) -> Any:
+def build(
+    schema: Any, resolve: Resolve, *, full: bool = True, accepts: Accepts = _any, depth: int = 0
+) -> Any:
     """A value for `schema`: its example/default/const/first enum value, else a minimal one.
 
     `full` includes every property of an object; otherwise only the required ones.
@@ -63,7 +65,9 @@ def build(schema: Any, resolve: Resolve, *, full: bool = True, accepts: Accepts 
         if isinstance(branches, list) and branches:
             concrete = [b for b in branches if "null" not in json_types(resolve(b) or {})]
             ordered = concrete + [b for b in branches if b not in concrete]
-            values = [build(b, resolve, full=full, accepts=accepts, depth=depth + 1) for b in ordered]
+            values = [
+                build(b, resolve, full=full, accepts=accepts, depth=depth + 1) for b in ordered
+            ]
             return next((v for v in values if accepts(schema, v)), values[0])
     kinds = [k for k in json_types(schema) if k != "null"] or json_types(schema)
     kind = kinds[0] if kinds else ("object" if "properties" in schema else "")
@@ -89,13 +93,18 @@ def _scalar_or_container(
         count = max(int(schema.get("minItems", 1 if full else 0)), 0)
         if "maxItems" in schema:
             count = min(count, int(schema["maxItems"]))
-        return [build(schema.get("items", {}), resolve, full=full, accepts=accepts, depth=depth + 1) for _ in range(count)]
+        return [
+            build(schema.get("items", {}), resolve, full=full, accepts=accepts, depth=depth + 1)
+            for _ in range(count)
+        ]
     if kind == "string":
         return _string(schema)
     if kind in ("integer", "number"):
         return _number(kind, schema)
     if kind == "boolean":
-        return bool(schema.get("default", False)) if isinstance(schema.get("default"), bool) else False
+        return (
+            bool(schema.get("default", False)) if isinstance(schema.get("default"), bool) else False
+        )
     if kind == "null":
         return None
     return "value"

@@ -19,30 +19,47 @@ class FaultInfo:
 FAULTS: dict[str, FaultInfo] = {
     "missing-required-field": FaultInfo("responses omit a required property", "response_schema"),
     "wrong-type": FaultInfo("a response property has the wrong JSON type", "response_schema"),
-    "unlisted-enum-value": FaultInfo("a response enum property carries a value the spec does not list",
-                                     "response_enum_values"),
-    "undocumented-content-type": FaultInfo("JSON responses are sent as text/plain", "response_content_type"),
-    "undocumented-status": FaultInfo("successes answer 202 where the spec documents another 2xx",
-                                     "status_code_documented"),
-    "server-error-on-input": FaultInfo("about one request in three answers 500 (chosen by a hash of the input)",
-                                       "no_server_error"),
+    "unlisted-enum-value": FaultInfo(
+        "a response enum property carries a value the spec does not list", "response_enum_values"
+    ),
+    "undocumented-content-type": FaultInfo(
+        "JSON responses are sent as text/plain", "response_content_type"
+    ),
+    "undocumented-status": FaultInfo(
+        "successes answer 202 where the spec documents another 2xx", "status_code_documented"
+    ),
+    "server-error-on-input": FaultInfo(
+        "about one request in three answers 500 (chosen by a hash of the input)", "no_server_error"
+    ),
     "no-auth-check": FaultInfo("credentials are not checked", "auth_required"),
-    "accept-invalid-body": FaultInfo("bodies and parameters are not validated (2xx for bad input)",
-                                     "invalid_input_rejected"),
-    "reject-valid-enum-value": FaultInfo("the last listed value of each request enum is refused",
-                                         "enum_values_accepted"),
-    "accept-enum-other-case": FaultInfo("request enums are matched case-insensitively", "enum_others_rejected"),
-    "ignore-deprecated-field": FaultInfo("deprecated fields are dropped instead of used as their replacement",
-                                         "deprecated_fallback"),
-    "deprecated-conflict-500": FaultInfo("a deprecated field given with its replacement answers 500",
-                                         "deprecated_conflict"),
-    "boundary-off-by-one": FaultInfo("bounds are one step looser (one past the edge is accepted)",
-                                     "boundary_past_rejected"),
-    "boundary-edge-rejected": FaultInfo("bounds are one step tighter (the edge itself is refused)",
-                                        "boundary_edge_accepted"),
-    "status-regression": FaultInfo("a completed job goes back to its pending state on the next retrieve",
-                                   "lifecycle_status_forward"),
-    "missing-outputs-on-completed": FaultInfo("completed jobs lack their outputs", "lifecycle_completed_outputs"),
+    "accept-invalid-body": FaultInfo(
+        "bodies and parameters are not validated (2xx for bad input)", "invalid_input_rejected"
+    ),
+    "reject-valid-enum-value": FaultInfo(
+        "the last listed value of each request enum is refused", "enum_values_accepted"
+    ),
+    "accept-enum-other-case": FaultInfo(
+        "request enums are matched case-insensitively", "enum_others_rejected"
+    ),
+    "ignore-deprecated-field": FaultInfo(
+        "deprecated fields are dropped instead of used as their replacement", "deprecated_fallback"
+    ),
+    "deprecated-conflict-500": FaultInfo(
+        "a deprecated field given with its replacement answers 500", "deprecated_conflict"
+    ),
+    "boundary-off-by-one": FaultInfo(
+        "bounds are one step looser (one past the edge is accepted)", "boundary_past_rejected"
+    ),
+    "boundary-edge-rejected": FaultInfo(
+        "bounds are one step tighter (the edge itself is refused)", "boundary_edge_accepted"
+    ),
+    "status-regression": FaultInfo(
+        "a completed job goes back to its pending state on the next retrieve",
+        "lifecycle_status_forward",
+    ),
+    "missing-outputs-on-completed": FaultInfo(
+        "completed jobs lack their outputs", "lifecycle_completed_outputs"
+    ),
     "unknown-id-found": FaultInfo("retrieving an unknown id answers 2xx", "lifecycle_unknown_id"),
     "latency": FaultInfo("every response is delayed by N milliseconds (default 200)", "", 200),
     "rate-limit": FaultInfo("every Nth request (default 3) answers 429 with Retry-After", "", 3),

@@ -29,7 +29,9 @@ class Budget:
 
     def spend(self) -> None:
         if self.limit is not None and self.spent >= self.limit:
-            raise BudgetExhausted(f"budget of {self.limit} request(s) that can be accepted is spent")
+            raise BudgetExhausted(
+                f"budget of {self.limit} request(s) that can be accepted is spent"
+            )
         self.spent += 1
 
 
@@ -82,7 +84,9 @@ class Exchange:
 class Sender:
     """Sends calls to one origin with the suite's credentials; retries 429/503 per Retry-After."""
 
-    def __init__(self, base_url: str, api_key: str, api_key_env: str, budget: Budget, timeout: float = 30.0) -> None:
+    def __init__(
+        self, base_url: str, api_key: str, api_key_env: str, budget: Budget, timeout: float = 30.0
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.api_key_env = api_key_env
@@ -105,8 +109,13 @@ class Sender:
         retries = 0
         while True:
             self.sent += 1
-            response = self.client.request(call.method, url, params=call.query or None, headers=call.headers,
-                                           content=call.body_bytes())
+            response = self.client.request(
+                call.method,
+                url,
+                params=call.query or None,
+                headers=call.headers,
+                content=call.body_bytes(),
+            )
             if response.status_code not in RETRY_STATUSES or retries >= MAX_RETRIES:
                 break
             retries += 1
@@ -117,7 +126,11 @@ class Sender:
 
     def curl(self, call: Call) -> str:
         """A curl command reproducing `call`; the key is shown as the env var, never its value."""
-        url = self.base_url + call.path + ("?" + urlencode(call.query, doseq=True) if call.query else "")
+        url = (
+            self.base_url
+            + call.path
+            + ("?" + urlencode(call.query, doseq=True) if call.query else "")
+        )
         parts = ["curl", "-sS", "-X", call.method, shlex.quote(url)]
         for name, value in call.headers.items():
             if self.api_key and self.api_key in value:

@@ -20,7 +20,9 @@ from generator.validate import find_findings, openapi_version
 
 SPEC_URI = "urn:specforge:spec"
 _SAFE = "/~!$&'()*+,;=:@-._"
-FAILURE_STATES = frozenset({"failed", "error", "errored", "cancelled", "canceled", "expired", "rejected"})
+FAILURE_STATES = frozenset(
+    {"failed", "error", "errored", "cancelled", "canceled", "expired", "rejected"}
+)
 COMPLETION_NAMES = frozenset({"outputs", "output", "result", "results"})
 
 
@@ -75,7 +77,8 @@ class SpecModel:
         if cached is None:
             cached = jsonschema_rs.Draft202012Validator(
                 {"$ref": f"{SPEC_URI}#{quote(pointer.lstrip('#'), safe=_SAFE)}"},
-                registry=self.registry, validate_formats=False,
+                registry=self.registry,
+                validate_formats=False,
             )
             self._validators[pointer] = cached
         return cached
@@ -85,9 +88,14 @@ class SpecModel:
         key = id(schema)
         cached = self._inline.get(key)
         if cached is None:
-            cached = (schema, jsonschema_rs.Draft202012Validator(
-                _absolute_refs(schema), registry=self.registry, validate_formats=False,
-            ))
+            cached = (
+                schema,
+                jsonschema_rs.Draft202012Validator(
+                    _absolute_refs(schema),
+                    registry=self.registry,
+                    validate_formats=False,
+                ),
+            )
             self._inline[key] = cached
         return bool(cached[1].is_valid(value))
 
@@ -124,9 +132,11 @@ class SpecModel:
                 schema = self.schema_at(schema_pointer) if schema_pointer else {}
                 location = str(item["in"])
                 found[(location, str(item["name"]))] = Param(
-                    name=str(item["name"]), location=location,
+                    name=str(item["name"]),
+                    location=location,
                     required=bool(item.get("required")) or location == "path",
-                    schema_pointer=schema_pointer, schema=schema,
+                    schema_pointer=schema_pointer,
+                    schema=schema,
                 )
         return list(found.values())
 
@@ -175,21 +185,34 @@ def load_model(path: Path, *, lenient: bool = False) -> SpecModel:
     if not version:
         raise SpecError(spec.source, findings)
     if findings and not lenient:
-        raise SpecError(spec.source, [*findings, Finding("", "hint", "pass --lenient to serve it anyway")])
+        raise SpecError(
+            spec.source, [*findings, Finding("", "hint", "pass --lenient to serve it anyway")]
+        )
     for finding in findings[:5] if lenient else []:
         print(f"warning: {finding.render(spec.source)}", file=sys.stderr)
     document = normalize(spec.document, version)
     api = build_api(document)
     registry = jsonschema_rs.Registry([(SPEC_URI, document)])
-    return SpecModel(source=spec.source, document=document, api=api, findings=findings, raw=spec.document,
-                     registry=registry)
+    return SpecModel(
+        source=spec.source,
+        document=document,
+        api=api,
+        findings=findings,
+        raw=spec.document,
+        registry=registry,
+    )
 
 
 def _absolute_refs(node: Any) -> Any:
     if isinstance(node, dict):
-        return {key: (SPEC_URI + quote(value, safe=_SAFE + "#") if key == "$ref" and isinstance(value, str)
-                      and value.startswith("#")
-                      else _absolute_refs(value)) for key, value in node.items()}
+        return {
+            key: (
+                SPEC_URI + quote(value, safe=_SAFE + "#")
+                if key == "$ref" and isinstance(value, str) and value.startswith("#")
+                else _absolute_refs(value)
+            )
+            for key, value in node.items()
+        }
     if isinstance(node, list):
         return [_absolute_refs(item) for item in node]
     return node

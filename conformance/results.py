@@ -40,13 +40,19 @@ class Recorder:
         return [o for o in self.outcomes[since:] if o.kind == "gap"]
 
     def save(self, path: Path) -> None:
-        path.write_text("\n".join(json.dumps(asdict(o)) for o in self.outcomes) + "\n", encoding="utf-8")
+        path.write_text(
+            "\n".join(json.dumps(asdict(o)) for o in self.outcomes) + "\n", encoding="utf-8"
+        )
 
 
 def load_outcomes(path: Path) -> list[Outcome]:
     if not path.is_file():
         return []
-    return [Outcome(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return [
+        Outcome(**json.loads(line))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line
+    ]
 
 
 @dataclass
@@ -63,7 +69,9 @@ class Summary:
 
 
 def summarize(outcomes: list[Outcome]) -> Summary:
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"pass": 0, "violation": 0, "gap": 0, "skip": 0})
+    counts: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"pass": 0, "violation": 0, "gap": 0, "skip": 0}
+    )
     for outcome in outcomes:
         counts[outcome.check][outcome.kind] += 1
     return Summary(
@@ -79,7 +87,9 @@ def render(summary: Summary, *, strict: bool, header: list[str], max_details: in
     lines = [*header, "", "## Checks", ""]
     for check, counts in summary.checks.items():
         failing = counts["violation"] or (strict and counts["gap"])
-        status = "FAIL" if failing else ("SKIP" if not counts["pass"] and counts["skip"] else "PASS")
+        status = (
+            "FAIL" if failing else ("SKIP" if not counts["pass"] and counts["skip"] else "PASS")
+        )
         extra = []
         if counts["violation"]:
             extra.append(f"{counts['violation']} violation(s)")
@@ -90,7 +100,11 @@ def render(summary: Summary, *, strict: bool, header: list[str], max_details: in
         detail = f" ({', '.join(extra)})" if extra else ""
         lines.append(f"- {status} {check}: {counts['pass']} passed{detail}")
     lines += _details("Server violations", summary.violations, max_details)
-    gap_title = "Spec gaps (failing: --strict)" if strict else "Spec gaps (reported, not failing; --strict fails them)"
+    gap_title = (
+        "Spec gaps (failing: --strict)"
+        if strict
+        else "Spec gaps (reported, not failing; --strict fails them)"
+    )
     lines += _details(gap_title, summary.gaps, max_details)
     return "\n".join(lines) + "\n"
 

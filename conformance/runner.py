@@ -62,10 +62,17 @@ class ConformResult:
 def check_origin(url: str) -> str:
     """`--base-url` must be an origin (scheme://host[:port]), as in the generated client."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") \
-            or parts.query or parts.fragment:
-        raise ConfigError(f"--base-url {url!r} is not accepted: give an origin such as "
-                          "https://api.together.ai (operation paths such as /v2/videos come from the spec)")
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise ConfigError(
+            f"--base-url {url!r} is not accepted: give an origin such as "
+            "https://api.together.ai (operation paths such as /v2/videos come from the spec)"
+        )
     return f"{parts.scheme}://{parts.netloc}"
 
 
@@ -76,7 +83,9 @@ def conform(options: ConformOptions, out: TextIO = sys.stdout) -> ConformResult:
     faults = parse_faults(options.faults)
     live = bool(options.base_url)
     if live and faults.active:
-        raise ConfigError("--fault switches the embedded mock's faults: it cannot be used with --base-url")
+        raise ConfigError(
+            "--fault switches the embedded mock's faults: it cannot be used with --base-url"
+        )
     origin = check_origin(options.base_url) if live else ""
     api_key = options.api_key or (os.environ.get(options.api_key_env, "") if live else EMBEDDED_KEY)
     if live and not api_key:
@@ -85,20 +94,34 @@ def conform(options: ConformOptions, out: TextIO = sys.stdout) -> ConformResult:
     planned = planned_paid(model, options.max_examples)
     target = origin or "the embedded mock"
     limit = f"budget {budget}" if budget is not None else "no budget limit (embedded mock)"
-    print(f"specforge conform: {len(model.api.operations)} operation(s) of {options.spec} against {target}; "
-          f"planning {planned} request(s) that can be accepted (paid jobs on a live server), {limit}",
-          file=out, flush=True)
+    print(
+        f"specforge conform: {len(model.api.operations)} operation(s) of {options.spec} against {target}; "
+        f"planning {planned} request(s) that can be accepted (paid jobs on a live server), {limit}",
+        file=out,
+        flush=True,
+    )
     if budget is not None and planned > budget:
-        print(f"  only the first {budget} will be sent; the checks that need more are skipped", file=out)
+        print(
+            f"  only the first {budget} will be sent; the checks that need more are skipped",
+            file=out,
+        )
     with tempfile.TemporaryDirectory(prefix="specforge-conform-") as scratch:
         results = Path(scratch) / "results.jsonl"
         with _server(options, live) as url:
             settings = SuiteSettings(
-                spec=str(options.spec), base_url=origin or url, api_key=api_key,
-                api_key_env=options.api_key_env, lenient=options.lenient, max_examples=options.max_examples,
-                budget=budget, strict=options.strict, embedded=not live,
-                poll_interval=2.0 if live else 0.0, poll_limit=60 if live else 10,
-                faults=options.faults, results_path=str(results),
+                spec=str(options.spec),
+                base_url=origin or url,
+                api_key=api_key,
+                api_key_env=options.api_key_env,
+                lenient=options.lenient,
+                max_examples=options.max_examples,
+                budget=budget,
+                strict=options.strict,
+                embedded=not live,
+                poll_interval=2.0 if live else 0.0,
+                poll_limit=60 if live else 10,
+                faults=options.faults,
+                results_path=str(results),
             )
             code = _pytest(settings, options)
         outcomes = load_outcomes(results)
@@ -108,8 +131,10 @@ def conform(options: ConformOptions, out: TextIO = sys.stdout) -> ConformResult:
     seconds = time.monotonic() - started
     sent = int(stats.get("sent", 0))
     header = [
-        "# Conformance report", "",
-        f"- spec: {options.spec}", f"- server: {target}",
+        "# Conformance report",
+        "",
+        f"- spec: {options.spec}",
+        f"- server: {target}",
         f"- faults: {', '.join(sorted(faults.active)) or 'none'}",
         f"- requests: {sent} sent ({stats.get('retried', 0)} retried after 429/503), "
         f"{stats.get('paid', 0)} that could be accepted (planned {planned})",
@@ -124,12 +149,31 @@ def conform(options: ConformOptions, out: TextIO = sys.stdout) -> ConformResult:
     print(report, file=out)
     failing = bool(summary.violations) or (options.strict and bool(summary.gaps))
     exit_code = 1 if failing or code == pytest.ExitCode.TESTS_FAILED else 0
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
-        print(f"specforge conform: the suite did not run to the end (pytest exit {int(code)})", file=out)
+    if code not in (
+        pytest.ExitCode.OK,
+        pytest.ExitCode.TESTS_FAILED,
+        pytest.ExitCode.NO_TESTS_COLLECTED,
+    ):
+        print(
+            f"specforge conform: the suite did not run to the end (pytest exit {int(code)})",
+            file=out,
+        )
         exit_code = 2 if not outcomes else max(exit_code, 1)
-    passed = [name for name, counts in summary.checks.items() if not counts["violation"] and counts["pass"]]
-    return ConformResult(exit_code, len(summary.violations), len(summary.gaps), summary.failed_checks(),
-                         passed, seconds, sent, report)
+    passed = [
+        name
+        for name, counts in summary.checks.items()
+        if not counts["violation"] and counts["pass"]
+    ]
+    return ConformResult(
+        exit_code,
+        len(summary.violations),
+        len(summary.gaps),
+        summary.failed_checks(),
+        passed,
+        seconds,
+        sent,
+        report,
+    )
 
 
 @contextlib.contextmanager
@@ -139,15 +183,32 @@ def _server(options: ConformOptions, live: bool) -> Iterator[str]:
         return
     from conformance.mock.server import MockOptions, running
 
-    mock = MockOptions(spec=options.spec, lenient=options.lenient, faults=parse_faults(options.faults),
-                       retry_after=0, complete_after=2)
+    mock = MockOptions(
+        spec=options.spec,
+        lenient=options.lenient,
+        faults=parse_faults(options.faults),
+        retry_after=0,
+        complete_after=2,
+    )
     with running(mock) as url:
         yield url
 
 
 def _pytest(settings: SuiteSettings, options: ConformOptions) -> int:
-    args = [str(SUITE), "-q", "-p", "no:cacheprovider", "-c", os.devnull, "--rootdir", str(SUITE.parent),
-            "--no-header", "-o", "console_output_style=classic", *options.pytest_args]
+    args = [
+        str(SUITE),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-c",
+        os.devnull,
+        "--rootdir",
+        str(SUITE.parent),
+        "--no-header",
+        "-o",
+        "console_output_style=classic",
+        *options.pytest_args,
+    ]
     if options.junit_xml:
         options.junit_xml.parent.mkdir(parents=True, exist_ok=True)
         args += [f"--junitxml={options.junit_xml}", "-o", "junit_suite_name=conformance"]

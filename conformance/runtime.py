@@ -33,7 +33,9 @@ class Run:
     @classmethod
     def start(cls, settings: SuiteSettings) -> Run:
         model = load_model(Path(settings.spec), lenient=settings.lenient)
-        sender = Sender(settings.base_url, settings.api_key, settings.api_key_env, Budget(settings.budget))
+        sender = Sender(
+            settings.base_url, settings.api_key, settings.api_key_env, Budget(settings.budget)
+        )
         return cls(settings, model, sender, Recorder())
 
     @property
@@ -48,23 +50,44 @@ class Run:
             self.recorder.add(Outcome("budget", "skip", op.operation_id, case, "", str(exhausted)))
             return None
         except httpx.HTTPError as error:
-            self.recorder.add(Outcome("no_transport_error", "violation", op.operation_id, case,
-                                      "an HTTP response", f"{type(error).__name__}: {error}",
-                                      self.sender.curl(call)))
+            self.recorder.add(
+                Outcome(
+                    "no_transport_error",
+                    "violation",
+                    op.operation_id,
+                    case,
+                    "an HTTP response",
+                    f"{type(error).__name__}: {error}",
+                    self.sender.curl(call),
+                )
+            )
             return None
         for check in _RESPONSE_CHECKS:
             self.judge(check.__name__, op, case, check(self.model, op, exchange), exchange.call)
         return exchange
 
-    def judge(self, name: str, op: Operation, case: str, verdict: checks.Verdict | None, call: Call | None) -> None:
+    def judge(
+        self, name: str, op: Operation, case: str, verdict: checks.Verdict | None, call: Call | None
+    ) -> None:
         """Record a verdict (nothing when the check did not apply)."""
         if verdict is None:
             return
         curl = self.sender.curl(call) if call is not None and verdict.kind != "pass" else ""
-        self.recorder.add(Outcome(name, verdict.kind, op.operation_id, case,  # type: ignore[arg-type]
-                                  verdict.expected, verdict.got, curl))
+        self.recorder.add(
+            Outcome(
+                name,
+                verdict.kind,
+                op.operation_id,
+                case,
+                verdict.expected,
+                verdict.got,
+                curl,
+            )
+        )
 
-    def check(self, name: str, op: Operation, call: Call, case: str, *extra: Any) -> Exchange | None:
+    def check(
+        self, name: str, op: Operation, call: Call, case: str, *extra: Any
+    ) -> Exchange | None:
         """Send `call` and judge it with the named check (which takes the exchange and the case name)."""
         exchange = self.send(op, call, case)
         if exchange is not None:

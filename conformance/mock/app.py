@@ -27,7 +27,10 @@ class MockApp:
             return
         if scope["type"] != "http":  # pragma: no cover - websockets are not served
             return
-        headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
+        headers = {
+            key.decode("latin-1").lower(): value.decode("latin-1")
+            for key, value in scope["headers"]
+        }
         limit = self.handler.max_body_bytes
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -42,7 +45,9 @@ class MockApp:
             if len(body) > limit:
                 await _send(send, error_reply(413, f"body over {limit} bytes", "payload_too_large"))
                 return
-        request = Request(scope["method"], scope["path"], scope.get("query_string", b""), headers, body)
+        request = Request(
+            scope["method"], scope["path"], scope.get("query_string", b""), headers, body
+        )
         reply = self.handler.handle(request)
         if self.delay:
             await asyncio.sleep(self.delay)
@@ -50,7 +55,10 @@ class MockApp:
 
 
 async def _send(send: Send, reply: Reply) -> None:
-    headers = [(b"content-type", reply.content_type.encode()), (b"content-length", str(len(reply.body)).encode())]
+    headers = [
+        (b"content-type", reply.content_type.encode()),
+        (b"content-length", str(len(reply.body)).encode()),
+    ]
     headers += [(name.encode(), value.encode()) for name, value in reply.headers]
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
     await send({"type": "http.response.body", "body": reply.body})

@@ -17,8 +17,14 @@ from conformance.model import SpecModel
 
 JSON = "application/json"
 UNLISTED = "unlisted_value"
-_WRONG = {"string": 12345, "integer": "not-an-integer", "number": "not-a-number", "boolean": "yes",
-          "array": "not-an-array", "object": "not-an-object"}
+_WRONG = {
+    "string": 12345,
+    "integer": "not-an-integer",
+    "number": "not-a-number",
+    "boolean": "yes",
+    "array": "not-an-array",
+    "object": "not-an-object",
+}
 _IGNORED_HEADERS = frozenset({"authorization", "content-type", "accept"})
 
 
@@ -50,16 +56,28 @@ class _Refused(Exception):
 
 def error_reply(status: int, message: str, kind: str, **details: Any) -> Reply:
     """A JSON error body in the usual `{"error": {...}}` shape."""
-    error = {"message": message, "type": kind, **{k: v for k, v in details.items() if v is not None}}
+    error = {
+        "message": message,
+        "type": kind,
+        **{k: v for k, v in details.items() if v is not None},
+    }
     return Reply(status, json.dumps({"error": error}).encode())
 
 
 class MockHandler:
     """Answers requests for every operation of a spec (see `handle`)."""
 
-    def __init__(self, model: SpecModel, faults: Faults | None = None, *, api_key: str = "",
-                 max_body_bytes: int = 1 << 20, retry_after: int = 1, complete_after: int = 2,
-                 complete_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        model: SpecModel,
+        faults: Faults | None = None,
+        *,
+        api_key: str = "",
+        max_body_bytes: int = 1 << 20,
+        retry_after: int = 1,
+        complete_after: int = 2,
+        complete_seconds: float = 5.0,
+    ) -> None:
         self.faults = faults or Faults()
         self.api_key = api_key
         self.max_body_bytes = max_body_bytes
@@ -105,8 +123,11 @@ class MockHandler:
     def _throttle(self) -> None:
         for name, status in (("rate-limit", 429), ("unavailable", 503)):
             if name in self._f and self.count % self.faults.value(name) == 0:
-                reply = error_reply(status, f"try again later (fault: {name})",
-                                    "rate_limit" if status == 429 else "unavailable")
+                reply = error_reply(
+                    status,
+                    f"try again later (fault: {name})",
+                    "rate_limit" if status == 429 else "unavailable",
+                )
                 reply.headers.append(("retry-after", str(self.retry_after)))
                 raise _Refused(reply)
 
@@ -138,9 +159,14 @@ class MockHandler:
         if ok and self.api_key and token.strip() != self.api_key:
             raise _Refused(error_reply(403, "the API key is not valid", "invalid_api_key"))
         if not ok:
-            expected = "an 'Authorization: Bearer <key>' header" if plan.auth == "bearer" else \
-                f"a '{plan.auth.partition(':')[2]}' header"
-            reply = error_reply(401, f"missing or malformed credentials: send {expected}", "unauthorized")
+            expected = (
+                "an 'Authorization: Bearer <key>' header"
+                if plan.auth == "bearer"
+                else f"a '{plan.auth.partition(':')[2]}' header"
+            )
+            reply = error_reply(
+                401, f"missing or malformed credentials: send {expected}", "unauthorized"
+            )
             if plan.auth == "bearer":
                 reply.headers.append(("www-authenticate", "Bearer"))
             raise _Refused(reply)
@@ -149,25 +175,40 @@ class MockHandler:
         if not plan.body_media:
             return None
         if len(request.body) > self.max_body_bytes:
-            raise _Refused(error_reply(413, f"body over {self.max_body_bytes} bytes", "payload_too_large"))
+            raise _Refused(
+                error_reply(413, f"body over {self.max_body_bytes} bytes", "payload_too_large")
+            )
         if not request.body:
             if plan.body_required:
-                raise _Refused(error_reply(400, "a request body is required", "invalid_request_error",
-                                           rule="required"))
+                raise _Refused(
+                    error_reply(
+                        400, "a request body is required", "invalid_request_error", rule="required"
+                    )
+                )
             return None
         media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
         if media != plan.body_media.lower() and not (plan.body_json and media.endswith("+json")):
-            raise _Refused(error_reply(415, f"content type {media or '(none)'!r} is not accepted: "
-                                            f"send {plan.body_media}", "unsupported_media_type"))
+            raise _Refused(
+                error_reply(
+                    415,
+                    f"content type {media or '(none)'!r} is not accepted: send {plan.body_media}",
+                    "unsupported_media_type",
+                )
+            )
         if not plan.body_json:
             return None
         try:
             return json.loads(request.body)
         except (ValueError, UnicodeDecodeError) as error:
-            raise _Refused(error_reply(400, f"malformed JSON body: {error}", "invalid_request_error",
-                                       rule="json")) from None
+            raise _Refused(
+                error_reply(
+                    400, f"malformed JSON body: {error}", "invalid_request_error", rule="json"
+                )
+            ) from None
 
-    def _check_params(self, plan: OperationPlan, request: Request, path_params: dict[str, str]) -> None:
+    def _check_params(
+        self, plan: OperationPlan, request: Request, path_params: dict[str, str]
+    ) -> None:
         if not plan.params:
             return
         query: dict[str, list[str]] = {}
@@ -176,18 +217,27 @@ class MockHandler:
                 query.setdefault(key, []).append(value)
         for param in plan.params:
             if param.location == "path":
-                raw: list[str] | None = [path_params[param.name]] if param.name in path_params else None
+                raw: list[str] | None = (
+                    [path_params[param.name]] if param.name in path_params else None
+                )
             elif param.location == "query":
                 raw = query.get(param.name)
             elif param.location == "header" and param.name.lower() not in _IGNORED_HEADERS:
-                value = request.headers.get(param.name.lower())
-                raw = [value] if value is not None else None
+                header = request.headers.get(param.name.lower())
+                raw = [header] if header is not None else None
             else:
                 continue
             if raw is None:
                 if param.required:
-                    raise _Refused(error_reply(400, f"{param.location} parameter {param.name!r} is required",
-                                               "invalid_request_error", param=param.name, rule="required"))
+                    raise _Refused(
+                        error_reply(
+                            400,
+                            f"{param.location} parameter {param.name!r} is required",
+                            "invalid_request_error",
+                            param=param.name,
+                            rule="required",
+                        )
+                    )
                 continue
             self._check_value(param, raw)
 
@@ -198,10 +248,15 @@ class MockHandler:
         value = coerce(raw, param.kinds)
         for error in param.validator.iter_errors(value):
             rule = str(error.schema_path[-1]) if error.schema_path else "schema"
-            raise _Refused(error_reply(
-                400, f"{param.location} parameter {param.name!r}: {error.message}", "invalid_request_error",
-                param=param.name, rule=rule,
-            ))
+            raise _Refused(
+                error_reply(
+                    400,
+                    f"{param.location} parameter {param.name!r}: {error.message}",
+                    "invalid_request_error",
+                    param=param.name,
+                    rule=rule,
+                )
+            )
 
     def _check_body(self, plan: OperationPlan, document: Any) -> Any:
         faults = self._f
@@ -212,10 +267,16 @@ class MockHandler:
                 path = list(error.instance_path)
                 rule = str(error.schema_path[-1]) if error.schema_path else "schema"
                 pointer = "".join(f"/{part}" for part in path)
-                raise _Refused(error_reply(
-                    400, f"body{pointer or ''}: {error.message}", "invalid_request_error",
-                    param=str(path[0]) if path else None, pointer=pointer or "/", rule=rule,
-                ))
+                raise _Refused(
+                    error_reply(
+                        400,
+                        f"body{pointer or ''}: {error.message}",
+                        "invalid_request_error",
+                        param=str(path[0]) if path else None,
+                        pointer=pointer or "/",
+                        rule=rule,
+                    )
+                )
         if isinstance(document, dict) and plan.deprecated:
             document = self._fallback(plan, document)
         return document
@@ -230,11 +291,20 @@ class MockHandler:
             value = document[rule.name]
             if rule.enum and isinstance(value, str):
                 if "reject-valid-enum-value" in faults and value == rule.enum[-1]:
-                    raise _Refused(error_reply(400, f"{rule.name}: {value!r} is not supported",
-                                               "invalid_request_error", param=rule.name, rule="enum"))
+                    raise _Refused(
+                        error_reply(
+                            400,
+                            f"{rule.name}: {value!r} is not supported",
+                            "invalid_request_error",
+                            param=rule.name,
+                            rule="enum",
+                        )
+                    )
                 if "accept-enum-other-case" in faults:
-                    document[rule.name] = next((e for e in rule.enum if isinstance(e, str)
-                                                and e.lower() == value.lower()), value)
+                    document[rule.name] = next(
+                        (e for e in rule.enum if isinstance(e, str) and e.lower() == value.lower()),
+                        value,
+                    )
             if rule.bounds:
                 document[rule.name] = _bend_bounds(rule.name, value, rule.bounds, faults)
         return document
@@ -256,8 +326,11 @@ class MockHandler:
                 holder = child
             if target[-1] in holder:
                 if "deprecated-conflict-500" in self._f:
-                    raise _Refused(error_reply(500, "internal error (fault: deprecated-conflict-500)",
-                                               "server_error"))
+                    raise _Refused(
+                        error_reply(
+                            500, "internal error (fault: deprecated-conflict-500)", "server_error"
+                        )
+                    )
                 continue
             holder[target[-1]] = value
         return effective
@@ -292,7 +365,9 @@ class MockHandler:
             state.reported_done = True
         return self._finish(plan, self._job_body(plan, job_id, done=done, document=None))
 
-    def _job_body(self, plan: OperationPlan, job_id: str, *, done: bool, document: Any) -> dict[str, Any]:
+    def _job_body(
+        self, plan: OperationPlan, job_id: str, *, done: bool, document: Any
+    ) -> dict[str, Any]:
         job = plan.job
         assert job is not None
         body = copy.deepcopy(job.done if done else job.pending)
@@ -314,7 +389,11 @@ class MockHandler:
                 content_type = "text/plain"
             if "undocumented-status" in faults:
                 status = 202 if status != 202 else 200
-        encoded = json.dumps(body, separators=(",", ":")).encode() if plan.kind == "json" else plan.encoded
+        encoded = (
+            json.dumps(body, separators=(",", ":")).encode()
+            if plan.kind == "json"
+            else plan.encoded
+        )
         return Reply(status, encoded, content_type)
 
     def _break_response(self, plan: OperationPlan, body: dict[str, Any]) -> dict[str, Any]:
@@ -327,7 +406,9 @@ class MockHandler:
         if "wrong-type" in faults:
             typed = [(n, t) for n, t in plan.response_typed if n != id_field and n in body]
             if typed:
-                name, kind = next(((n, t) for n, t in typed if t in ("number", "integer", "boolean")), typed[0])
+                name, kind = next(
+                    ((n, t) for n, t in typed if t in ("number", "integer", "boolean")), typed[0]
+                )
                 body[name] = _WRONG[kind]
         if "unlisted-enum-value" in faults and plan.response_enums:
             body[plan.response_enums[0]] = UNLISTED
@@ -350,7 +431,9 @@ def _echo(plan: OperationPlan, body: dict[str, Any], document: dict[str, Any]) -
 def coerce(raw: list[str], kinds: tuple[str, ...]) -> Any:
     """Parameter strings as the JSON value their schema expects (left as text when they don't fit)."""
     if "array" in kinds:
-        items = raw if len(raw) > 1 else [part for part in raw[0].split(",") if part] if raw[0] else []
+        items = (
+            raw if len(raw) > 1 else [part for part in raw[0].split(",") if part] if raw[0] else []
+        )
         return items
     value = raw[-1]
     for kind in kinds:
@@ -378,17 +461,30 @@ def _bend_bounds(name: str, value: Any, bounds: dict[str, Any], faults: frozense
     if isinstance(value, (int, float)):
         measure, low, high = value, bounds.get("minimum"), bounds.get("maximum")
     elif isinstance(value, (str, list)):
-        measure, low, high = len(value), bounds.get("minLength", bounds.get("minItems")), \
-            bounds.get("maxLength", bounds.get("maxItems"))
+        measure, low, high = (
+            len(value),
+            bounds.get("minLength", bounds.get("minItems")),
+            bounds.get("maxLength", bounds.get("maxItems")),
+        )
     else:
         return value
     if "boundary-edge-rejected" in faults and measure in (low, high):
-        raise _Refused(error_reply(400, f"{name}: {measure} is out of range", "invalid_request_error",
-                                   param=name, rule="range"))
+        raise _Refused(
+            error_reply(
+                400,
+                f"{name}: {measure} is out of range",
+                "invalid_request_error",
+                param=name,
+                rule="range",
+            )
+        )
     if "boundary-off-by-one" in faults:
         if high is not None and measure == high + 1:
             return high if isinstance(value, (int, float)) else value[:high]
         if low is not None and measure == low - 1:
-            return low if isinstance(value, (int, float)) else (value + "x" * low if isinstance(value, str)
-                                                                 else value)
+            return (
+                low
+                if isinstance(value, (int, float))
+                else (value + "x" * low if isinstance(value, str) else value)
+            )
     return value

@@ -39,4 +39,7 @@ class JobStore:
     def advance(self, job: Job) -> bool:
         """Count one retrieve; True when the job is now finished."""
         job.retrieves += 1
-        return job.retrieves >= self.complete_after or time.monotonic() - job.created >= self.complete_seconds
+        return (
+            job.retrieves >= self.complete_after
+            or time.monotonic() - job.created >= self.complete_seconds
+        )

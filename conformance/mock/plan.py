@@ -113,20 +113,38 @@ def _plan(model: SpecModel, op: Operation, auth: str, job: JobPlan | None) -> Op
         pieces = _TEMPLATE_PARAM.split(op.full_path)[::2]
         pattern = re.compile("^" + "([^/]+)".join(re.escape(piece) for piece in pieces) + "$")
     return OperationPlan(
-        op=op, auth=auth, params=params,
+        op=op,
+        auth=auth,
+        params=params,
         body_media=op.body.content_type if op.body else "",
         body_json=bool(op.body and "json" in op.body.content_type),
         body_required=bool(op.body and op.body.required),
         body_validator=model.validator(body_pointer) if body_pointer else None,
-        deprecated=[(f.name, tuple(f.replaced_by.split("."))) for f in (op.body.properties if op.body else ())
-                    if f.deprecated],
-        rules=[FieldRule(f.name, f.enum, dict(f.bounds)) for f in (op.body.properties if op.body else ())
-               if f.enum or f.bounds],
-        status=status, content_type=success.content_type if success else "", kind=kind,
-        template=template, encoded=encoded, echo=echo, response_required=required,
-        response_typed=[(n, t) for n, t in typed if t], response_enums=enums,
-        id_field="id" if op.body and _first_type(model.resolve(properties.get("id"))) == "string" else "",
-        job=job, pattern=pattern, path_names=names,
+        deprecated=[
+            (f.name, tuple(f.replaced_by.split(".")))
+            for f in (op.body.properties if op.body else ())
+            if f.deprecated
+        ],
+        rules=[
+            FieldRule(f.name, f.enum, dict(f.bounds))
+            for f in (op.body.properties if op.body else ())
+            if f.enum or f.bounds
+        ],
+        status=status,
+        content_type=success.content_type if success else "",
+        kind=kind,
+        template=template,
+        encoded=encoded,
+        echo=echo,
+        response_required=required,
+        response_typed=[(n, t) for n, t in typed if t],
+        response_enums=enums,
+        id_field="id"
+        if op.body and _first_type(model.resolve(properties.get("id"))) == "string"
+        else "",
+        job=job,
+        pattern=pattern,
+        path_names=names,
     )
 
 
@@ -186,18 +204,31 @@ def _job_plans(model: SpecModel) -> dict[str, JobPlan]:
             continue
         done = {k: v for k, v in full.items() if not _ERROR_NAMES.search(k)}
         finishing = set(completion_fields(schema))
-        pending = {k: v for k, v in done.items() if k not in finishing and not _FINISHED_AT.search(k)}
+        pending = {
+            k: v for k, v in done.items() if k not in finishing and not _FINISHED_AT.search(k)
+        }
         key = "/".join(poller.resource)
         prefix = poller.resource[-1].rstrip("s") + "_"
-        common = {
-            "poller": poller, "pending_state": poller.pending[0], "done_state": success_state(poller),
-            "pending": pending, "done": done, "id_prefix": prefix, "key": key,
-        }
-        plans[create.operation_id] = JobPlan(role="create", **common)
-        plans[retrieve.operation_id] = JobPlan(role="retrieve", id_param=retrieve.path_fields[0].name, **common)
+        for role, op, id_param in (
+            ("create", create, ""),
+            ("retrieve", retrieve, retrieve.path_fields[0].name),
+        ):
+            plans[op.operation_id] = JobPlan(
+                role=role,
+                poller=poller,
+                pending_state=poller.pending[0],
+                done_state=success_state(poller),
+                pending=pending,
+                done=done,
+                id_prefix=prefix,
+                key=key,
+                id_param=id_param,
+            )
     return plans
 
 
 def path_values(plan: OperationPlan, match: re.Match[str]) -> dict[str, str]:
     """Path parameter values of a matched request path."""
-    return {name: unquote(value) for name, value in zip(plan.path_names, match.groups(), strict=False)}
+    return {
+        name: unquote(value) for name, value in zip(plan.path_names, match.groups(), strict=False)
+    }

@@ -38,8 +38,12 @@ def build_app(options: MockOptions) -> MockApp:
     """The ASGI app for `options` (loads and compiles the spec)."""
     model = load_model(options.spec, lenient=options.lenient)
     handler = MockHandler(
-        model, options.faults, api_key=options.api_key, max_body_bytes=options.max_body_bytes,
-        retry_after=options.retry_after, complete_after=options.complete_after,
+        model,
+        options.faults,
+        api_key=options.api_key,
+        max_body_bytes=options.max_body_bytes,
+        retry_after=options.retry_after,
+        complete_after=options.complete_after,
         complete_seconds=options.complete_seconds,
     )
     return MockApp(handler)
@@ -54,8 +58,10 @@ def check_host(host: str, allow_remote: bool) -> None:
     except ValueError:
         loopback = host == "localhost"
     if not loopback:
-        raise ConfigError(f"host {host!r} is not a loopback address: use 127.0.0.1 (or ::1, localhost), "
-                          "or pass --allow-remote to listen on other interfaces")
+        raise ConfigError(
+            f"host {host!r} is not a loopback address: use 127.0.0.1 (or ::1, localhost), "
+            "or pass --allow-remote to listen on other interfaces"
+        )
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -66,8 +72,17 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def _config(app: MockApp, host: str, port: int) -> uvicorn.Config:
-    return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                          lifespan="on", http="auto", loop="auto", timeout_graceful_shutdown=2)
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        http="auto",
+        loop="auto",
+        timeout_graceful_shutdown=2,
+    )
 
 
 def serve(options: MockOptions, host: str, port: int) -> None:
@@ -75,8 +90,11 @@ def serve(options: MockOptions, host: str, port: int) -> None:
     app = build_app(options)
     operations = len(app.handler.static) + len(app.handler.dynamic)
     faults = ", ".join(sorted(options.faults.active)) or "none"
-    print(f"specforge mock: {operations} operation(s) of {options.spec} on http://{host}:{port} "
-          f"(faults: {faults})", flush=True)
+    print(
+        f"specforge mock: {operations} operation(s) of {options.spec} on http://{host}:{port} "
+        f"(faults: {faults})",
+        flush=True,
+    )
     uvicorn.Server(_config(app, host, port)).run()
 
 
@@ -86,7 +104,6 @@ def running(options: MockOptions, host: str = "127.0.0.1", port: int = 0) -> Ite
     app = build_app(options)
     port = port or free_port(host)
     server = uvicorn.Server(_config(app, host, port))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     thread = threading.Thread(target=server.run, name="specforge-mock", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

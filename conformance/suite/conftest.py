@@ -35,8 +35,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     select: Callable[..., Any] = getattr(metafunc.module, "select", lambda run, op: True)
     run = current_run()
     ids = [op.operation_id for op in run.model.api.operations if select(run, op)]
-    metafunc.parametrize("operation_id", ids or [pytest.param("", marks=pytest.mark.skip(
-        reason="no operation of the spec has what this test needs"))])
+    metafunc.parametrize(
+        "operation_id",
+        ids
+        or [
+            pytest.param(
+                "",
+                marks=pytest.mark.skip(reason="no operation of the spec has what this test needs"),
+            )
+        ],
+    )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -47,6 +55,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if run.settings.results_path:
         results = Path(run.settings.results_path)
         run.recorder.save(results)
-        stats = {"sent": run.sender.sent, "retried": run.sender.retried, "paid": run.sender.budget.spent}
+        stats = {
+            "sent": run.sender.sent,
+            "retried": run.sender.retried,
+            "paid": run.sender.budget.spent,
+        }
         results.with_suffix(".stats.json").write_text(json.dumps(stats), encoding="utf-8")
     run.sender.close()

@@ -25,10 +25,20 @@ def test_deprecated(run: Run, operation_id: str) -> None:
         deprecated = run.send(op, case.deprecated_only, f"{label}: deprecated only")
         if replacement is None or again is None or deprecated is None:
             continue
-        run.judge("deprecated_fallback", op, f"{label}: deprecated only",
-                  checks.deprecated_fallback(deprecated, replacement, again), case.deprecated_only)
+        run.judge(
+            "deprecated_fallback",
+            op,
+            f"{label}: deprecated only",
+            checks.deprecated_fallback(deprecated, replacement, again),
+            case.deprecated_only,
+        )
         both = run.send(op, case.both, f"{label}: both given")
         if both is not None:
-            run.judge("deprecated_conflict", op, f"{label}: both given",
-                      checks.deprecated_conflict(both, replacement, again), case.both)
+            run.judge(
+                "deprecated_conflict",
+                op,
+                f"{label}: both given",
+                checks.deprecated_conflict(both, replacement, again),
+                case.both,
+            )
     assert_clean(run, mark)

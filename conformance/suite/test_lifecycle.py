@@ -20,7 +20,9 @@ def select(run: Run, op: Operation) -> bool:
 
 def test_lifecycle(run: Run, operation_id: str) -> None:
     mark = len(run.recorder.outcomes)
-    poller, create, retrieve = next(p for p in run.model.pollers() if p[1].operation_id == operation_id)
+    poller, create, retrieve = next(
+        p for p in run.model.pollers() if p[1].operation_id == operation_id
+    )
     base = cases.baseline(run.model, create)
     if base is None:
         pytest.skip("no JSON request can be built for the create operation")
@@ -31,7 +33,9 @@ def test_lifecycle(run: Run, operation_id: str) -> None:
     job_id = body.get(poller.id_field) if isinstance(body, dict) else None
     if not isinstance(job_id, str) or not 200 <= created.status < 300:
         assert_clean(run, mark)
-        pytest.fail(f"the create answer carries no {poller.id_field!r}: {created.describe()}", pytrace=False)
+        pytest.fail(
+            f"the create answer carries no {poller.id_field!r}: {created.describe()}", pytrace=False
+        )
     done = success_state(poller)
     schema_pointer = create.success.schema_pointer if create.success else ""
     statuses = [str(body.get(poller.status_field))]
@@ -43,24 +47,48 @@ def test_lifecycle(run: Run, operation_id: str) -> None:
         if got is None:
             break
         if attempt == 0:
-            run.judge("lifecycle_retrievable", retrieve, "retrieve the created job",
-                      checks.lifecycle_retrievable(created, got), call)
+            run.judge(
+                "lifecycle_retrievable",
+                retrieve,
+                "retrieve the created job",
+                checks.lifecycle_retrievable(created, got),
+                call,
+            )
         answer = got.json()
         if not 200 <= got.status < 300 or not isinstance(answer, dict):
             break
         statuses.append(str(answer.get(poller.status_field)))
-        run.judge("lifecycle_completed_outputs", retrieve, f"{done} job",
-                  checks.lifecycle_completed_outputs(run.model, poller, schema_pointer, answer, done), call)
-        if statuses[-1] in poller.terminal or len(statuses) > 2 and statuses[-2] in poller.terminal:
+        run.judge(
+            "lifecycle_completed_outputs",
+            retrieve,
+            f"{done} job",
+            checks.lifecycle_completed_outputs(run.model, poller, schema_pointer, answer, done),
+            call,
+        )
+        if statuses[-1] in poller.terminal:
             if extra_after_terminal == 0:
                 break
             extra_after_terminal -= 1
         time.sleep(run.settings.poll_interval)
-    run.judge("lifecycle_status_forward", retrieve, " -> ".join(statuses),
-              checks.lifecycle_status_forward(poller, statuses), None)
-    unknown = Call("GET", retrieve.full_path.replace("{" + retrieve.path_fields[0].name + "}",
-                                                     "never-created-0000"), headers=dict(run.auth))
+    run.judge(
+        "lifecycle_status_forward",
+        retrieve,
+        " -> ".join(statuses),
+        checks.lifecycle_status_forward(poller, statuses),
+        None,
+    )
+    unknown = Call(
+        "GET",
+        retrieve.full_path.replace("{" + retrieve.path_fields[0].name + "}", "never-created-0000"),
+        headers=dict(run.auth),
+    )
     got = run.send(retrieve, unknown, "retrieve an unknown id")
     if got is not None:
-        run.judge("lifecycle_unknown_id", retrieve, "retrieve an unknown id", checks.lifecycle_unknown_id(got), unknown)
+        run.judge(
+            "lifecycle_unknown_id",
+            retrieve,
+            "retrieve an unknown id",
+            checks.lifecycle_unknown_id(got),
+            unknown,
+        )
     assert_clean(run, mark)

@@ -24,7 +24,9 @@ _SCHEMAS: dict[int, Any] = {}
 def _schema(run: Run) -> Any:
     key = id(run)
     if key not in _SCHEMAS:
-        _SCHEMAS[key] = schemathesis.openapi.from_dict(schemathesis_document(run.model, run.settings.base_url))
+        _SCHEMAS[key] = schemathesis.openapi.from_dict(
+            schemathesis_document(run.model, run.settings.base_url)
+        )
     return _SCHEMAS[key]
 
 
@@ -32,16 +34,29 @@ def _to_call(run: Run, op: Operation, case: Any, mode: GenerationMode) -> Call:
     kwargs = case.as_transport_kwargs(base_url=run.settings.base_url)
     parts = urlsplit(kwargs["url"])
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    headers = {k: str(v) for k, v in (kwargs.get("headers") or {}).items()
-               if k.lower() not in ("authorization", "user-agent", "x-schemathesis-testcaseid")}
+    headers = {
+        k: str(v)
+        for k, v in (kwargs.get("headers") or {}).items()
+        if k.lower() not in ("authorization", "user-agent", "x-schemathesis-testcaseid")
+    }
     headers.update(run.auth)
     call = Call(kwargs["method"], path, query=dict(kwargs.get("params") or {}), headers=headers)
     if "json" in kwargs:
         call.json_body = kwargs["json"]
     elif kwargs.get("data") is not None:
         data = kwargs["data"]
-        call.content = data.encode() if isinstance(data, str) else bytes(data) if isinstance(data, bytes) else None
-    call.paid = op.method in UNSAFE and _valid_body(run, op, call) is not False and mode == GenerationMode.POSITIVE
+        call.content = (
+            data.encode()
+            if isinstance(data, str)
+            else bytes(data)
+            if isinstance(data, bytes)
+            else None
+        )
+    call.paid = (
+        op.method in UNSAFE
+        and _valid_body(run, op, call) is not False
+        and mode == GenerationMode.POSITIVE
+    )
     return call
 
 
@@ -61,7 +76,9 @@ def select(run: Run, op: Operation) -> bool:
     return True
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"])
+@pytest.mark.parametrize(
+    "mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"]
+)
 def test_fuzz(run: Run, operation_id: str, mode: GenerationMode) -> None:
     mark = len(run.recorder.outcomes)
     op = run.model.operation(operation_id)
@@ -72,8 +89,14 @@ def test_fuzz(run: Run, operation_id: str, mode: GenerationMode) -> None:
         pytest.skip("Schemathesis cannot build requests for this operation")
     strategy = st_op.as_strategy(generation_mode=mode)
 
-    @settings(max_examples=run.settings.max_examples, derandomize=True, database=None, deadline=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=run.settings.max_examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def fuzz(case: Any) -> None:
         call = _to_call(run, op, case, mode)
@@ -82,7 +105,13 @@ def test_fuzz(run: Run, operation_id: str, mode: GenerationMode) -> None:
         if exchange is None or mode != GenerationMode.NEGATIVE:
             return
         if _valid_body(run, op, call) is False and op.body and "json" in op.body.content_type:
-            run.judge("invalid_input_rejected", op, label, checks.invalid_input_rejected(exchange, label), call)
+            run.judge(
+                "invalid_input_rejected",
+                op,
+                label,
+                checks.invalid_input_rejected(exchange, label),
+                call,
+            )
 
     fuzz()
     assert_clean(run, mark)

@@ -11,21 +11,40 @@ from generator.commands.mock import add_fault_option
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "conform", help="check a server (or the embedded mock) against the spec",
+        "conform",
+        help="check a server (or the embedded mock) against the spec",
         description="Run the conformance suite (pytest + Schemathesis + Hypothesis). Exit 0: conformant; "
-                    "1: violations; 2: bad usage or an invalid spec.",
+        "1: violations; 2: bad usage or an invalid spec.",
     )
     add_spec_options(parser)
-    parser.add_argument("--base-url", default="", metavar="URL",
-                        help="origin of the server under test, e.g. https://api.together.ai "
-                             "(default: start the embedded mock on a free port)")
-    parser.add_argument("--api-key", default="", metavar="KEY",
-                        help="bearer key for --base-url (default: the [tool.specforge] api_key_env variable)")
-    parser.add_argument("--max-examples", type=int, default=25, metavar="N",
-                        help="Schemathesis examples per operation and mode (default: 25)")
-    parser.add_argument("--budget", type=int, default=None, metavar="N",
-                        help="with --base-url: most requests that can be accepted (paid jobs) to send "
-                             "(default: 20; the embedded mock has no limit)")
+    parser.add_argument(
+        "--base-url",
+        default="",
+        metavar="URL",
+        help="origin of the server under test, e.g. https://api.together.ai "
+        "(default: start the embedded mock on a free port)",
+    )
+    parser.add_argument(
+        "--api-key",
+        default="",
+        metavar="KEY",
+        help="bearer key for --base-url (default: the [tool.specforge] api_key_env variable)",
+    )
+    parser.add_argument(
+        "--max-examples",
+        type=int,
+        default=25,
+        metavar="N",
+        help="Schemathesis examples per operation and mode (default: 25)",
+    )
+    parser.add_argument(
+        "--budget",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --base-url: most requests that can be accepted (paid jobs) to send "
+        "(default: 20; the embedded mock has no limit)",
+    )
     parser.add_argument("--junit-xml", type=Path, metavar="PATH", help="write a JUnit XML report")
     parser.add_argument("--report", type=Path, metavar="PATH", help="write the Markdown report")
     parser.add_argument("--strict", action="store_true", help="spec gaps fail the run too")
@@ -44,9 +63,16 @@ def run(args: argparse.Namespace) -> int:
     if args.budget is not None and args.budget < 0:
         raise ConfigError("--budget must not be negative")
     options = ConformOptions(
-        spec=config.spec, lenient=config.lenient, base_url=args.base_url, api_key=args.api_key,
-        api_key_env=config.api_key_env, max_examples=args.max_examples,
-        budget=args.budget if args.budget is not None else DEFAULT_BUDGET, strict=args.strict,
-        junit_xml=args.junit_xml, report=args.report, faults=args.fault,
+        spec=config.spec,
+        lenient=config.lenient,
+        base_url=args.base_url,
+        api_key=args.api_key,
+        api_key_env=config.api_key_env,
+        max_examples=args.max_examples,
+        budget=args.budget if args.budget is not None else DEFAULT_BUDGET,
+        strict=args.strict,
+        junit_xml=args.junit_xml,
+        report=args.report,
+        faults=args.fault,
     )
     return conform(options).exit_code

@@ -12,31 +12,66 @@ def add_fault_option(parser: argparse.ArgumentParser) -> None:
     from conformance.faults import FAULTS
 
     names = ", ".join(FAULTS)
-    parser.add_argument("--fault", action="append", metavar="NAME[=N]", default=[],
-                        help=f"switch a fault on (repeatable; comma-separated lists work too): {names}")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        metavar="NAME[=N]",
+        default=[],
+        help=f"switch a fault on (repeatable; comma-separated lists work too): {names}",
+    )
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "mock", help="serve a spec-driven mock of the API",
+        "mock",
+        help="serve a spec-driven mock of the API",
         description="Serve every operation of the spec at its full path (server base path + path), "
-                    "checking auth, content type and inputs against the spec.",
+        "checking auth, content type and inputs against the spec.",
     )
     add_spec_options(parser)
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
     parser.add_argument("--port", type=int, default=4010, help="port to listen on (default: 4010)")
-    parser.add_argument("--allow-remote", action="store_true",
-                        help="allow a non-loopback --host (default: loopback only)")
-    parser.add_argument("--api-key", default="", metavar="KEY",
-                        help="accept only this bearer key (default: any non-empty key)")
-    parser.add_argument("--max-body-bytes", type=int, default=1 << 20, metavar="N",
-                        help="larger request bodies get 413 (default: 1048576)")
-    parser.add_argument("--retry-after", type=int, default=1, metavar="SECONDS",
-                        help="Retry-After of injected 429/503 answers (default: 1)")
-    parser.add_argument("--complete-after", type=int, default=2, metavar="N",
-                        help="a created job completes on its Nth retrieve (default: 2)")
-    parser.add_argument("--complete-seconds", type=float, default=5.0, metavar="S",
-                        help="...or S seconds after its creation (default: 5)")
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host (default: loopback only)",
+    )
+    parser.add_argument(
+        "--api-key",
+        default="",
+        metavar="KEY",
+        help="accept only this bearer key (default: any non-empty key)",
+    )
+    parser.add_argument(
+        "--max-body-bytes",
+        type=int,
+        default=1 << 20,
+        metavar="N",
+        help="larger request bodies get 413 (default: 1048576)",
+    )
+    parser.add_argument(
+        "--retry-after",
+        type=int,
+        default=1,
+        metavar="SECONDS",
+        help="Retry-After of injected 429/503 answers (default: 1)",
+    )
+    parser.add_argument(
+        "--complete-after",
+        type=int,
+        default=2,
+        metavar="N",
+        help="a created job completes on its Nth retrieve (default: 2)",
+    )
+    parser.add_argument(
+        "--complete-seconds",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="...or S seconds after its creation (default: 5)",
+    )
     add_fault_option(parser)
     parser.set_defaults(handler=run)
 
@@ -56,9 +91,14 @@ def run(args: argparse.Namespace) -> int:
     if args.retry_after < 0 or args.complete_seconds < 0:
         raise ConfigError("--retry-after and --complete-seconds must not be negative")
     options = MockOptions(
-        spec=config.spec, lenient=config.lenient, faults=parse_faults(args.fault), api_key=args.api_key,
-        max_body_bytes=args.max_body_bytes, retry_after=args.retry_after,
-        complete_after=args.complete_after, complete_seconds=args.complete_seconds,
+        spec=config.spec,
+        lenient=config.lenient,
+        faults=parse_faults(args.fault),
+        api_key=args.api_key,
+        max_body_bytes=args.max_body_bytes,
+        retry_after=args.retry_after,
+        complete_after=args.complete_after,
+        complete_seconds=args.complete_seconds,
     )
     serve(options, args.host, args.port)
     return 0

@@ -1,0 +1,118 @@
+"""The suite's power: each fault of the mock is caught by the check meant for it, none on a good server."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conformance.faults import FAULTS
+from conformance.mock.server import MockOptions, running
+from conformance.runner import ConformOptions, ConformResult, conform
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "spec" / "together-videos.yaml"
+WITH_RETRIEVE = ROOT / "tests" / "fixtures" / "videos-with-retrieve.yaml"
+DETECTABLE = sorted(name for name, info in FAULTS.items() if info.detected_by)
+
+
+def run(spec: Path = WITH_RETRIEVE, **options: object) -> ConformResult:
+    return conform(ConformOptions(spec=spec, max_examples=8, **options), out=io.StringIO())  # type: ignore[arg-type]
+
+
+def test_conformant_mock_has_no_violation() -> None:
+    result = run()
+    assert (result.exit_code, result.violations, result.failed_checks) == (0, 0, [])
+    assert result.gaps > 0  # 400/401 answers the spec does not document
+    assert "Spec gaps (reported, not failing" in result.report
+    for check in ("lifecycle_status_forward", "deprecated_fallback", "auth_required", "response_schema"):
+        assert check in result.passed_checks
+
+
+def test_strict_fails_on_spec_gaps() -> None:
+    result = run(strict=True)
+    assert result.exit_code == 1 and result.violations == 0
+
+
+def test_enough_faults_are_covered() -> None:
+    assert len(DETECTABLE) >= 12
+
+
+@pytest.mark.parametrize("fault", DETECTABLE)
+def test_fault_is_detected_by_its_check(fault: str) -> None:
+    result = run(faults=[fault])
+    assert result.exit_code == 1
+    assert FAULTS[fault].detected_by in result.failed_checks, result.failed_checks
+
+
+@pytest.mark.parametrize("fault", ["rate-limit=3", "unavailable=4", "latency=20"])
+def test_transient_faults_are_survived(fault: str) -> None:
+    result = run(faults=[fault])
+    assert result.exit_code == 0, result.failed_checks
+    if not fault.startswith("latency"):
+        assert "0 retried" not in result.report
+
+
+def test_report_has_curl_reproducers_without_the_key() -> None:
+    result = run(faults=["accept-invalid-body"])
+    assert "### invalid_input_rejected" in result.report
+    assert "- expected: 4xx for an invalid request" in result.report
+    assert '-H "Authorization: Bearer $TOGETHER_API_KEY"' in result.report
+    assert "specforge-embedded-key" not in result.report
+
+
+@pytest.fixture
+def live_mock() -> Iterator[str]:
+    with running(MockOptions(spec=WITH_RETRIEVE, api_key="sk-secret-123", retry_after=0)) as url:
+        yield url
+
+
+def test_live_server_run_respects_the_budget(live_mock: str) -> None:
+    out = io.StringIO()
+    options = ConformOptions(spec=WITH_RETRIEVE, base_url=live_mock, api_key="sk-secret-123", budget=5,
+                             max_examples=5)
+    result = conform(options, out=out)
+    text = out.getvalue()
+    assert "planning" in text.splitlines()[0] and "budget 5" in text.splitlines()[0]
+    assert "5 that could be accepted" in result.report
+    assert "sk-secret-123" not in text
+    assert result.violations == 0
+
+
+def test_cli_on_the_video_spec_is_fast_and_writes_reports(tmp_path: Path) -> None:
+    junit, report = tmp_path / "conformance.xml", tmp_path / "conformance.md"
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "conform", "--spec", str(SPEC),
+         "--junit-xml", str(junit), "--report", str(report)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, "TOGETHER_API_KEY": ""},
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert time.monotonic() - started < 60
+    assert ET.parse(junit).getroot().iter("testcase")
+    assert "PASS enum_values_accepted" in report.read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--base-url", "http://127.0.0.1:1/v2"], "is not accepted: give an origin"),
+        (["--base-url", "http://127.0.0.1:1", "--fault", "wrong-type"], "cannot be used with --base-url"),
+        (["--spec", str(ROOT / "tests" / "fixtures" / "missing.yaml")], "cannot read the spec"),
+        (["--max-examples", "0"], "--max-examples must be at least 1"),
+    ],
+)
+def test_cli_bad_usage_exits_2(args: list[str], message: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "conform", *args], cwd=ROOT, capture_output=True, text=True,
+        timeout=60, env={**os.environ, "TOGETHER_API_KEY": "k"},
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr
