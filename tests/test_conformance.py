@@ -32,7 +32,12 @@ def test_conformant_mock_has_no_violation() -> None:
     assert (result.exit_code, result.violations, result.failed_checks) == (0, 0, [])
     assert result.gaps > 0  # 400/401 answers the spec does not document
     assert "Spec gaps (reported, not failing" in result.report
-    for check in ("lifecycle_status_forward", "deprecated_fallback", "auth_required", "response_schema"):
+    for check in (
+        "lifecycle_status_forward",
+        "deprecated_fallback",
+        "auth_required",
+        "response_schema",
+    ):
         assert check in result.passed_checks
 
 
@@ -76,8 +81,9 @@ def live_mock() -> Iterator[str]:
 
 def test_live_server_run_respects_the_budget(live_mock: str) -> None:
     out = io.StringIO()
-    options = ConformOptions(spec=WITH_RETRIEVE, base_url=live_mock, api_key="sk-secret-123", budget=5,
-                             max_examples=5)
+    options = ConformOptions(
+        spec=WITH_RETRIEVE, base_url=live_mock, api_key="sk-secret-123", budget=5, max_examples=5
+    )
     result = conform(options, out=out)
     text = out.getvalue()
     assert "planning" in text.splitlines()[0] and "budget 5" in text.splitlines()[0]
@@ -90,9 +96,23 @@ def test_cli_on_the_video_spec_is_fast_and_writes_reports(tmp_path: Path) -> Non
     junit, report = tmp_path / "conformance.xml", tmp_path / "conformance.md"
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "generator", "conform", "--spec", str(SPEC),
-         "--junit-xml", str(junit), "--report", str(report)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, "TOGETHER_API_KEY": ""},
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "conform",
+            "--spec",
+            str(SPEC),
+            "--junit-xml",
+            str(junit),
+            "--report",
+            str(report),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TOGETHER_API_KEY": ""},
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert time.monotonic() - started < 60
@@ -104,15 +124,22 @@ def test_cli_on_the_video_spec_is_fast_and_writes_reports(tmp_path: Path) -> Non
     ("args", "message"),
     [
         (["--base-url", "http://127.0.0.1:1/v2"], "is not accepted: give an origin"),
-        (["--base-url", "http://127.0.0.1:1", "--fault", "wrong-type"], "cannot be used with --base-url"),
+        (
+            ["--base-url", "http://127.0.0.1:1", "--fault", "wrong-type"],
+            "cannot be used with --base-url",
+        ),
         (["--spec", str(ROOT / "tests" / "fixtures" / "missing.yaml")], "cannot read the spec"),
         (["--max-examples", "0"], "--max-examples must be at least 1"),
     ],
 )
 def test_cli_bad_usage_exits_2(args: list[str], message: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "generator", "conform", *args], cwd=ROOT, capture_output=True, text=True,
-        timeout=60, env={**os.environ, "TOGETHER_API_KEY": "k"},
+        [sys.executable, "-m", "generator", "conform", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "TOGETHER_API_KEY": "k"},
     )
     assert done.returncode == 2, done.stdout + done.stderr
     assert message in done.stderr and "Traceback" not in done.stderr

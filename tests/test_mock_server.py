@@ -27,9 +27,9 @@ AUTH = {"Authorization": "Bearer test-key"}
 
 @pytest.fixture(scope="module")
 def mock() -> Iterator[httpx.Client]:
-    with running(MockOptions(spec=WITH_RETRIEVE, max_body_bytes=64 * 1024)) as url:
-        with httpx.Client(base_url=url, headers=AUTH) as client:
-            yield client
+    options = MockOptions(spec=WITH_RETRIEVE, max_body_bytes=64 * 1024)
+    with running(options) as url, httpx.Client(base_url=url, headers=AUTH) as client:
+        yield client
 
 
 def create(client: httpx.Client, body: dict[str, object]) -> httpx.Response:
@@ -69,15 +69,19 @@ def test_validation_errors_name_the_field_and_rule(mock: httpx.Client) -> None:
     missing = create(mock, {"prompt": "x"}).json()["error"]
     assert missing["rule"] == "required" and "model" in missing["message"]
     assert create(mock, {"model": "m", "output_format": "mp4"}).json()["error"]["rule"] == "enum"
-    assert create(mock, {"model": "m", "media": {"frame_images": [{}]}}).json()["error"]["pointer"] == (
-        "/media/frame_images/0"
-    )
+    assert create(mock, {"model": "m", "media": {"frame_images": [{}]}}).json()["error"][
+        "pointer"
+    ] == ("/media/frame_images/0")
 
 
 def test_content_type_size_and_malformed_json(mock: httpx.Client) -> None:
-    wrong_type = mock.post("/v2/videos", content=b'{"model":"m"}', headers={"Content-Type": "text/plain"})
+    wrong_type = mock.post(
+        "/v2/videos", content=b'{"model":"m"}', headers={"Content-Type": "text/plain"}
+    )
     assert wrong_type.status_code == 415
-    malformed = mock.post("/v2/videos", content=b'{"model":', headers={"Content-Type": "application/json"})
+    malformed = mock.post(
+        "/v2/videos", content=b'{"model":', headers={"Content-Type": "application/json"}
+    )
     assert malformed.status_code == 400 and malformed.json()["error"]["rule"] == "json"
     huge = create(mock, {"model": "m", "prompt": "x" * (70 * 1024)})
     assert huge.status_code == 413
@@ -105,7 +109,9 @@ def test_job_lifecycle(mock: httpx.Client) -> None:
 
 
 def test_rate_limit_and_unavailable_faults_send_retry_after() -> None:
-    options = MockOptions(spec=SPEC, faults=parse_faults(["rate-limit=2", "unavailable=3"]), retry_after=7)
+    options = MockOptions(
+        spec=SPEC, faults=parse_faults(["rate-limit=2", "unavailable=3"]), retry_after=7
+    )
     with running(options) as url, httpx.Client(base_url=url, headers=AUTH) as client:
         statuses = [create(client, {"model": "m"}) for _ in range(6)]
     assert [r.status_code for r in statuses] == [200, 429, 503, 429, 200, 429]
@@ -124,7 +130,10 @@ def test_invalid_spec_needs_lenient() -> None:
         pytest.skip(f"{FULL} is absent (the shared specs folder is not next to the project)")
     with pytest.raises(SpecError, match="--lenient"):
         load_model(FULL)
-    with running(MockOptions(spec=FULL, lenient=True)) as url, httpx.Client(base_url=url, headers=AUTH) as client:
+    with (
+        running(MockOptions(spec=FULL, lenient=True)) as url,
+        httpx.Client(base_url=url, headers=AUTH) as client,
+    ):
         job = client.post("/v2/videos", json={"model": "m"}).json()
         assert client.get(f"/v2/videos/{job['id']}").json()["id"] == job["id"]
         assert client.get("/v1/models").status_code == 200
@@ -165,7 +174,10 @@ def test_cli_serves_and_stops() -> None:
 def test_cli_refuses_bad_usage(args: list[str], message: str) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "generator", "mock", "--spec", str(SPEC), *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
