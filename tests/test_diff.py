@@ -367,6 +367,12 @@ def test_cli_unreadable_or_unsupported_spec_exit_2(
     swagger.write_text('swagger: "2.0"\n', encoding="utf-8")
     assert main(["diff", str(swagger), str(CURRENT)]) == 2
     assert "3.0.x and 3.1.x are accepted" in capsys.readouterr().err
+    invalid = tmp_path / "invalid.yaml"
+    invalid.write_text(
+        CURRENT.read_text(encoding="utf-8").replace("- model\n", "model\n", 1), encoding="utf-8"
+    )
+    assert main(["diff", str(CURRENT), str(invalid)]) == 2
+    assert "invalid spec" in capsys.readouterr().err
     broken = tmp_path / "broken.yaml"
     broken.write_text("openapi: [unclosed\n", encoding="utf-8")
     assert main(["diff", str(CURRENT), str(broken)]) == 2

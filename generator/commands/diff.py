@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from generator.diff import Change, DiffResult, diff_documents
-from generator.errors import Finding, SpecError
+from generator.errors import SpecError
 from generator.loader import load_spec
 from generator.schemas import normalize
-from generator.validate import openapi_version
+from generator.validate import find_findings, openapi_version
 
 FORMATS = ("text", "json", "markdown")
 THRESHOLDS = ("breaking", "any", "none")
@@ -57,22 +57,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def load_normalized(path: Path) -> dict[str, Any]:
-    """The document at `path`, normalised; SpecError (exit 2) when unusable."""
+    """The document at `path`, normalised; SpecError (exit 2) unless it is a valid 3.0/3.1 spec."""
     spec = load_spec(path)
-    version = openapi_version(spec.document)
-    if not version:
-        found = spec.document.get("openapi", spec.document.get("swagger"))
-        raise SpecError(
-            spec.source,
-            [
-                Finding(
-                    "/openapi",
-                    "openapi-version",
-                    f"unsupported OpenAPI version {found!r}: 3.0.x and 3.1.x are accepted",
-                )
-            ],
-        )
-    return normalize(spec.document, version)
+    problems = find_findings(spec)
+    if problems:
+        raise SpecError(spec.source, problems)
+    return normalize(spec.document, openapi_version(spec.document))
 
 
 def diff_files(old: Path, new: Path) -> DiffResult:
