@@ -7,8 +7,9 @@ from typing import Any
 
 import jsonschema_rs
 import pydantic
+import pytest
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from schemathesis.core.jsonschema import CANONICALIZE_DRAFT_BY_VALIDATOR
@@ -60,7 +61,7 @@ def model_accepts(instance: Any) -> bool:
     return True
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.fuzz
 @given(from_schema(SCHEMA))
 def test_valid_bodies_are_accepted_and_round_trip(instance: dict[str, Any]) -> None:
     model = CreateVideoBody.model_validate_json(json.dumps(instance), strict=True)
@@ -69,7 +70,7 @@ def test_valid_bodies_are_accepted_and_round_trip(instance: dict[str, Any]) -> N
     assert dumped == instance
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.fuzz
 @given(from_schema(SCHEMA), st.sampled_from(sorted(SCHEMA["properties"])), WRONG_VALUES)
 def test_bodies_the_schema_rejects_are_rejected(
     instance: dict[str, Any], name: str, value: Any
@@ -79,7 +80,7 @@ def test_bodies_the_schema_rejects_are_rejected(
     assert not model_accepts(broken), broken
 
 
-@settings(max_examples=50, deadline=None)
+@pytest.mark.fuzz
 @given(from_schema(SCHEMA))
 def test_missing_required_property_is_rejected(instance: dict[str, Any]) -> None:
     broken = {k: v for k, v in instance.items() if k != "model"}
