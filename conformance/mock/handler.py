@@ -25,6 +25,7 @@ _WRONG = {
     "array": "not-an-array",
     "object": "not-an-object",
 }
+ABSENT = object()
 _IGNORED_HEADERS = frozenset({"authorization", "content-type", "accept"})
 
 
@@ -98,16 +99,22 @@ class MockHandler:
     def handle(self, request: Request) -> Reply:
         """The reply to `request`; never raises."""
         try:
-            return self._handle(request)
+            self.count += 1
+            if self._f:
+                self._throttle()
+            plan, path_params = self._route(request.method, request.path)
         except _Refused as refused:
             return refused.reply
+        try:
+            reply = self._handle(plan, path_params, request)
+        except _Refused as refused:
+            reply = refused.reply
+        if reply.status >= 400 and plan.errors:
+            return _documented_error(plan, reply)
+        return reply
 
-    def _handle(self, request: Request) -> Reply:
-        self.count += 1
+    def _handle(self, plan: OperationPlan, path_params: dict[str, str], request: Request) -> Reply:
         faults = self._f
-        if faults:
-            self._throttle()
-        plan, path_params = self._route(request.method, request.path)
         if plan.auth and "no-auth-check" not in faults:
             self._authenticate(plan, request.headers)
         document = self._body(plan, request)
@@ -115,8 +122,10 @@ class MockHandler:
             return error_reply(500, "internal error (fault: server-error-on-input)", "server_error")
         if "accept-invalid-body" not in faults:
             self._check_params(plan, request, path_params)
-        if plan.body_validator is not None and document is not None:
+        if plan.body_validator is not None and document is not ABSENT:
             document = self._check_body(plan, document)
+        if document is ABSENT:
+            document = None
         return self._answer(plan, document, path_params)
 
     # -- steps ---------------------------------------------------------------------------------
@@ -172,8 +181,9 @@ class MockHandler:
             raise _Refused(reply)
 
     def _body(self, plan: OperationPlan, request: Request) -> Any:
+        """The parsed JSON body; ABSENT when there is none (or it is not JSON)."""
         if not plan.body_media:
-            return None
+            return ABSENT
         if len(request.body) > self.max_body_bytes:
             raise _Refused(
                 error_reply(413, f"body over {self.max_body_bytes} bytes", "payload_too_large")
@@ -185,7 +195,7 @@ class MockHandler:
                         400, "a request body is required", "invalid_request_error", rule="required"
                     )
                 )
-            return None
+            return ABSENT
         media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
         if media != plan.body_media.lower() and not (plan.body_json and media.endswith("+json")):
             raise _Refused(
@@ -196,7 +206,7 @@ class MockHandler:
                 )
             )
         if not plan.body_json:
-            return None
+            return ABSENT
         try:
             return json.loads(request.body)
         except (ValueError, UnicodeDecodeError) as error:
@@ -413,6 +423,34 @@ class MockHandler:
         if "unlisted-enum-value" in faults and plan.response_enums:
             body[plan.response_enums[0]] = UNLISTED
         return body
+
+
+def _documented_error(plan: OperationPlan, reply: Reply) -> Reply:
+    """An error reply in the shape the spec documents for its status, when it documents one."""
+    documented = plan.errors.get(reply.status) or plan.errors.get(0)
+    if documented is None:
+        return reply
+    template, content_type, validator = documented
+    try:
+        message = str(json.loads(reply.body)["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        message = reply.body.decode("utf-8", "replace")
+    body = _with_message(copy.deepcopy(template), message)
+    if not validator.is_valid(body):
+        body = template
+    return Reply(reply.status, json.dumps(body).encode(), content_type or JSON, reply.headers)
+
+
+def _with_message(body: Any, message: str) -> Any:
+    """`body` with its message-like string properties (`message`, `error`, `detail`) set to `message`."""
+    if not isinstance(body, dict):
+        return body
+    for key in ("message", "error", "detail", "error_message"):
+        if isinstance(body.get(key), str):
+            body[key] = message
+        elif isinstance(body.get(key), dict):
+            body[key] = _with_message(body[key], message)
+    return body
 
 
 def _digest(document: Any) -> str:

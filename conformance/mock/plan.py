@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from conformance.model import Param, SpecModel, completion_fields, success_state
-from generator.ir import Operation, Poller
+from generator.ir import Operation, Poller, Response
 
 _TEMPLATE_PARAM = re.compile(r"\{([^{}/]+)\}")
 _ERROR_NAMES = re.compile(r"error", re.IGNORECASE)
@@ -74,6 +74,9 @@ class OperationPlan:
     response_typed: list[tuple[str, str]]
     response_enums: list[str]
     id_field: str = ""
+    errors: dict[int, tuple[Any, str, Any]] = field(
+        default_factory=dict
+    )  # status (0: default) -> body
     job: JobPlan | None = None
     pattern: re.Pattern[str] | None = None
     path_names: list[str] = field(default_factory=list)
@@ -92,13 +95,15 @@ def compile_plans(model: SpecModel) -> list[OperationPlan]:
 def _plan(model: SpecModel, op: Operation, auth: str, job: JobPlan | None) -> OperationPlan:
     params = [_param_plan(model, p) for p in model.params(op)]
     body_pointer = model.body_pointer(op)
-    success = op.success
+    success = op.success or next((r for r in op.responses if r.status[:1] == "3"), None)
     status = int(success.status) if success and success.status.isdigit() else 200
+    if success is None and any(r.status.startswith("1") for r in op.responses):
+        status = 426  # a protocol switch (e.g. a WebSocket) that plain HTTP cannot answer
     schema = model.schema_at(success.schema_pointer) if success and success.schema_pointer else {}
     template: Any = None
     kind = success.kind if success else "empty"
     if success and kind == "json":
-        template = _response_example(model, op, success.status, success.content_type)
+        template = _response_example(model, op, success)
     encoded = _encode(kind, template)
     body_props = {f.name for f in op.body.properties} if op.body else set()
     properties = schema.get("properties") or {}
@@ -142,16 +147,31 @@ def _plan(model: SpecModel, op: Operation, auth: str, job: JobPlan | None) -> Op
         id_field="id"
         if op.body and _first_type(model.resolve(properties.get("id"))) == "string"
         else "",
+        errors=_error_templates(model, op),
         job=job,
         pattern=pattern,
         path_names=names,
     )
 
 
-def _response_example(model: SpecModel, op: Operation, status: str, content_type: str) -> Any:
+def _error_templates(model: SpecModel, op: Operation) -> dict[int, tuple[Any, str, Any]]:
+    """Documented JSON error responses: (example body, content type, validator) by status."""
+    found: dict[int, tuple[Any, str, Any]] = {}
+    for response in op.responses:
+        if response.kind != "json" or not response.schema_pointer:
+            continue
+        numeric = response.status.isdigit() and response.status[:1] in ("4", "5")
+        if not numeric and response.status != "default":
+            continue
+        status = int(response.status) if numeric else 0
+        pointer = response.schema_pointer.lstrip("#")
+        found[status] = (model.example(pointer), response.content_type, model.validator(pointer))
+    return found
+
+
+def _response_example(model: SpecModel, op: Operation, response: Response) -> Any:
     """The spec's example for the response if it validates, else one built from the schema."""
-    success = op.success
-    pointer = success.schema_pointer if success else ""
+    pointer, status, content_type = response.schema_pointer, response.status, response.content_type
     media_pointer = f"{op.pointer}/responses/{status}/content/{content_type.replace('/', '~1')}"
     try:
         media = model.schema_at(media_pointer)
