@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
+import sys
 import warnings
 from typing import Any
 
 from generator.errors import Finding, SpecError
 from generator.schemas import COMPONENT_PREFIX, ref_name
 
+_RECURSION_LIMIT = 20_000
 _OPTIONS: dict[str, Any] = {
     "use_annotated": True,
     "field_constraints": True,
@@ -155,6 +158,8 @@ def generate_models(document: dict[str, Any], base_class: str) -> str:
 
     if not document["components"]["schemas"]:
         return ""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))  # deeply nested inline schemas
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -177,4 +182,64 @@ def generate_models(document: dict[str, Any], base_class: str) -> str:
                     )
                 ],
             ) from None
-    return str(source or "")
+        finally:
+            sys.setrecursionlimit(limit)
+    return drop_single_union_modes(str(source or ""))
+
+
+def _union_members(node: ast.expr) -> list[ast.expr]:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return [*_union_members(node.left), *_union_members(node.right)]
+    return [node]
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def drop_single_union_modes(source: str) -> str:
+    """Remove `union_mode=` from fields whose type is one type or `X | None`.
+
+    The model generator adds it to every union, nullable ones included, and pydantic refuses
+    it on anything but a real union when the model is first used.
+    """
+    if "union_mode" not in source:
+        return source
+    lines = source.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    cuts: list[tuple[int, int]] = []
+    for node in ast.walk(ast.parse(source)):
+        if not (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "Annotated"
+            and isinstance(node.slice, ast.Tuple)
+        ):
+            continue
+        hint, *extras = node.slice.elts
+        if len([m for m in _union_members(hint) if not _is_none(m)]) > 1:
+            continue
+        for call in extras:
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name)
+                and call.func.id == "Field"
+            ):
+                for keyword in call.keywords:
+                    if (
+                        keyword.arg == "union_mode"
+                        and keyword.end_lineno is not None
+                        and keyword.end_col_offset is not None
+                    ):
+                        start = offsets[keyword.lineno - 1] + keyword.col_offset
+                        end = offsets[keyword.end_lineno - 1] + keyword.end_col_offset
+                        cuts.append((start, end))
+    for start, end in sorted(cuts, reverse=True):
+        tail = source[end:]
+        stripped = tail.lstrip()
+        if stripped.startswith(","):
+            end += len(tail) - len(stripped) + 1
+        source = source[:start] + source[end:]
+    return source

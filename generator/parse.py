@@ -246,6 +246,8 @@ class _Builder:
         )
         responses = self._responses(raw.get("responses") or {}, pointer, python_id)
         success = next((r for r in responses if r.status.startswith("2")), None)
+        if success is None:  # only a `default` response: it describes success too
+            success = next((r for r in responses if r.status == "default"), None)
         if raw.get("callbacks"):
             self.warnings.append(Warning_(f"{pointer}/callbacks", "callbacks are not generated"))
         security = raw.get("security", self.document.get("security"))
@@ -497,7 +499,7 @@ class _Builder:
     # -- resources and method names ------------------------------------------------------------
     def _name_methods(self, operations: list[Operation]) -> None:
         names: dict[tuple[str, ...], set[str]] = {}
-        paths = [op.path for op in operations]
+        paths = [(op.path, op.method) for op in operations]
         layout = _Layout(
             paths,
             {_statics(op.path) for op in operations if op.method == "GET" and _is_item(op.path)},
@@ -561,6 +563,8 @@ class _Builder:
             )
         elif method == "post":
             verb = "update" if item else "create"
+        elif method == "put" and "PATCH" in layout.methods.get(op.path, set()):
+            verb = "replace"  # PATCH on the same path is `update`
         else:
             verb = {"put": "update", "patch": "update", "delete": "delete"}.get(method, method)
         return resource, verb
@@ -627,10 +631,12 @@ class _Builder:
 class _Layout:
     """Which paths are leaves (one path, nothing below) and which resources have items."""
 
-    def __init__(self, paths: list[str], item_resources: set[tuple[str, ...]]) -> None:
+    def __init__(self, paths: list[tuple[str, str]], item_resources: set[tuple[str, ...]]) -> None:
         self.counts: dict[str, int] = {}
-        for path in paths:
+        self.methods: dict[str, set[str]] = {}
+        for path, method in paths:
             self.counts[path] = self.counts.get(path, 0) + 1
+            self.methods.setdefault(path, set()).add(method)
         self.item_resources = item_resources
 
     def is_leaf(self, path: str) -> bool:
@@ -658,11 +664,12 @@ def _plural(name: str) -> bool:
 
 
 def _action_name(method: str, segment: str, listy: bool) -> str:
-    """A method name for a trailing segment: the action itself, else verb plus noun."""
-    if method == "post" or segment.split("_", 1)[0] in ACTION_WORDS:
+    """A method name for a trailing segment: the action itself (`cancel`), else verb plus noun."""
+    if segment.split("_", 1)[0] in ACTION_WORDS:
         return segment
     verb = {
         "get": "list" if listy else "retrieve",
+        "post": "create",
         "delete": "delete",
         "put": "update",
         "patch": "update",

@@ -172,7 +172,17 @@ def _shadow_safe(view: MethodView, shadowed: frozenset[str]) -> MethodView:
     )
 
 
-def resource_views(resource: Resource) -> list[ResourceView]:
+def resource_class(node: Resource, reserved: frozenset[str]) -> str:
+    """The resource's class name, suffixed with `Resource` where a model already uses it."""
+    name = node.class_name
+    variants = {name, f"Async{name}", f"{name}WithRawResponse", f"Async{name}WithRawResponse"}
+    return f"{name}Resource" if variants & reserved else name
+
+
+def resource_views(
+    resource: Resource, reserved: frozenset[str] = frozenset()
+) -> list[ResourceView]:
+    """Views of `resource` and its sub-resources; `reserved` are the model class names."""
     views = []
     for node in resource.walk():
         members = {op.method_name for op in node.operations} | set(node.children)
@@ -189,13 +199,14 @@ def resource_views(resource: Resource) -> list[ResourceView]:
         views.append(
             ResourceView(
                 resource=node,
-                class_name=node.class_name,
+                class_name=resource_class(node, reserved),
                 methods=tuple(
                     _shadow_safe(method_view(op), shadowed)
                     for op in sorted(node.operations, key=lambda o: o.method_name)
                 ),
                 children=tuple(
-                    (name, node.children[name].class_name) for name in sorted(node.children)
+                    (name, resource_class(node.children[name], reserved))
+                    for name in sorted(node.children)
                 ),
                 poller=poller,
             )
@@ -221,4 +232,5 @@ def module_model_names(views: list[ResourceView], classes: set[str]) -> list[str
 
 
 def api_views(api: Api) -> dict[str, list[ResourceView]]:
-    return {name: resource_views(api.resources[name]) for name in sorted(api.resources)}
+    reserved = frozenset(api.schema_classes.values())
+    return {name: resource_views(api.resources[name], reserved) for name in sorted(api.resources)}

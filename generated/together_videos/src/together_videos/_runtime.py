@@ -238,8 +238,11 @@ class BaseClient:
         path = op.path
         for spec in op.parameters:
             if spec.location == "path":
-                value = _serialize_parameter(spec, call.path_params[spec.name])
-                path = path.replace("{" + spec.name + "}", quote(str(value), safe=""))
+                raw = call.path_params[spec.name]
+                value = _serialize_parameter(spec, raw)
+                # the separators of a serialized array or object stay literal, as `style: simple` shows them
+                safe = "," if isinstance(raw, (list, tuple, dict)) else ""
+                path = path.replace("{" + spec.name + "}", quote(str(value), safe=safe))
         params: list[tuple[str, Any]] = []
         specs = {(s.location, s.name): s for s in op.parameters}
         for name, value in call.query.items():
@@ -278,8 +281,12 @@ class BaseClient:
             "params": params,
             "headers": headers,
         }
-        if call.cookies:
-            request["cookies"] = {k: str(to_jsonable(v)) for k, v in call.cookies.items()}
+        if call.cookies:  # one Cookie header: httpx deprecates per-request cookie jars
+            cookies = "; ".join(
+                f"{k}={_serialize_parameter(specs.get(('cookie', k), ParameterSpec(k, 'cookie')), v)}"
+                for k, v in call.cookies.items()
+            )
+            headers["Cookie"] = "; ".join(filter(None, (headers.get("Cookie", ""), cookies)))
         if call.body is not NOT_GIVEN:
             self._encode_body(op, call.body, request)
         return request
@@ -353,9 +360,12 @@ class BaseClient:
         self, op: OperationSpec, response: httpx.Response, cast: Any, retries: int
     ) -> RawResponse[Any]:
         self._raise_for_status(op, response)
-        schema, kind = op.responses.get(
-            str(response.status_code),
-            op.responses.get(f"{str(response.status_code)[0]}XX", ("", _guess_kind(response))),
+        status = str(response.status_code)
+        schema, kind = (
+            op.responses.get(status)
+            or op.responses.get(f"{status[0]}XX")
+            or op.responses.get("default")
+            or ("", _guess_kind(response))
         )
         parsed: Any
         if kind == "empty" or not response.content:
