@@ -1,0 +1,7 @@
+"""`python -m bench [--quick]` runs every benchmark section and writes the report."""
+
+import sys
+
+from bench.cli import main
+
+sys.exit(main())
