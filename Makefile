@@ -48,7 +48,7 @@ conformance: setup
 	$(SPECFORGE) conform --junit-xml reports/conformance.xml --report reports/conformance.md
 
 fuzz: setup
-	SPECFORGE_HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -m fuzz $(PYTEST_ARGS)
+	SPECFORGE_HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -m fuzz -o timeout=3600 $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python -m bench
