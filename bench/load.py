@@ -66,7 +66,7 @@ def run_wrk(
         script.write(_lua(body, api_key))
     try:
         done = subprocess.run(
-            [str(wrk), "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
+            [str(wrk), "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "--timeout", "10s",
              "-s", script.name, url],
             capture_output=True, text=True, timeout=seconds + 60, check=True,
         )  # fmt: skip

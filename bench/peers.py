@@ -11,6 +11,7 @@ A peer that cannot be installed is reported with the reason instead of failing t
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -60,40 +61,48 @@ def _run(command: list[str], timeout: float = 600) -> tuple[bool, str]:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
         return False, str(error)
-    return done.returncode == 0, (done.stdout + done.stderr).strip()[-800:]
+    return done.returncode == 0, (done.stdout + done.stderr).strip()
 
 
 def _version(command: list[str]) -> str:
-    ok, out = _run(command, timeout=60)
-    return out.splitlines()[-1].strip() if ok and out else "unknown"
+    """The first version-looking token a `--version` prints (some tools exit 1 on it)."""
+    _, out = _run(command, timeout=60)
+    found = re.search(r"\d+\.\d+[\w.+-]*", out)
+    return found.group(0) if found else "unknown"
 
 
-def install_python_peers(peers: Peers, log: list[str]) -> None:
+def install_python_peers(peers: Peers, log: list[str], install: bool) -> None:
     """`bench/.peers/venv` with openapi-python-client (its own deps, pinned by it)."""
     python = VENV / "bin" / "python"
     tool = VENV / "bin" / "openapi-python-client"
+    if not install and not tool.exists():
+        peers.missing["openapi-python-client"] = f"not installed in {VENV} (--no-install)"
+        return
     if not python.exists():
         ok, out = _run([sys.executable, "-m", "venv", str(VENV)])
         if not ok:
-            peers.missing["openapi-python-client"] = f"could not create {VENV}: {out}"
+            peers.missing["openapi-python-client"] = f"could not create {VENV}: {out[-500:]}"
             return
     pinned = OPENAPI_PYTHON_CLIENT.split("==")[1]
-    if not tool.exists() or pinned not in _version([str(tool), "--version"]):
+    if install and (not tool.exists() or pinned not in _version([str(tool), "--version"])):
         log.append(f"installing {OPENAPI_PYTHON_CLIENT} into {VENV}")
         ok, out = _run([str(python), "-m", "pip", "install", "--quiet", OPENAPI_PYTHON_CLIENT])
         if not ok:
-            peers.missing["openapi-python-client"] = f"pip install failed: {out}"
+            peers.missing["openapi-python-client"] = f"pip install failed: {out[-500:]}"
             return
     peers.peers_bin = VENV / "bin"
     peers.versions["openapi-python-client"] = _version([str(tool), "--version"])
 
 
-def install_prism(peers: Peers, log: list[str]) -> None:
+def install_prism(peers: Peers, log: list[str], install: bool) -> None:
     """Prism into `bench/.peers/prism` with npm."""
     binary = PRISM_DIR / "node_modules" / ".bin" / "prism"
     npm = shutil.which("npm")
     pinned = PRISM.rsplit("@", 1)[1]
-    if not binary.exists() or _version([str(binary), "--version"]) != pinned:
+    if not install and not binary.exists():
+        peers.missing["prism"] = f"not installed in {PRISM_DIR} (--no-install)"
+        return
+    if install and (not binary.exists() or _version([str(binary), "--version"]) != pinned):
         if npm is None or shutil.which("node") is None:
             peers.missing["prism"] = "node/npm not found on PATH"
             return
@@ -102,17 +111,17 @@ def install_prism(peers: Peers, log: list[str]) -> None:
             [npm, "install", "--prefix", str(PRISM_DIR), "--no-audit", "--no-fund", PRISM]
         )
         if not ok or not binary.exists():
-            peers.missing["prism"] = f"npm install failed: {out}"
+            peers.missing["prism"] = f"npm install failed: {out[-500:]}"
             return
     peers.prism = binary
     peers.versions["prism"] = _version([str(binary), "--version"])
 
 
-def find_wrk(peers: Peers, log: list[str]) -> None:
+def find_wrk(peers: Peers, log: list[str], install: bool) -> None:
     """`wrk` from PATH; as root with apt-get, install it from Debian first."""
     found = shutil.which("wrk")
     apt = shutil.which("apt-get")
-    if found is None and apt and hasattr(os, "geteuid") and os.geteuid() == 0:
+    if found is None and install and apt and hasattr(os, "geteuid") and os.geteuid() == 0:
         log.append("installing wrk with apt-get")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run([apt, "update"], capture_output=True, env=env, timeout=300, check=False)
@@ -124,8 +133,7 @@ def find_wrk(peers: Peers, log: list[str]) -> None:
         peers.missing["wrk"] = "wrk not on PATH and not installable; using bench.load (Python)"
         return
     peers.wrk = Path(found)
-    _, out = _run([found, "--version"], timeout=30)
-    peers.versions["wrk"] = out.splitlines()[0].split(" [")[0] if out else "unknown"
+    peers.versions["wrk"] = _version([found, "--version"])
 
 
 def prepare(log: list[str], *, install: bool = True) -> Peers:
@@ -136,8 +144,7 @@ def prepare(log: list[str], *, install: bool = True) -> Peers:
         [str(peers.datamodel_codegen), "--version"]
     )
     peers.versions["schemathesis"] = _version([str(peers.schemathesis), "--version"])
-    if install:
-        install_python_peers(peers, log)
-        install_prism(peers, log)
-        find_wrk(peers, log)
+    install_python_peers(peers, log, install)
+    install_prism(peers, log, install)
+    find_wrk(peers, log, install)
     return peers

@@ -90,19 +90,25 @@ def mock(section: dict[str, Any]) -> list[str]:
 
 def suite(section: dict[str, Any]) -> list[str]:
     conform, theirs = section["conform"], section["schemathesis"]
+    rows = [
+        ["specforge conform (embedded mock)", _spread(conform, 1, 1),
+         f"{conform.get('requests')} requests", str(conform.get("requests_per_s")),
+         str(conform.get("exit")), "", "1.00x"],
+    ]  # fmt: skip
+    if "error" in theirs:
+        rows.append(["schemathesis run", theirs["error"], "", "", "", "", ""])
+    for form, figures in theirs.items() if "error" not in theirs else ():
+        cases = figures.get("test_cases")
+        rate = cases / figures["median"] if cases and figures["median"] else None
+        rows.append(
+            [f"schemathesis run --checks all {'' if form == 'plain' else form}".strip(),
+             _spread(figures, 1, 1), f"{cases} test cases", fmt_num(rate, 0),
+             str(figures.get("exit")), str(figures.get("failures")),
+             fmt_ratio(section["vs_schemathesis"].get(form))]
+        )  # fmt: skip
     lines = _table(
-        ["run", "seconds", "requests", "req/s", "exit"],
-        [
-            ["specforge conform (embedded mock)", _spread(conform, 1, 1),
-             str(conform.get("requests")), str(conform.get("requests_per_s")),
-             str(conform.get("exit"))],
-            ["schemathesis run --checks all (same mock)",
-             _spread(theirs, 1, 1) if "error" not in theirs else theirs["error"],
-             str(theirs.get("test_cases")) + " cases", "", str(theirs.get("exit"))],
-        ],
-    )  # fmt: skip
-    lines.append(f"specforge conform / schemathesis time: {fmt_ratio(section['vs_schemathesis'])}")
-    lines.append("")
+        ["run", "seconds", "work", "per s", "exit", "failures", "ours / it (time)"], rows
+    )
     if section["faults"]:
         rows = [
             [f["fault"], f["meant_for"], "yes" if f["found_by_it"] else "NO",
@@ -145,7 +151,8 @@ def markdown(results: dict[str, Any]) -> str:
         [[g["goal"], g["figure"], "yes" if g["met"] else "**no**", g["missed_by"]]
          for g in results["goals"]],
     )  # fmt: skip
-    for number, (key, section) in enumerate(results["sections"].items(), start=1):
+    for key, section in results["sections"].items():
+        number = list(RENDERERS).index(key) + 1
         out += [f"## {number}. {section.get('title', key)}", ""]
         if "skipped" in section:
             out += [f"Skipped: {section['skipped']}", ""]
