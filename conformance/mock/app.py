@@ -1,8 +1,16 @@
-"""A plain ASGI application around `MockHandler` (no framework on the hot path)."""
+"""A plain ASGI application around `MockHandler` (no framework on the hot path).
+
+The app is the mock's first line of defence: it refuses oversized header blocks (431) and
+bodies (413, before reading them when `Content-Length` says so, and as soon as a chunked body
+passes the limit), cuts off clients that trickle their body (408 after `read_timeout`
+seconds), and turns any unexpected error into a JSON 500 instead of a dropped connection.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -13,12 +21,31 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
+MAX_HEADER_BYTES = 32 * 1024
+READ_TIMEOUT = 10.0
+log = logging.getLogger("specforge.mock")
+
+
+class _Cut(Exception):
+    """The request cannot be read to its end: answer `reply` and close the connection."""
+
+    def __init__(self, reply: Reply) -> None:
+        self.reply = reply
+
 
 class MockApp:
-    """ASGI app: reads the request (up to the size limit), lets the handler answer it."""
+    """ASGI app: reads the request (within the size and time limits), lets the handler answer."""
 
-    def __init__(self, handler: MockHandler) -> None:
+    def __init__(
+        self,
+        handler: MockHandler,
+        *,
+        read_timeout: float = READ_TIMEOUT,
+        max_header_bytes: int = MAX_HEADER_BYTES,
+    ) -> None:
         self.handler = handler
+        self.read_timeout = read_timeout
+        self.max_header_bytes = max_header_bytes
         self.delay = handler.faults.value("latency") / 1000 if "latency" in handler.faults else 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -27,31 +54,72 @@ class MockApp:
             return
         if scope["type"] != "http":  # pragma: no cover - websockets are not served
             return
-        headers = {
-            key.decode("latin-1").lower(): value.decode("latin-1")
-            for key, value in scope["headers"]
-        }
-        limit = self.handler.max_body_bytes
-        declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            await _send(send, error_reply(413, f"body over {limit} bytes", "payload_too_large"))
+        try:
+            headers = self._headers(scope)
+            body = await self._body(headers, receive)
+        except _Cut as cut:
+            cut.reply.headers.append(("connection", "close"))
+            await _send(send, cut.reply)
             return
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = bool(message.get("more_body"))
-            if len(body) > limit:
-                await _send(send, error_reply(413, f"body over {limit} bytes", "payload_too_large"))
-                return
         request = Request(
             scope["method"], scope["path"], scope.get("query_string", b""), headers, body
         )
-        reply = self.handler.handle(request)
+        try:
+            reply = self.handler.handle(request)
+        except Exception as error:  # a bug must cost one request, never the server
+            log.error(
+                "mock: unexpected %s on %s %s", type(error).__name__, request.method, request.path
+            )
+            reply = error_reply(500, "internal error of the mock server", "server_error")
         if self.delay:
             await asyncio.sleep(self.delay)
         await _send(send, reply)
+
+    def _headers(self, scope: Scope) -> dict[str, str]:
+        """Header names in lower case; 431 when the header block is over the limit."""
+        raw = scope["headers"]
+        size = sum(len(key) + len(value) + 4 for key, value in raw)
+        if size > self.max_header_bytes:
+            raise _Cut(
+                error_reply(
+                    431,
+                    f"request headers over {self.max_header_bytes} bytes",
+                    "request_header_fields_too_large",
+                )
+            )
+        return {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in raw}
+
+    async def _body(self, headers: dict[str, str], receive: Receive) -> bytes:
+        """The request body: at most `max_body_bytes`, read within `read_timeout` seconds."""
+        limit = self.handler.max_body_bytes
+        too_large = error_reply(413, f"body over {limit} bytes", "payload_too_large")
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise _Cut(too_large)
+        body = bytearray()
+        deadline = time.monotonic() + self.read_timeout
+        more = True
+        while more:
+            left = deadline - time.monotonic()
+            try:
+                if left <= 0:
+                    raise asyncio.TimeoutError
+                message = await asyncio.wait_for(receive(), left)
+            except asyncio.TimeoutError:
+                raise _Cut(
+                    error_reply(
+                        408,
+                        f"the request body did not arrive within {self.read_timeout:g} s",
+                        "request_timeout",
+                    )
+                ) from None
+            if message["type"] == "http.disconnect":
+                raise _Cut(error_reply(400, "the client went away", "client_disconnected"))
+            body += message.get("body", b"")
+            more = bool(message.get("more_body"))
+            if len(body) > limit:
+                raise _Cut(too_large)
+        return bytes(body)
 
 
 async def _send(send: Send, reply: Reply) -> None:

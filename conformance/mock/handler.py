@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import json
 import zlib
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ _WRONG = {
 }
 ABSENT = object()
 _IGNORED_HEADERS = frozenset({"authorization", "content-type", "accept"})
+MAX_DEPTH = 64  # JSON nesting the mock parses; deeper bodies get a 400
+_TOO_DEEP = object()
 
 
 @dataclass
@@ -207,14 +210,7 @@ class MockHandler:
             )
         if not plan.body_json:
             return ABSENT
-        try:
-            return json.loads(request.body)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise _Refused(
-                error_reply(
-                    400, f"malformed JSON body: {error}", "invalid_request_error", rule="json"
-                )
-            ) from None
+        return parse_json(request.body)
 
     def _check_params(
         self, plan: OperationPlan, request: Request, path_params: dict[str, str]
@@ -273,7 +269,7 @@ class MockHandler:
         if faults and isinstance(document, dict) and plan.rules:
             document = self._bend_rules(plan, document)
         if "accept-invalid-body" not in faults:
-            for error in plan.body_validator.iter_errors(document):
+            for error in _errors(plan.body_validator, document):
                 path = list(error.instance_path)
                 rule = str(error.schema_path[-1]) if error.schema_path else "schema"
                 pointer = "".join(f"/{part}" for part in path)
@@ -423,6 +419,57 @@ class MockHandler:
         if "unlisted-enum-value" in faults and plan.response_enums:
             body[plan.response_enums[0]] = UNLISTED
         return body
+
+
+def parse_json(body: bytes) -> Any:
+    """A JSON request body, or a 400 naming what is wrong (syntax, encoding, nesting)."""
+    try:
+        document = json.loads(body)
+    except RecursionError:
+        document = _TOO_DEEP
+    except (ValueError, UnicodeDecodeError) as error:
+        raise _Refused(
+            error_reply(400, f"malformed JSON body: {error}", "invalid_request_error", rule="json")
+        ) from None
+    if document is _TOO_DEEP or _too_deep(document, MAX_DEPTH):
+        raise _Refused(
+            error_reply(
+                400,
+                f"JSON body nested deeper than {MAX_DEPTH} levels",
+                "invalid_request_error",
+                rule="maxDepth",
+            )
+        )
+    return document
+
+
+def _too_deep(document: Any, limit: int) -> bool:
+    """Whether arrays and objects in `document` nest deeper than `limit` (no recursion)."""
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def _errors(validator: Any, document: Any) -> Any:
+    """The validator's first error (if any); a validator that gives up is a 400 too."""
+    try:
+        return list(itertools.islice(validator.iter_errors(document), 1))
+    except (ValueError, RecursionError) as error:
+        raise _Refused(
+            error_reply(
+                400, f"body cannot be validated: {error}", "invalid_request_error", rule="schema"
+            )
+        ) from None
 
 
 def _documented_error(plan: OperationPlan, reply: Reply) -> Reply:

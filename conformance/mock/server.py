@@ -14,7 +14,7 @@ from pathlib import Path
 import uvicorn
 
 from conformance.faults import Faults
-from conformance.mock.app import MockApp
+from conformance.mock.app import MAX_HEADER_BYTES, READ_TIMEOUT, MockApp
 from conformance.mock.handler import MockHandler
 from conformance.model import load_model
 from generator.errors import ConfigError
@@ -32,6 +32,8 @@ class MockOptions:
     retry_after: int = 1
     complete_after: int = 2
     complete_seconds: float = 5.0
+    read_timeout: float = READ_TIMEOUT
+    max_header_bytes: int = MAX_HEADER_BYTES
 
 
 def build_app(options: MockOptions) -> MockApp:
@@ -46,7 +48,9 @@ def build_app(options: MockOptions) -> MockApp:
         complete_after=options.complete_after,
         complete_seconds=options.complete_seconds,
     )
-    return MockApp(handler)
+    return MockApp(
+        handler, read_timeout=options.read_timeout, max_header_bytes=options.max_header_bytes
+    )
 
 
 def check_host(host: str, allow_remote: bool) -> None:
@@ -82,6 +86,8 @@ def _config(app: MockApp, host: str, port: int) -> uvicorn.Config:
         http="auto",
         loop="auto",
         timeout_graceful_shutdown=2,
+        # h11 refuses header blocks past this while they arrive; the app's own limit is lower
+        h11_max_incomplete_event_size=2 * app.max_header_bytes,
     )
 
 
