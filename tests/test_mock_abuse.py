@@ -4,6 +4,7 @@ never a 5xx or a crash, memory stays put, and a valid request is served right af
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -12,9 +13,12 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from conformance.load import MockProcess, mock_process
+from conformance.mock.server import MockOptions, running
+from conformance.model import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
 WITH_RETRIEVE = ROOT / "tests" / "fixtures" / "videos-with-retrieve.yaml"
@@ -310,3 +314,94 @@ def test_many_idle_and_half_open_connections_do_not_block_service(mock: MockProc
 def test_server_log_has_no_traceback(mock: MockProcess) -> None:
     """After all of the above (module order), the server wrote no traceback."""
     assert "Traceback" not in mock.output(), mock.output()[-3000:]
+
+
+# -- auth ----------------------------------------------------------------------------------------
+FULL = ROOT.parent / "shared" / "specs" / "together-openapi.yaml"
+VIDEO_SPEC = ROOT / "spec" / "together-videos.yaml"
+_PARAM = re.compile(r"\{[^{}/]+\}")
+
+
+def secured_operations(spec: Path, lenient: bool) -> list[tuple[str, str]]:
+    """(method, concrete full path) of every operation of `spec` that has `security`."""
+    model = load_model(spec, lenient=lenient)
+    return [
+        (op.method, _PARAM.sub("x1", op.full_path)) for op in model.api.operations if op.secured
+    ]
+
+
+@pytest.mark.parametrize(
+    ("spec", "lenient"),
+    [
+        pytest.param(VIDEO_SPEC, False, id="videos"),
+        pytest.param(WITH_RETRIEVE, False, id="videos-with-retrieve"),
+        pytest.param(
+            FULL,
+            True,
+            id="full-together-spec",
+            marks=pytest.mark.skipif(not FULL.is_file(), reason=f"{FULL} is absent"),
+        ),
+    ],
+)
+def test_no_secured_operation_is_served_without_a_bearer_token(spec: Path, lenient: bool) -> None:
+    operations = secured_operations(spec, lenient)
+    assert operations
+    refused = 0
+    bad_credentials = [{}, {"Authorization": "Bearer"}, {"Authorization": "Basic dTpw"}]
+    with (
+        running(MockOptions(spec=spec, lenient=lenient, api_key="right-key")) as origin,
+        httpx.Client(base_url=origin, timeout=10) as client,
+    ):
+        for method, path in operations:
+            for headers in bad_credentials:
+                answer = client.request(method, path, headers=headers)
+                assert answer.status_code == 401, (method, path, headers, answer.text[:200])
+                refused += 1
+            wrong = client.request(method, path, headers={"Authorization": "Bearer wrong"})
+            assert wrong.status_code == 403, (method, path, wrong.text[:200])
+    print(f"auth: {len(operations)} secured operations of {spec.name}, {refused} refusals")
+
+
+def test_a_token_never_shows_in_logs_or_answers(tmp_path: Path) -> None:
+    """Requests with a token, good and bad, valid and hostile: the server's output never has it."""
+    secret = "sk-SECRET-7f3a9c"
+    wrong = "sk-WRONG-1b2c3d"
+    options = ["--api-key", secret, "--log-level", "debug", "--access-log"]
+    options += ["--read-timeout", "0.5", "--max-body-bytes", "4096"]
+    answers: list[bytes] = []
+    with mock_process(WITH_RETRIEVE, *options, log_dir=tmp_path) as proc:
+        for token in (secret, wrong):
+            auth = b"Authorization: Bearer " + token.encode() + b"\r\n"
+            for data in (
+                post(b'{"model": "m"}'),
+                post(b'{"model": 5}'),
+                post(b'{"model": ', b"application/json"),
+                post(b'{"model": "m"}', b"text/plain"),
+                post(b"[" * 3000),
+                post(b'{"model": "' + b"x" * 5000 + b'"}'),
+                request(b"GET", b"/v2/videos/unknown"),
+                request(b"GET", b"/nowhere"),
+                request(b"DELETE", b"/v2/videos"),
+                request(b"GET", b"/v2/videos/x", extra=b"X-Big: " + b"a" * 40_000 + b"\r\n"),
+            ):
+                raw = data.replace(AUTH, auth)
+                answers.append(exchange(proc.port, raw).body)
+            with socket.create_connection(("127.0.0.1", proc.port), timeout=5) as slow:
+                slow.sendall(
+                    b"POST /v2/videos HTTP/1.1\r\nHost: x\r\n"
+                    + auth
+                    + b"Content-Type: application/json\r\nContent-Length: 50\r\n\r\n{"
+                )
+                answers.append(slow.recv(4096))
+            httpx.post(
+                f"{proc.origin}/v2/videos",
+                json={"model": "m"},
+                headers={"Authorization": f"Bearer {token}"},
+                params={"debug": "1"},
+            )
+        time.sleep(0.3)
+        output = proc.output()
+    assert "POST /v2/videos" in output  # the access log was on, so the search means something
+    for token in (secret, wrong):
+        assert token not in output
+        assert not any(token.encode() in body for body in answers)

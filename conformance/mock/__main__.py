@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-header-bytes", type=int, default=MAX_HEADER_BYTES)
     parser.add_argument("--read-timeout", type=float, default=READ_TIMEOUT)
     parser.add_argument("--fault", action="append", default=[])
+    parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning"])
+    parser.add_argument("--access-log", action="store_true")
     args = parser.parse_args(argv)
     check_host(args.host, allow_remote=False)
     options = MockOptions(
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         max_header_bytes=args.max_header_bytes,
         read_timeout=args.read_timeout,
     )
-    serve(options, args.host, args.port)
+    serve(options, args.host, args.port, log_level=args.log_level, access_log=args.access_log)
     return 0
 
 

@@ -75,13 +75,15 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def _config(app: MockApp, host: str, port: int) -> uvicorn.Config:
+def _config(
+    app: MockApp, host: str, port: int, log_level: str = "warning", access_log: bool = False
+) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         host=host,
         port=port,
-        log_level="warning",
-        access_log=False,
+        log_level=log_level,
+        access_log=access_log,
         lifespan="on",
         http="auto",
         loop="auto",
@@ -91,8 +93,15 @@ def _config(app: MockApp, host: str, port: int) -> uvicorn.Config:
     )
 
 
-def serve(options: MockOptions, host: str, port: int) -> None:
-    """Serve in the foreground until interrupted."""
+def serve(
+    options: MockOptions,
+    host: str,
+    port: int,
+    *,
+    log_level: str = "warning",
+    access_log: bool = False,
+) -> None:
+    """Serve in the foreground until interrupted (uvicorn's log level and access log settable)."""
     app = build_app(options)
     operations = len(app.handler.static) + len(app.handler.dynamic)
     faults = ", ".join(sorted(options.faults.active)) or "none"
@@ -101,7 +110,7 @@ def serve(options: MockOptions, host: str, port: int) -> None:
         f"(faults: {faults})",
         flush=True,
     )
-    uvicorn.Server(_config(app, host, port)).run()
+    uvicorn.Server(_config(app, host, port, log_level, access_log)).run()
 
 
 @contextmanager
