@@ -198,7 +198,7 @@ def _is_none(node: ast.expr) -> bool:
 
 
 def drop_single_union_modes(source: str) -> str:
-    """Remove `union_mode=` from fields whose type is one type or `X | None`.
+    """Remove `union_mode=` from fields whose type is one type or `X | None` (or `X | X`).
 
     The model generator adds it to every union, nullable ones included, and pydantic refuses
     it on anything but a real union when the model is first used.
@@ -219,7 +219,7 @@ def drop_single_union_modes(source: str) -> str:
         ):
             continue
         hint, *extras = node.slice.elts
-        if len([m for m in _union_members(hint) if not _is_none(m)]) > 1:
+        if len({ast.dump(m) for m in _union_members(hint) if not _is_none(m)}) > 1:
             continue
         for call in extras:
             if (
