@@ -205,9 +205,9 @@ def drop_single_union_modes(source: str) -> str:
     """
     if "union_mode" not in source:
         return source
-    lines = source.splitlines(keepends=True)
+    data = source.encode("utf-8")  # ast offsets count UTF-8 bytes
     offsets = [0]
-    for line in lines:
+    for line in data.splitlines(keepends=True):
         offsets.append(offsets[-1] + len(line))
     cuts: list[tuple[int, int]] = []
     for node in ast.walk(ast.parse(source)):
@@ -237,9 +237,9 @@ def drop_single_union_modes(source: str) -> str:
                         end = offsets[keyword.end_lineno - 1] + keyword.end_col_offset
                         cuts.append((start, end))
     for start, end in sorted(cuts, reverse=True):
-        tail = source[end:]
+        tail = data[end:]
         stripped = tail.lstrip()
-        if stripped.startswith(","):
+        if stripped.startswith(b","):
             end += len(tail) - len(stripped) + 1
-        source = source[:start] + source[end:]
-    return source
+        data = data[:start] + data[end:]
+    return data.decode("utf-8")
