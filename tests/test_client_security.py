@@ -231,11 +231,6 @@ def test_408_409_429_are_retried(server: ScriptedServer, job: dict[str, Any], st
     assert len(server.requests) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the client honours `x-should-retry: true` on any status, so a 400 is retried "
-    "(_runtime.BaseClient._should_retry); reported for the templates",
-)
 def test_a_server_cannot_make_the_client_retry_a_400(server: ScriptedServer) -> None:
     server.script(Reply(400, {"error": {"message": "no"}}, {"x-should-retry": "true"}))
     with pytest.raises(together_videos.BadRequestError):

@@ -318,10 +318,9 @@ class BaseClient:
     # -- retries -----------------------------------------------------------------------------
     @staticmethod
     def _should_retry(response: httpx.Response) -> bool:
-        should = response.headers.get("x-should-retry")
-        if should in ("true", "false"):
-            return bool(should == "true")
-        return response.status_code in RETRY_STATUSES or response.status_code >= 500
+        retryable = response.status_code in RETRY_STATUSES or response.status_code >= 500
+        # A server may waive a retry, never force one on a status that is not retryable.
+        return retryable and response.headers.get("x-should-retry") != "false"
 
     @staticmethod
     def _retry_delay(attempt: int, response: httpx.Response | None) -> float:
