@@ -14,7 +14,7 @@ import yaml
 from generator.errors import Finding, SpecError, pointer_from_path
 
 MAX_ALIASES = 1_000
-MAX_SPEC_BYTES = 64 * 1024 * 1024
+MAX_SPEC_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,86 @@
+"""Hostile specs: generate correct, inert code or fail with a named error; never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from tests.hostile_corpus import CANARY, CASES, Case
+
+
+@pytest.fixture(autouse=True)
+def no_canary() -> None:
+    if os.path.exists(CANARY):
+        os.remove(CANARY)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_hostile_spec(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(case.document), encoding="utf-8")
+    out = tmp_path / "hostile_pkg"
+    code = main(
+        [
+            "generate",
+            "--spec",
+            str(spec),
+            "--output",
+            str(out),
+            "--package",
+            "hostile_pkg",
+            "--lenient",
+        ]
+    )
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    if case.error:
+        assert code == 2 and case.error in captured.err
+        return
+    assert code == 0, captured.err
+    src = out / "src"
+    script = (
+        "import hostile_pkg, hostile_pkg.models as m, pkgutil, importlib\n"
+        "import hostile_pkg.resources as r\n"
+        "[importlib.import_module('hostile_pkg.resources.' + x.name) for x in pkgutil.iter_modules(r.__path__)]\n"
+        "c = hostile_pkg.Client(api_key='k', base_url='http://127.0.0.1:9')\n"
+        "print(len([n for n in dir(m) if not n.startswith('_')]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(src)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert not os.path.exists(CANARY), "text from the spec was executed"
+    typed = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "src"],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert typed.returncode == 0, typed.stdout[-3000:]
+
+
+def test_a_50_mb_spec_is_refused_by_size(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "huge.yaml"
+    with spec.open("w") as handle:
+        handle.write("openapi: 3.1.0\ninfo: {title: big, version: '1'}\npaths: {}\nx-padding: '")
+        handle.write("x" * (50 * 1024 * 1024))
+        handle.write("'\n")
+    assert main(["validate", "--spec", str(spec)]) == 2
+    err = capsys.readouterr().err
+    assert "[size]" in err and "byte limit" in err

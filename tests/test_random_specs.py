@@ -1,0 +1,115 @@
+"""Property test: random valid specs generate importable packages whose models match the schemas."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import pydantic
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+from schemathesis.core.jsonschema import CANONICALIZE_DRAFT_BY_VALIDATOR
+from schemathesis.generation.jsonschema.builder import build as schema_strategy
+
+from generator.config import Config
+from generator.pipeline import generate
+from tests.random_specs import documents
+
+_PACKAGES = count()
+LONG = os.environ.get("SPECFORGE_HYPOTHESIS_PROFILE") == "fuzz"
+DRAFT = CANONICALIZE_DRAFT_BY_VALIDATOR[jsonschema_rs.Draft202012Validator]
+
+
+def _generate(document: dict[str, Any], root: Path) -> tuple[str, Path]:
+    package = f"random_pkg_{next(_PACKAGES)}"
+    spec = root / f"{package}.json"
+    spec.write_text(json.dumps(document))
+    out = root / package
+    generate(Config(spec=spec, package=package, output=out))
+    return package, out
+
+
+def _contains_null(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, dict):
+        return any(_contains_null(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_null(v) for v in value)
+    return False
+
+
+@pytest.mark.fuzz
+@settings(max_examples=400 if LONG else 12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(document=documents(), data=st.data())
+def test_random_spec_models_accept_what_the_schema_accepts(
+    document: dict[str, Any], data: st.DataObject, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    root = tmp_path_factory.mktemp("random")
+    package, out = _generate(document, root)
+    sys.path.insert(0, str(out / "src"))
+    try:
+        models = importlib.import_module(f"{package}.models")
+        client_module = importlib.import_module(package)
+        client_module.Client(api_key="k")
+        schemas = document["components"]["schemas"]
+        for name, schema in schemas.items():
+            cls = _class_for(models, name)
+            validator = Draft202012Validator(
+                {"$ref": f"#/components/schemas/{name}", "components": {"schemas": schemas}}
+            )
+            instance = data.draw(
+                schema_strategy(
+                    {**schema, "components": {"schemas": schemas}}, draft=DRAFT, formats={}
+                )
+            )
+            assert validator.is_valid(instance)
+            assert _accepts(cls, instance), (name, instance)
+            wrong = data.draw(st.sampled_from([0, "x", [1], {"z": 1}, True, 1.5]))
+            for key in list(schema.get("properties", {}))[:2]:
+                broken = {**instance, key: wrong}
+                if not validator.is_valid(broken) and not _contains_null(broken):
+                    assert not _accepts(cls, broken), (name, broken)
+    finally:
+        sys.path.remove(str(out / "src"))
+
+
+def _class_for(models: Any, name: str) -> Any:
+    from generator.naming import pascal
+
+    return getattr(models, pascal(name))
+
+
+def _accepts(cls: Any, instance: Any) -> bool:
+    try:
+        cls.model_validate_json(json.dumps(instance), strict=True)
+    except pydantic.ValidationError:
+        return False
+    return True
+
+
+@pytest.mark.fuzz
+@settings(max_examples=40 if LONG else 3, deadline=None, suppress_health_check=list(HealthCheck))
+@given(document=documents())
+def test_random_spec_package_passes_mypy_strict(
+    document: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    _, out = _generate(document, tmp_path_factory.mktemp("random"))
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "src"],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
