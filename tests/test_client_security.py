@@ -46,6 +46,13 @@ def job() -> dict[str, Any]:
     return body
 
 
+@pytest.fixture(scope="module")
+def server() -> Iterator[ScriptedServer]:
+    """One scripted server for the module (each test scripts it, which clears its record)."""
+    with ScriptedServer().running() as running:
+        yield running
+
+
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_runtime, "INITIAL_RETRY_DELAY", 0.01)
