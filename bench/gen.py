@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import time
@@ -104,8 +105,10 @@ def _rounds(first_round_seconds: float, quick: bool) -> int:
         return 2 if first_round_seconds < 10 else 1
     if first_round_seconds < 10:
         return 5
-    if first_round_seconds < 45:
+    if first_round_seconds < 25:
         return 3
+    if first_round_seconds < 90:
+        return 2
     return 1
 
 
@@ -143,11 +146,13 @@ def bench_target(
     if "openapi-python-client" in tools:
         tools["openapi-python-client"]["python_lines"] = _python_lines(out / "opc")
     tools["datamodel-codegen"]["python_lines"] = _python_lines(out / "dmcg")
+    counted = re.search(r"(\d+) operations", runs["specforge"][-1].output)
+    operations = target.operations or (int(counted.group(1)) if counted else None)
     ours = tools["specforge"]["median"]
     opc = tools.get("openapi-python-client", {})
     return {
         "spec": target.label,
-        "operations": target.operations,
+        "operations": operations,
         "tools": tools,
         "vs_openapi_python_client": ratio(ours, opc.get("median") if opc.get("ok") else None),
         "vs_datamodel_codegen": ratio(ours, tools["datamodel-codegen"]["median"]),

@@ -53,7 +53,7 @@ def ensure_full_package(peers: Peers, work: Path, full_package: Path) -> str:
 
 def run(peers: Peers, work: Path, full_package: Path, quick: bool) -> dict[str, Any]:
     """Import times of ours (full spec, one resource, the committed video SDK) vs `together`."""
-    runs = 5 if quick else 11
+    runs = 5 if quick else 9
     src = full_package / "src"
     cases = [
         ("together (official SDK)", "together", ""),

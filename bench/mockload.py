@@ -73,7 +73,7 @@ def _port_args(name: str, port: int) -> list[str]:
 
 def run(peers: Peers, quick: bool) -> dict[str, Any]:
     """Both servers up side by side; interleaved wrk runs per body and connection count."""
-    seconds, repeats = (2.0, 1) if quick else (5.0, 3)
+    seconds, repeats = (2.0, 1) if quick else (3.0, 3)
     servers, notes = _servers(peers)
     if "specforge mock" not in servers:
         return {"title": "Mock server throughput", "skipped": "; ".join(notes)}

@@ -143,7 +143,7 @@ def _rows(mode: str, per_call: dict[str, list[float]]) -> list[dict[str, Any]]:
 
 def run(quick: bool) -> dict[str, Any]:
     """Sync and async, validation on and off, ours vs raw httpx vs the official SDK."""
-    calls, blocks = (200, 3) if quick else (1000, 7)
+    calls, blocks = (200, 3) if quick else (600, 5)
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "bench.echo_server", str(port)],
