@@ -25,7 +25,6 @@ _OPTIONS: dict[str, Any] = {
     "keep_model_order": False,
     "capitalise_enum_members": True,
     "use_subclass_enum": True,
-    "extra_fields": "allow",
     "union_mode": "left_to_right",
     "strict_nullable": False,
     "set_default_enum_member": True,

@@ -73,12 +73,12 @@ def test_random_spec_models_accept_what_the_schema_accepts(
                 )
             )
             assert validator.is_valid(instance)
-            assert _accepts(cls, instance), (name, instance)
+            assert _accepts(cls, instance), (name, schema, instance)
             wrong = data.draw(st.sampled_from([0, "x", [1], {"z": 1}, True, 1.5]))
             for key in list(schema.get("properties", {}))[:2]:
                 broken = {**instance, key: wrong}
                 if not validator.is_valid(broken) and not _contains_null(broken):
-                    assert not _accepts(cls, broken), (name, broken)
+                    assert not _accepts(cls, broken), (name, schema, broken)
     finally:
         sys.path.remove(str(out / "src"))
 

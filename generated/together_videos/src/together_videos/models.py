@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from together_videos._base_model import BaseModel
 
@@ -16,9 +16,6 @@ class Error(BaseModel):
     Error payload that explains why generation failed, if applicable.
     """
 
-    model_config = ConfigDict(
-        extra="allow",
-    )
     code: str | None = None
     message: str
 
@@ -28,9 +25,6 @@ class Outputs(BaseModel):
     Available upon completion, the outputs provides the cost charged and the hosted url to access the video
     """
 
-    model_config = ConfigDict(
-        extra="allow",
-    )
     cost: int
     """
     The cost of generated video charged to the owners account.
@@ -60,9 +54,6 @@ class Frame(str, Enum):
 
 
 class VideoFrameImageInput(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     input_image: str
     """
     URL path to hosted image that is used for a frame
@@ -88,9 +79,6 @@ class VideoStatus(str, Enum):
 
 
 class VideoRef(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     video: str
     """
     URL of the video.
@@ -98,9 +86,6 @@ class VideoRef(BaseModel):
 
 
 class AudioRef(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     audio: str
     """
     URL of the audio.
@@ -112,9 +97,6 @@ class VideoJob(BaseModel):
     Structured information describing a generated video job.
     """
 
-    model_config = ConfigDict(
-        extra="allow",
-    )
     id: str
     """
     Unique identifier for the video job.
@@ -162,9 +144,6 @@ class VideoMedia(BaseModel):
     Contains all media inputs for video generation. Accepted fields depend on the model type.
     """
 
-    model_config = ConfigDict(
-        extra="allow",
-    )
     frame_images: list[VideoFrameImageInput] | None = None
     """
     Array of images to guide video generation at specific timeline positions.
@@ -196,9 +175,6 @@ class CreateVideoBody(BaseModel):
     Parameters for creating a new video generation job.
     """
 
-    model_config = ConfigDict(
-        extra="allow",
-    )
     model: str
     """
     The model to be used for the video creation request.
