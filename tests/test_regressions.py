@@ -1,0 +1,120 @@
+"""Named regression tests for faults the property tests found in generated models."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from collections.abc import Iterator
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import pytest
+
+from generator.config import Config
+from generator.pipeline import generate
+
+_PACKAGES = count()
+
+
+def _models(tmp_path: Path, schemas: dict[str, Any]) -> Any:
+    package = f"regression_pkg_{next(_PACKAGES)}"
+    media = {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/{next(iter(schemas))}"}}
+    }
+    document = {
+        "openapi": "3.1.0",
+        "info": {"title": "R", "version": "1.0.0"},
+        "paths": {
+            "/x": {
+                "post": {
+                    "operationId": "op",
+                    "requestBody": {"content": media},
+                    "responses": {"200": {"description": "ok", "content": media}},
+                }
+            }
+        },
+        "components": {"schemas": schemas},
+    }
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(document))
+    generate(Config(spec=spec, package=package, output=tmp_path / package))
+    sys.path.insert(0, str(tmp_path / package / "src"))
+    return importlib.import_module(f"{package}.models")
+
+
+@pytest.fixture(autouse=True)
+def _clean_path() -> Iterator[None]:
+    before = list(sys.path)
+    yield
+    sys.path[:] = before
+
+
+def _accepts(cls: Any, value: Any) -> bool:
+    try:
+        cls.model_validate_json(json.dumps(value), strict=True)
+    except pydantic.ValidationError:
+        return False
+    return True
+
+
+def test_additional_properties_false_forbids_extras(tmp_path: Path) -> None:
+    models = _models(
+        tmp_path,
+        {
+            "Outer": {
+                "type": "object",
+                "properties": {
+                    "inner": {
+                        "type": "object",
+                        "properties": {"x": {"type": "string"}},
+                        "additionalProperties": False,
+                    }
+                },
+            }
+        },
+    )
+    assert _accepts(models.Outer, {"inner": {"x": "a"}})
+    assert not _accepts(models.Outer, {"inner": {"z": 1}})
+
+
+def test_typed_additional_properties_are_checked(tmp_path: Path) -> None:
+    models = _models(
+        tmp_path,
+        {
+            "Counts": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}},
+                "additionalProperties": {"type": "integer"},
+            }
+        },
+    )
+    assert _accepts(models.Counts, {"name": "a", "apples": 3})
+    assert not _accepts(models.Counts, {"name": "a", "apples": "three"})
+
+
+def test_unspecified_additional_properties_are_kept(tmp_path: Path) -> None:
+    models = _models(
+        tmp_path, {"Open": {"type": "object", "properties": {"a": {"type": "string"}}}}
+    )
+    assert models.Open.model_validate({"a": "x", "later": 1}).model_extra == {"later": 1}
+
+
+def test_single_type_union_with_non_ascii_description_builds(tmp_path: Path) -> None:
+    models = _models(
+        tmp_path,
+        {
+            "Thing": {
+                "type": "object",
+                "properties": {
+                    "é": {
+                        "anyOf": [{"type": "string"}, {"type": "string", "minLength": 2}],
+                        "description": "naïve ü",
+                    }
+                },
+            }
+        },
+    )
+    assert _accepts(models.Thing, {"é": "ab"})
