@@ -72,6 +72,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="S",
         help="...or S seconds after its creation (default: 5)",
     )
+    parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="a request body not read within S seconds gets 408 (default: 10)",
+    )
+    parser.add_argument(
+        "--max-header-bytes",
+        type=int,
+        default=32 * 1024,
+        metavar="N",
+        help="larger request header blocks get 431 (default: 32768)",
+    )
     add_fault_option(parser)
     parser.set_defaults(handler=run)
 
@@ -90,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1")
     if args.retry_after < 0 or args.complete_seconds < 0:
         raise ConfigError("--retry-after and --complete-seconds must not be negative")
+    if args.read_timeout <= 0 or args.max_header_bytes < 1024:
+        raise ConfigError("--read-timeout must be positive and --max-header-bytes at least 1024")
     options = MockOptions(
         spec=config.spec,
         lenient=config.lenient,
@@ -99,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
         retry_after=args.retry_after,
         complete_after=args.complete_after,
         complete_seconds=args.complete_seconds,
+        read_timeout=args.read_timeout,
+        max_header_bytes=args.max_header_bytes,
     )
     serve(options, args.host, args.port)
     return 0
