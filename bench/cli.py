@@ -1,5 +1,7 @@
 """`python -m bench`: install the peers, run each section, write `bench/results/latest.*`.
 
+`--quick` writes `latest-quick.*` instead, so that it never replaces the full run's report.
+
 A section whose prerequisite is missing, or that fails, is reported as such; the others run.
 """
 
@@ -92,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sections": sections,
         "goals": goals.all_goals(sections),
     }
-    md, js = report.write(results, args.output)
+    stem = "latest-quick" if args.quick else "latest"
+    md, js = report.write(results, args.output, stem)
     print(f"bench: wrote {md} and {js} in {results['meta']['seconds']:.0f} s", file=sys.stderr)
     return 0

@@ -165,10 +165,10 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def write(results: dict[str, Any], folder: Path) -> tuple[Path, Path]:
-    """`latest.md` and `latest.json` in `folder`."""
+def write(results: dict[str, Any], folder: Path, stem: str = "latest") -> tuple[Path, Path]:
+    """`<stem>.md` and `<stem>.json` in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    md, js = folder / "latest.md", folder / "latest.json"
+    md, js = folder / f"{stem}.md", folder / f"{stem}.json"
     md.write_text(markdown(results), encoding="utf-8")
     js.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return md, js
