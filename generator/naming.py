@@ -8,11 +8,48 @@ import unicodedata
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+|[0-9]+")
 # Names a generated method or keyword argument must not shadow.
-RESERVED = frozenset({
-    "self", "cls", "timeout", "extra_headers", "extra_query", "extra_body", "max_retries",
-    "model_config", "model_fields", "json", "copy", "schema", "dict", "construct", "validate",
-    "with_raw_response", "Any", "None", "True", "False",
-})
+RESERVED = frozenset(
+    {
+        "self",
+        "cls",
+        "timeout",
+        "extra_headers",
+        "extra_query",
+        "extra_body",
+        "max_retries",
+        "model_config",
+        "model_fields",
+        "json",
+        "copy",
+        "schema",
+        "dict",
+        "construct",
+        "validate",
+        "with_raw_response",
+        "Any",
+        "None",
+        "True",
+        "False",
+        # Names the generated methods use themselves (locals and module-level imports).
+        "call",
+        "body",
+        "raw",
+        "httpx",
+        "builtins",
+        "Mapping",
+        "Literal",
+        "TYPE_CHECKING",
+        "NOT_GIVEN",
+        "NotGiven",
+        "RequestInput",
+        "RawResponse",
+        "OperationSpec",
+        "ParameterSpec",
+        "warn_deprecated",
+        "SyncTransport",
+        "AsyncTransport",
+    }
+)
 MAX_NAME = 64
 
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -84,3 +85,87 @@ def test_a_50_mb_spec_is_refused_by_size(
     assert main(["validate", "--spec", str(spec)]) == 2
     err = capsys.readouterr().err
     assert "[size]" in err and "byte limit" in err
+
+
+def test_inputs_named_like_the_generated_code_are_sent_intact(tmp_path: Path) -> None:
+    from tests.scripted_server import Reply, ScriptedServer
+
+    names = [
+        "body",
+        "call",
+        "raw",
+        "httpx",
+        "RequestInput",
+        "NOT_GIVEN",
+        "Mapping",
+        "timeout",
+        "self",
+    ]
+    document = {
+        "openapi": "3.1.0",
+        "info": {"title": "Names", "version": "1"},
+        "paths": {
+            "/things/{call}": {
+                "post": {
+                    "operationId": "makeThing",
+                    "parameters": [
+                        {
+                            "name": "call",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                        {"name": "raw", "in": "query", "schema": {"type": "string"}},
+                    ],
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {name: {"type": "string"} for name in names},
+                                }
+                            }
+                        }
+                    },
+                    "responses": {"200": {"description": "ok"}},
+                }
+            }
+        },
+    }
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(document))
+    out = tmp_path / "names_pkg"
+    assert (
+        main(["generate", "--spec", str(spec), "--output", str(out), "--package", "names_pkg"]) == 0
+    )
+    script = (
+        "import json, sys, names_pkg\n"
+        "c = names_pkg.Client(api_key='k', base_url=sys.argv[1])\n"
+        "import inspect\n"
+        "method = [getattr(c.things, n) for n in dir(c.things) if not n.startswith('_') and n != 'with_raw_response'][0]\n"
+        "params = [p for p in inspect.signature(method).parameters if p not in ('timeout', 'max_retries', 'extra_headers', 'extra_query', 'extra_body')]\n"
+        "kwargs = {p: 'v-' + p for p in params[1:]}\n"
+        "method('path-value', **kwargs)\n"
+        "print(json.dumps(params))\n"
+    )
+    with ScriptedServer().running() as server:
+        server.script(Reply(body=None))
+        done = subprocess.run(
+            [sys.executable, "-c", script, server.base_url],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(out / "src")},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        seen = server.requests[0]
+    params = json.loads(done.stdout)
+    path, _, query = seen.path.partition("?")
+    assert path == "/things/path-value"
+    sent = seen.json()
+    assert set(sent) == set(names)
+    query_value = parse_qs(query)["raw"][0]
+    assert {*sent.values(), query_value} == {"v-" + p for p in params[1:]}
+    assert len(set(sent.values())) == len(names)
