@@ -8,6 +8,7 @@ import json
 from importlib import resources
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
@@ -19,21 +20,40 @@ def _document() -> dict[str, Any]:
     return document
 
 
-@functools.cache
-def _validator(kind: str, name: str) -> Draft202012Validator:
+def _root(kind: str, name: str) -> dict[str, Any]:
     document = _document()
     if kind == "component":
         schema: dict[str, Any] = {"$ref": f"#/components/schemas/{_escape(name)}"}
     else:
         operation, _, parameter = name.partition(" ")
         schema = {"$ref": f"#/parameters/{_escape(operation)}/{_escape(parameter)}"}
-    return Draft202012Validator(
-        {
-            **schema,
-            "components": document.get("components", {}),
-            "parameters": document.get("parameters", {}),
-        }
-    )
+    return {
+        **schema,
+        "components": document.get("components", {}),
+        "parameters": document.get("parameters", {}),
+    }
+
+
+@functools.cache
+def _validator(kind: str, name: str) -> Draft202012Validator:
+    """The validator that explains problems (pointers, rules, messages)."""
+    return Draft202012Validator(_root(kind, name))
+
+
+@functools.cache
+def _quick(kind: str, name: str) -> Any:
+    """A compiled validator that answers "valid?" fast, or None for a schema it cannot take."""
+    try:
+        return jsonschema_rs.validator_for(_root(kind, name))
+    except Exception:  # a schema it cannot compile: the explaining validator decides alone
+        return None
+
+
+def _errors(kind: str, name: str, value: Any) -> list[ValidationError]:
+    quick = _quick(kind, name)
+    if quick is not None and quick.is_valid(value):
+        return []
+    return list(_validator(kind, name).iter_errors(value))
 
 
 def _escape(token: str) -> str:
@@ -69,19 +89,19 @@ def _describe(errors: list[ValidationError], prefix: str) -> list[dict[str, str]
 
 def check_body(schema: str, body: Any) -> list[dict[str, str]]:
     """Problems of a request body against its component schema ([] when valid)."""
-    return _describe(list(_validator("component", schema).iter_errors(body)), "")
+    return _describe(_errors("component", schema, body), "")
 
 
 def check_parameter(operation: str, name: str, value: Any) -> list[dict[str, str]]:
     """Problems of one parameter value against its schema ([] when valid)."""
     if name not in _document().get("parameters", {}).get(operation, {}):
         return []
-    return _describe(list(_validator("parameter", f"{operation} {name}").iter_errors(value)), name)
+    return _describe(_errors("parameter", f"{operation} {name}", value), name)
 
 
 def check_response(schema: str, data: Any) -> list[dict[str, str]]:
     """Drift of a response body from its schema, open enums excepted ([] when none)."""
-    errors = [e for e in _validator("component", schema).iter_errors(data) if e.validator != "enum"]
+    errors = [e for e in _errors("component", schema, data) if e.validator != "enum"]
     return _describe(errors, "")
 
 
