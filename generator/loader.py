@@ -31,8 +31,26 @@ class LoadedSpec:
         return str(self.path)
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys and alias bombs."""
+class _NoDuplicateKeys:
+    """Constructor mixin: a mapping with a repeated key is an error, not a silent overwrite."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[attr-defined]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"duplicate key {key!r}",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc, no-any-return]
+
+
+class _StrictLoader(_NoDuplicateKeys, yaml.SafeLoader):
+    """Pure-Python SafeLoader that refuses duplicate keys and counts aliases as it parses."""
 
     alias_count = 0
 
@@ -48,19 +66,28 @@ class _StrictLoader(yaml.SafeLoader):
                 )
         return super().compose_node(parent, index)
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping",
-                    node.start_mark,
-                    f"duplicate key {key!r}",
-                    key_node.start_mark,
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+
+_FAST_BASE: Any = getattr(yaml, "CSafeLoader", None)
+_FastLoader: Any = (
+    type("_FastLoader", (_NoDuplicateKeys, _FAST_BASE), {}) if _FAST_BASE is not None else None
+)
+
+
+def _shared_containers(document: Any) -> int:
+    """How often a list or mapping is reached again (each YAML alias of one is a reuse)."""
+    seen: set[int] = set()
+    reuses = 0
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, (dict, list)):
+            continue
+        if id(node) in seen:
+            reuses += 1
+            continue
+        seen.add(id(node))
+        stack.extend(node.values() if isinstance(node, dict) else node)
+    return reuses
 
 
 class _DuplicateKeyError(ValueError):
@@ -80,7 +107,9 @@ def _keep_timestamps_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     return loader.construct_scalar(node)  # type: ignore[arg-type]
 
 
-_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _keep_timestamps_as_text)
+for _loader in (_StrictLoader, _FastLoader):
+    if _loader is not None:
+        _loader.add_constructor("tag:yaml.org,2002:timestamp", _keep_timestamps_as_text)
 
 
 def parse_text(text: str, source: str) -> Any:
@@ -100,7 +129,14 @@ def parse_text(text: str, source: str) -> Any:
         except ValueError:
             pass  # not plain JSON after all: the YAML parser says what is wrong
     try:
-        return yaml.load(text, Loader=_StrictLoader)
+        if _FastLoader is None:
+            return yaml.load(text, Loader=_StrictLoader)
+        document = yaml.load(text, Loader=_FastLoader)
+        if _shared_containers(document) > MAX_ALIASES:
+            raise SpecError(
+                source, [Finding("", "yaml", f"more than {MAX_ALIASES} YAML aliases (alias bomb?)")]
+            )
+        return document
     except RecursionError:
         raise SpecError(source, [Finding("", "depth", "the document nests too deeply")]) from None
     except yaml.MarkedYAMLError as error:
