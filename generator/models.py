@@ -154,6 +154,7 @@ def generate_models(document: dict[str, Any], base_class: str) -> str:
     """Python source of the models module (unformatted)."""
     from datamodel_code_generator import InputFileType, PythonVersion, generate
     from datamodel_code_generator.enums import DataModelType
+    from datamodel_code_generator.format import Formatter
 
     if not document["components"]["schemas"]:
         return ""
@@ -168,6 +169,7 @@ def generate_models(document: dict[str, Any], base_class: str) -> str:
                 output_model_type=DataModelType.PydanticV2BaseModel,
                 target_python_version=PythonVersion.PY_310,
                 base_class=base_class,
+                formatters=[Formatter.BUILTIN],  # the whole package is formatted with ruff after
                 **_OPTIONS,
             )
         except Exception as error:  # the library raises many unrelated types

@@ -88,3 +88,16 @@ def unique(name: str, taken: set[str]) -> str:
         counter += 1
     taken.add(candidate)
     return candidate
+
+
+def unique_class(name: str, taken: set[str], reserved: frozenset[str] = frozenset()) -> str:
+    """`name`, or `name2`, `name3`...: free in `taken` and not in `reserved`; records it.
+
+    Class names take no underscore before the number: the model generator drops it.
+    """
+    candidate, counter = name, 2
+    while candidate in taken or (candidate != name and candidate in reserved):
+        candidate = f"{name}{counter}"
+        counter += 1
+    taken.add(candidate)
+    return candidate

@@ -122,8 +122,11 @@ class _Builder:
         self.components: dict[str, Any] = components["schemas"]
         self.classes: dict[str, str] = {}
         self._taken_classes: set[str] = set()
+        self._base_classes = frozenset(naming.pascal(name) for name in self.components)
         for name in sorted(self.components):
-            self.classes[name] = naming.unique(naming.pascal(name), self._taken_classes)
+            self.classes[name] = naming.unique_class(
+                naming.pascal(name), self._taken_classes, self._base_classes
+            )
         self.enums = {
             name
             for name, schema in self.components.items()
@@ -386,7 +389,9 @@ class _Builder:
             component = f"{base}{counter}"
             counter += 1
         self.components[component] = schema
-        self.classes[component] = naming.unique(naming.pascal(component), self._taken_classes)
+        self.classes[component] = naming.unique_class(
+            naming.pascal(component), self._taken_classes, self._base_classes
+        )
         return component
 
     def _model_for(self, schema: Any, name: str, origin: str) -> tuple[str, str]:

@@ -21,7 +21,9 @@ from schemathesis.core.jsonschema import CANONICALIZE_DRAFT_BY_VALIDATOR
 from schemathesis.generation.jsonschema.builder import build as schema_strategy
 
 from generator.config import Config
+from generator.parse import build_api
 from generator.pipeline import generate
+from generator.schemas import normalize
 from tests.random_specs import documents
 
 _PACKAGES = count()
@@ -63,7 +65,7 @@ def test_random_spec_models_accept_what_the_schema_accepts(
         client_module.Client(api_key="k")
         schemas = document["components"]["schemas"]
         for name, schema in schemas.items():
-            cls = _class_for(models, name)
+            cls = _class_for(models, document, name)
             validator = Draft202012Validator(
                 {"$ref": f"#/components/schemas/{name}", "components": {"schemas": schemas}}
             )
@@ -83,10 +85,9 @@ def test_random_spec_models_accept_what_the_schema_accepts(
         sys.path.remove(str(out / "src"))
 
 
-def _class_for(models: Any, name: str) -> Any:
-    from generator.naming import pascal
-
-    return getattr(models, pascal(name))
+def _class_for(models: Any, document: dict[str, Any], name: str) -> Any:
+    api = build_api(normalize(document, "3.1"))
+    return getattr(models, api.schema_classes[name])
 
 
 def _accepts(cls: Any, instance: Any) -> bool:

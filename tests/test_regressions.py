@@ -118,3 +118,19 @@ def test_single_type_union_with_non_ascii_description_builds(tmp_path: Path) -> 
         },
     )
     assert _accepts(models.Thing, {"é": "ab"})
+
+
+def test_schemas_whose_names_collide_get_classes_that_exist(tmp_path: Path) -> None:
+    from generator.parse import build_api
+    from generator.schemas import normalize
+
+    schemas = {
+        name: {"type": "object", "properties": {"v": {"type": "string"}}}
+        for name in ("A", "A.", "a-", "A2")
+    }
+    models = _models(tmp_path, schemas)
+    document = {"openapi": "3.1.0", "paths": {}, "components": {"schemas": schemas}}
+    classes = build_api(normalize(document, "3.1")).schema_classes
+    assert len(set(classes.values())) == 4
+    for name, class_name in classes.items():
+        assert hasattr(models, class_name), (name, class_name)

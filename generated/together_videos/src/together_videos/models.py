@@ -240,18 +240,9 @@ class CreateVideoBody(BaseModel):
             examples=[
                 [
                     [
-                        {
-                            "input_image": "aac49721-1964-481a-ae78-8a4e29b91402",
-                            "frame": 0,
-                        },
-                        {
-                            "input_image": "c00abf5f-6cdb-4642-a01d-1bfff7bc3cf7",
-                            "frame": 48,
-                        },
-                        {
-                            "input_image": "3ad204c3-a9de-4963-8a1a-c3911e3afafe",
-                            "frame": "last",
-                        },
+                        {"input_image": "aac49721-1964-481a-ae78-8a4e29b91402", "frame": 0},
+                        {"input_image": "c00abf5f-6cdb-4642-a01d-1bfff7bc3cf7", "frame": 48},
+                        {"input_image": "3ad204c3-a9de-4963-8a1a-c3911e3afafe", "frame": "last"},
                     ]
                 ]
             ],
