@@ -13,6 +13,7 @@ import pytest
 
 from generator.cli import main
 from tests.hostile_corpus import CANARY, CASES, Case
+from tests.package_checks import mypy_strict
 
 
 @pytest.fixture(autouse=True)
@@ -63,14 +64,7 @@ def test_hostile_spec(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[
     )
     assert done.returncode == 0, done.stderr
     assert not os.path.exists(CANARY), "text from the spec was executed"
-    typed = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "src"],
-        cwd=out,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    typed = mypy_strict(out)
     assert typed.returncode == 0, typed.stdout[-3000:]
 
 

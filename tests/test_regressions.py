@@ -10,11 +10,11 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
-import pydantic
 import pytest
 
 from generator.config import Config
 from generator.pipeline import generate
+from tests.package_checks import model_accepts
 
 _PACKAGES = count()
 
@@ -52,14 +52,6 @@ def _clean_path() -> Iterator[None]:
     sys.path[:] = before
 
 
-def _accepts(cls: Any, value: Any) -> bool:
-    try:
-        cls.model_validate_json(json.dumps(value), strict=True)
-    except pydantic.ValidationError:
-        return False
-    return True
-
-
 def test_additional_properties_false_forbids_extras(tmp_path: Path) -> None:
     models = _models(
         tmp_path,
@@ -76,8 +68,8 @@ def test_additional_properties_false_forbids_extras(tmp_path: Path) -> None:
             }
         },
     )
-    assert _accepts(models.Outer, {"inner": {"x": "a"}})
-    assert not _accepts(models.Outer, {"inner": {"z": 1}})
+    assert model_accepts(models.Outer, {"inner": {"x": "a"}})
+    assert not model_accepts(models.Outer, {"inner": {"z": 1}})
 
 
 def test_typed_additional_properties_are_checked(tmp_path: Path) -> None:
@@ -91,8 +83,8 @@ def test_typed_additional_properties_are_checked(tmp_path: Path) -> None:
             }
         },
     )
-    assert _accepts(models.Counts, {"name": "a", "apples": 3})
-    assert not _accepts(models.Counts, {"name": "a", "apples": "three"})
+    assert model_accepts(models.Counts, {"name": "a", "apples": 3})
+    assert not model_accepts(models.Counts, {"name": "a", "apples": "three"})
 
 
 def test_unspecified_additional_properties_are_kept(tmp_path: Path) -> None:
@@ -117,7 +109,7 @@ def test_single_type_union_with_non_ascii_description_builds(tmp_path: Path) -> 
             }
         },
     )
-    assert _accepts(models.Thing, {"é": "ab"})
+    assert model_accepts(models.Thing, {"é": "ab"})
 
 
 def test_schemas_whose_names_collide_get_classes_that_exist(tmp_path: Path) -> None:
