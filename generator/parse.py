@@ -59,6 +59,7 @@ CLIENT_ATTRIBUTES = frozenset(
     {"close", "base_url", "with_options", "api_key", "timeout", "max_retries"}
 )
 _PARAM = re.compile(r"^\{.*\}$")
+_VERSION = re.compile(r"^v\d+(\.\d+)?$")
 # Trailing path segments that name an action rather than a collection (`/files/upload`).
 ACTION_WORDS = frozenset(
     {
@@ -542,6 +543,8 @@ class _Builder:
         collection (`/files/upload` POST is `files.upload`).
         """
         segments = [s for s in op.path.split("/") if s]
+        while len(segments) > 1 and _VERSION.match(segments[0]):
+            segments = segments[1:]  # `/v1/pets` names like `/pets` under a `/v1` server
         statics = [naming.snake(s) for s in segments if not _PARAM.match(s)]
         last_param = max((i for i, s in enumerate(segments) if _PARAM.match(s)), default=-1)
         trailing = [naming.snake(s) for s in segments[last_param + 1 :]] if last_param >= 0 else []

@@ -228,13 +228,13 @@ def test_equivalent_rewrites_are_not_changes() -> None:
         assert result.changes == [] and result.semver == "none" and not result.breaking
 
 
-def test_path_moved_into_the_path_key_is_no_wire_change() -> None:
-    """Same URLs, so no contract change; the generator names resources from the path key,
-    so the SDK surface section shows the methods moving under `v1`."""
+def test_path_moved_into_the_path_key_is_no_change_at_all() -> None:
+    """Same URLs, so no contract change; a leading version segment does not name a resource,
+    so the generated SDK keeps `client.pets` too."""
     result = diff_files(BASE, PAIRS / "path-moved.yaml")
     assert result.changes == []
-    assert result.surface["methods_removed"] == ["pets.create", "pets.list", "pets.retrieve"]
-    assert result.surface["methods_added"] == ["v1.pets.create", "v1.pets.list", "v1.pets.retrieve"]
+    assert result.surface["methods_removed"] == [] and result.surface["methods_added"] == []
+    assert result.semver == "none" and not result.breaking
 
 
 def test_component_rename_keeps_the_wire_format() -> None:
