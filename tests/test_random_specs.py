@@ -52,7 +52,7 @@ def _contains_null(value: Any) -> bool:
 @pytest.mark.fuzz
 @settings(max_examples=400 if LONG else 12, deadline=None, suppress_health_check=list(HealthCheck))
 @given(document=documents(), data=st.data())
-def test_random_spec_models_accept_what_the_schemamodel_accepts(
+def test_random_spec_models_accept_what_the_schema_accepts(
     document: dict[str, Any], data: st.DataObject, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     root = tmp_path_factory.mktemp("random")
@@ -78,7 +78,14 @@ def test_random_spec_models_accept_what_the_schemamodel_accepts(
             wrong = data.draw(st.sampled_from([0, "x", [1], {"z": 1}, True, 1.5]))
             for key in list(schema.get("properties", {}))[:2]:
                 broken = {**instance, key: wrong}
-                if not validator.is_valid(broken) and not _contains_null(broken):
+                errors = list(validator.iter_errors(broken))
+                # Enums are open in models reachable from responses (a value the spec does not
+                # list must parse); every other violation must be refused.
+                if (
+                    errors
+                    and not _contains_null(broken)
+                    and not all(e.validator == "enum" for e in errors)
+                ):
                     assert not model_accepts(cls, broken), (name, schema, broken)
     finally:
         sys.path.remove(str(out / "src"))
