@@ -75,14 +75,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--read-timeout",
         type=float,
-        default=10.0,
+        default=None,
         metavar="S",
         help="a request body not read within S seconds gets 408 (default: 10)",
     )
     parser.add_argument(
         "--max-header-bytes",
         type=int,
-        default=32 * 1024,
+        default=None,
         metavar="N",
         help="larger request header blocks get 431 (default: 32768)",
     )
@@ -104,8 +104,16 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1")
     if args.retry_after < 0 or args.complete_seconds < 0:
         raise ConfigError("--retry-after and --complete-seconds must not be negative")
-    if args.read_timeout <= 0 or args.max_header_bytes < 1024:
-        raise ConfigError("--read-timeout must be positive and --max-header-bytes at least 1024")
+    if args.read_timeout is not None and args.read_timeout <= 0:
+        raise ConfigError("--read-timeout must be positive")
+    if args.max_header_bytes is not None and args.max_header_bytes < 1024:
+        raise ConfigError("--max-header-bytes must be at least 1024")
+    # Limits not given keep MockOptions' own defaults (the one place they are set).
+    limits = {
+        name: getattr(args, name)
+        for name in ("read_timeout", "max_header_bytes")
+        if getattr(args, name) is not None
+    }
     options = MockOptions(
         spec=config.spec,
         lenient=config.lenient,
@@ -115,8 +123,7 @@ def run(args: argparse.Namespace) -> int:
         retry_after=args.retry_after,
         complete_after=args.complete_after,
         complete_seconds=args.complete_seconds,
-        read_timeout=args.read_timeout,
-        max_header_bytes=args.max_header_bytes,
+        **limits,
     )
     serve(options, args.host, args.port)
     return 0
