@@ -316,6 +316,25 @@ class BaseClient:
         return None
 
     # -- retries -----------------------------------------------------------------------------
+    def _limits(self, call: RequestInput) -> tuple[int, float | httpx.Timeout | None]:
+        """(retries, timeout) for one call: its own when given, else the client's."""
+        retries = self.max_retries if isinstance(call.max_retries, NotGiven) else call.max_retries
+        timeout = self.timeout if isinstance(call.timeout, NotGiven) else call.timeout
+        return retries, timeout
+
+    @staticmethod
+    def _raise_when_final(
+        op: OperationSpec, error: httpx.TransportError, attempt: int, retries: int
+    ) -> None:
+        """Turn a transport error into the client's error once no retry is left."""
+        if attempt < retries:
+            return
+        if isinstance(error, httpx.TimeoutException):
+            raise APITimeoutError(request=error.request) from None
+        raise APIConnectionError(
+            f"{op.name}: connection error: {type(error).__name__}", request=error.request
+        ) from None
+
     @staticmethod
     def _should_retry(response: httpx.Response) -> bool:
         retryable = response.status_code in RETRY_STATUSES or response.status_code >= 500
@@ -444,23 +463,14 @@ class SyncTransport(BaseClient):
         self._http = http_client or httpx.Client(timeout=self.timeout, follow_redirects=True)
 
     def request(self, op: OperationSpec, call: RequestInput, cast: Any) -> RawResponse[Any]:
-        retries = self.max_retries if isinstance(call.max_retries, NotGiven) else call.max_retries
-        timeout = self.timeout if isinstance(call.timeout, NotGiven) else call.timeout
+        retries, timeout = self._limits(call)
         built = self._build(op, call, self._idempotency_key(op))
         attempt = 0
         while True:
             try:
                 response = self._http.request(**built, timeout=timeout)
-            except httpx.TimeoutException as error:
-                if attempt >= retries:
-                    raise APITimeoutError(request=error.request) from None
-                response = None
-            except httpx.TransportError as error:
-                if attempt >= retries:
-                    raise APIConnectionError(
-                        f"{op.name}: connection error: {type(error).__name__}",
-                        request=error.request,
-                    ) from None
+            except httpx.TransportError as error:  # timeouts included
+                self._raise_when_final(op, error, attempt, retries)
                 response = None
             if response is not None and (attempt >= retries or not self._should_retry(response)):
                 return self._parse(op, response, cast, attempt)
@@ -482,23 +492,14 @@ class AsyncTransport(BaseClient):
         self._http = http_client or httpx.AsyncClient(timeout=self.timeout, follow_redirects=True)
 
     async def request(self, op: OperationSpec, call: RequestInput, cast: Any) -> RawResponse[Any]:
-        retries = self.max_retries if isinstance(call.max_retries, NotGiven) else call.max_retries
-        timeout = self.timeout if isinstance(call.timeout, NotGiven) else call.timeout
+        retries, timeout = self._limits(call)
         built = self._build(op, call, self._idempotency_key(op))
         attempt = 0
         while True:
             try:
                 response = await self._http.request(**built, timeout=timeout)
-            except httpx.TimeoutException as error:
-                if attempt >= retries:
-                    raise APITimeoutError(request=error.request) from None
-                response = None
-            except httpx.TransportError as error:
-                if attempt >= retries:
-                    raise APIConnectionError(
-                        f"{op.name}: connection error: {type(error).__name__}",
-                        request=error.request,
-                    ) from None
+            except httpx.TransportError as error:  # timeouts included
+                self._raise_when_final(op, error, attempt, retries)
                 response = None
             if response is not None and (attempt >= retries or not self._should_retry(response)):
                 await response.aread()
