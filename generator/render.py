@@ -1,64 +1,145 @@
-"""Jinja environment and the filters that keep spec text inert in generated Python."""
+"""Template environments, one per target syntax, that output nothing unescaped.
+
+A template's syntax comes from its file name (`*.py.jinja`, `*.toml.jinja`, `*.md.jinja`).
+Each syntax has its own environment whose filters are that syntax's escapers
+(`generator.escaping`), so `{{ x | comment }}` means a Python comment in a `.py` template and a
+TOML comment in a `.toml` one. Every `{{ ... }}` must end in such a filter (or be a value the
+renderer escaped itself, or a macro's output, which was checked as it was built): anything else
+stops the render with an error naming the value.
+"""
 
 from __future__ import annotations
 
-import json
-import re
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
+
+from generator import escaping
+from generator.errors import SpecforgeError
+from generator.escaping import Escaped, Syntax
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029\u0085]")
+
+SUFFIXES: dict[str, Syntax] = {
+    ".py.jinja": "python",
+    ".toml.jinja": "toml",
+    ".md.jinja": "markdown",
+}
+
+FILTERS: dict[Syntax, dict[str, Callable[..., Escaped]]] = {
+    "python": {
+        "pyrepr": escaping.python_literal,
+        "docstring": escaping.python_docstring,
+        "indent_doc": escaping.python_indented_docstring,
+        "comment": escaping.python_comment,
+        "ident": escaping.python_identifier,
+        "hint": escaping.python_type_hint,
+    },
+    "toml": {
+        "string": escaping.toml_string,
+        "key": escaping.toml_key,
+        "comment": escaping.toml_comment,
+    },
+    "markdown": {
+        "text": escaping.markdown_text,
+        "code": escaping.markdown_code,
+        "codeblock": escaping.markdown_code_block,
+        "comment": escaping.markdown_comment,
+    },
+    "json": {},
+}
+COMMENTS: dict[Syntax, Callable[[Any], Escaped]] = {
+    "python": lambda text: escaping.Escaped("# " + escaping.python_comment(text), "python"),
+    "toml": lambda text: escaping.Escaped("# " + escaping.toml_comment(text), "toml"),
+    "markdown": lambda text: escaping.Escaped(
+        "<!-- " + escaping.markdown_comment(text) + " -->", "markdown"
+    ),
+    "json": escaping.json_value,
+}
+"""A whole comment line in each syntax, for the header every generated file starts with."""
+
+# Built-in filters that only reshape text; all others (`safe`, `escape`, `format`, ...) are off.
+_LAYOUT_FILTERS = ("indent", "join", "length", "first", "last", "list", "sort")
 
 
-def pyrepr(value: Any) -> str:
-    """A Python literal for a JSON value (str, number, bool, None, list, dict)."""
-    if isinstance(value, float) and value != value:  # NaN never comes from JSON/YAML safely
-        return "float('nan')"
-    if isinstance(value, (list, tuple)):
-        return "(" + "".join(pyrepr(item) + ", " for item in value) + ")"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{pyrepr(k)}: {pyrepr(v)}" for k, v in value.items()) + "}"
-    return repr(value)
+class UnescapedValueError(SpecforgeError):
+    """A template tried to output a value that no escaper of its syntax produced."""
 
 
-def docstring(text: Any) -> str:
-    """Text safe inside a triple-double-quoted docstring: no escapes, no closing quotes."""
-    cleaned = _CONTROL.sub(" ", str(text or "")).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    cleaned = "\n".join(line.rstrip() for line in cleaned.strip().splitlines())
-    if cleaned.endswith('"'):
-        cleaned += " "
-    return cleaned
+def syntax_of(template: str) -> Syntax:
+    """The target syntax of a template, from its file name."""
+    for suffix, syntax in SUFFIXES.items():
+        if template.endswith(suffix):
+            return syntax
+    raise UnescapedValueError(
+        f"template {template!r} does not name its syntax ({', '.join(SUFFIXES)})"
+    )
 
 
-def comment(text: Any) -> str:
-    """Text safe on one comment line."""
-    return " ".join(_CONTROL.sub(" ", str(text or "")).split())
+def _finalizer(syntax: Syntax) -> Callable[[Any], Any]:
+    def finalize(value: Any) -> Any:
+        if isinstance(value, Escaped):
+            if value.syntax != syntax:
+                raise UnescapedValueError(
+                    f"{value[:60]!r} was escaped for {value.syntax}, not {syntax}"
+                )
+            return Markup(value)
+        if isinstance(value, Markup):  # a macro's output: its own values were checked
+            return value
+        if syntax == "python" and isinstance(value, (bool, int)):
+            return Markup(repr(value))
+        raise UnescapedValueError(
+            f"a {syntax} template outputs {str(value)[:60]!r} without escaping it "
+            f"(use one of the filters {', '.join(sorted(FILTERS[syntax]))})"
+        )
+
+    return finalize
 
 
-def indent_doc(text: Any, width: int = 4) -> str:
-    """A docstring body indented for use inside a method."""
-    lines = docstring(text).splitlines()
-    pad = " " * width
-    return "\n".join((pad + line) if line else "" for line in lines)
+class _SyntaxLoader(jinja2.FileSystemLoader):
+    """Loads only the templates of one syntax."""
+
+    def __init__(self, syntax: Syntax) -> None:
+        super().__init__(str(TEMPLATES))
+        self.syntax = syntax
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        if syntax_of(template) != self.syntax:
+            raise jinja2.TemplateNotFound(f"{template} (not a {self.syntax} template)")
+        return super().get_source(environment, template)
 
 
-def environment() -> jinja2.Environment:
+@cache
+def environment(syntax: Syntax) -> jinja2.Environment:
+    """The environment that renders `syntax` templates."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=False,
+        loader=_SyntaxLoader(syntax),
+        autoescape=True,
+        finalize=_finalizer(syntax),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(
-        pyrepr=pyrepr,
-        docstring=docstring,
-        comment=comment,
-        indent_doc=indent_doc,
-        tojson_sorted=lambda value: json.dumps(value, sort_keys=True),
-    )
+    layout = {name: env.filters[name] for name in _LAYOUT_FILTERS}
+    env.filters.clear()
+    env.filters.update(layout)
+    env.filters.update(FILTERS[syntax])
     return env
+
+
+def render(template: str, context: dict[str, Any]) -> str:
+    """Render `template` in the environment of its syntax."""
+    return environment(syntax_of(template)).get_template(template).render(**context)
+
+
+# Kept for callers that build Python literals outside templates.
+pyrepr = escaping.python_literal
+docstring = escaping.python_docstring
+comment = escaping.python_comment

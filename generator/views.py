@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from generator.escaping import Escaped
 from generator.ir import Api, Field, Operation, Resource
 
 _IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
@@ -64,6 +65,36 @@ class ResourceView:
     methods: tuple[MethodView, ...]
     children: tuple[tuple[str, str], ...]  # (attribute, class name)
     poller: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Flavour:
+    """The words that make a sync class async: the templates loop over both flavours."""
+
+    prefix: Escaped  # class name prefix
+    transport: Escaped
+    async_: Escaped  # "async " before def
+    await_: Escaped  # "await " before a call
+    dunder: Escaped  # "a" in __aenter__ / __aexit__
+    sleep: Escaped  # module whose sleep() the poller awaits
+
+
+def _code(text: str) -> Escaped:
+    """A fixed fragment of Python written by the generator itself."""
+    return Escaped(text, "python")
+
+
+FLAVOURS = (
+    Flavour(_code(""), _code("SyncTransport"), _code(""), _code(""), _code(""), _code("time")),
+    Flavour(
+        _code("Async"),
+        _code("AsyncTransport"),
+        _code("async "),
+        _code("await "),
+        _code("a"),
+        _code("asyncio"),
+    ),
+)
 
 
 _TARGET = {
