@@ -26,6 +26,9 @@ from generator.validate import find_findings, openapi_version
 from generator.views import FLAVOURS, api_views, argument_doc, method_view, module_model_names
 
 _PEP440 = re.compile(r"^\d+(\.\d+)*([abc]|rc)?\d*$")
+# The package's runtime: plain modules copied verbatim; per-API values live in `_config.py`.
+RUNTIME = Path(__file__).resolve().parent / "runtime"
+RUNTIME_FILES = ("_runtime.py", "_validation.py", "_exceptions.py", "_base_model.py")
 
 
 @dataclass
@@ -183,10 +186,8 @@ class _Renderer:
             "README.md": self._render("package/README.md.jinja", **self._readme()),
             f"{package}/__init__.py": self._render("package/src/__init__.py.jinja"),
             f"{package}/_version.py": self._render("package/src/_version.py.jinja"),
-            f"{package}/_exceptions.py": self._render("package/src/_exceptions.py.jinja"),
-            f"{package}/_runtime.py": self._render("package/src/_runtime.py.jinja"),
-            f"{package}/_validation.py": self._render("package/src/_validation.py.jinja"),
-            f"{package}/_base_model.py": self._render("package/src/_base_model.py.jinja"),
+            f"{package}/_config.py": self._render("package/src/_config.py.jinja"),
+            **{f"{package}/{name}": self._runtime_file(name) for name in RUNTIME_FILES},
             f"{package}/_client.py": self._render("package/src/_client.py.jinja", roots=roots),
             f"{package}/py.typed": "",
             f"{package}/_schemas.json": self._schemas_json(),
@@ -203,6 +204,10 @@ class _Renderer:
                 exports=sorted(p + v.class_name for v in resource_views for p in ("", "Async")),
             )
         return files
+
+    def _runtime_file(self, name: str) -> str:
+        """A static runtime module, verbatim after the generated-file header."""
+        return f"{self.header}\n{(RUNTIME / name).read_text(encoding='utf-8')}"
 
     def _schemas_json(self) -> str:
         parameters: dict[str, dict[str, Any]] = {}

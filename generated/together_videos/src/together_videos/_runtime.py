@@ -20,6 +20,14 @@ import httpx
 import pydantic
 
 from . import _validation
+from ._config import (
+    API_KEY_ENV,
+    AUTH_SCHEME,
+    BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+    PACKAGE,
+    VERSION,
+)
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -30,12 +38,7 @@ from ._exceptions import (
     ResponseValidationError,
     error_for_status,
 )
-from ._version import __version__
 
-DEFAULT_BASE_URL = "https://api.together.ai"
-API_KEY_ENV = "TOGETHER_API_KEY"
-BASE_URL_ENV = "TOGETHER_BASE_URL"
-AUTH_SCHEME = "bearer"
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
 INITIAL_RETRY_DELAY = 0.5
@@ -113,7 +116,7 @@ class RequestInput:
     headers: dict[str, Any] = field(default_factory=dict)
     cookies: dict[str, Any] = field(default_factory=dict)
     body: Any = NOT_GIVEN
-    timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN
+    timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN
     max_retries: int | NotGiven = NOT_GIVEN
     extra_headers: Mapping[str, str] | None = None
     extra_query: Mapping[str, Any] | None = None
@@ -255,7 +258,7 @@ class BaseClient:
             else:
                 params.append((name, serialized))
         params.extend((str(k), to_jsonable(v)) for k, v in (call.extra_query or {}).items())
-        headers = {"User-Agent": f"together_videos/{__version__}", "Accept": "application/json"}
+        headers = {"User-Agent": f"{PACKAGE}/{VERSION}", "Accept": "application/json"}
         headers.update(self._default_headers)
         headers.update(self._auth_headers(op))
         headers.update(
@@ -312,7 +315,7 @@ class BaseClient:
 
     def _idempotency_key(self, op: OperationSpec) -> str | None:
         if op.method == "POST" and (op.idempotency_header or self.idempotency_header):
-            return f"together_videos-retry-{uuid.uuid4()}"
+            return f"{PACKAGE}-retry-{uuid.uuid4()}"
         return None
 
     # -- retries -----------------------------------------------------------------------------

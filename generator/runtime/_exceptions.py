@@ -1,5 +1,4 @@
-{{ header }}
-"""Errors raised by the {{ sdk_name | docstring }} client."""
+"""Errors raised by the client; every one derives from `APIError`."""
 
 from __future__ import annotations
 
@@ -51,7 +50,9 @@ class RequestValidationError(APIError, ValueError):
 class ResponseValidationError(APIError):
     """A response broke its documented schema (raised in "strict" response validation)."""
 
-    def __init__(self, message: str, errors: list[dict[str, str]], response: httpx.Response) -> None:
+    def __init__(
+        self, message: str, errors: list[dict[str, str]], response: httpx.Response
+    ) -> None:
         super().__init__(message)
         self.errors = errors
         self.response = response
@@ -64,7 +65,9 @@ class ResponseDriftWarning(UserWarning):
 class APIConnectionError(APIError):
     """The server could not be reached."""
 
-    def __init__(self, message: str = "Connection error.", *, request: httpx.Request | None = None) -> None:
+    def __init__(
+        self, message: str = "Connection error.", *, request: httpx.Request | None = None
+    ) -> None:
         super().__init__(message)
         self.request = request
 

@@ -1,4 +1,3 @@
-{{ header }}
 """Request checks and response drift detection against the spec's own schemas."""
 
 from __future__ import annotations
@@ -27,8 +26,11 @@ def _root(kind: str, name: str) -> dict[str, Any]:
     else:
         operation, _, parameter = name.partition(" ")
         schema = {"$ref": f"#/parameters/{_escape(operation)}/{_escape(parameter)}"}
-    return {**schema, "components": document.get("components", {}),
-            "parameters": document.get("parameters", {})}
+    return {
+        **schema,
+        "components": document.get("components", {}),
+        "parameters": document.get("parameters", {}),
+    }
 
 
 @functools.cache
@@ -71,12 +73,16 @@ def _describe(errors: list[ValidationError], prefix: str) -> list[dict[str, str]
     found = []
     for error in sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), str(e.validator))):
         where = pointer(error)
-        found.append({
-            "pointer": where,
-            "field": prefix + where.lstrip("/").replace("/", ".") if (prefix or where) else "(body)",
-            "rule": str(error.validator),
-            "message": error.message,
-        })
+        found.append(
+            {
+                "pointer": where,
+                "field": prefix + where.lstrip("/").replace("/", ".")
+                if (prefix or where)
+                else "(body)",
+                "rule": str(error.validator),
+                "message": error.message,
+            }
+        )
     return found
 
 
@@ -100,4 +106,6 @@ def check_response(schema: str, data: Any) -> list[dict[str, str]]:
 
 def summary(problems: list[dict[str, str]]) -> str:
     """One line per problem: `field: message (rule at pointer)`."""
-    return "; ".join(f"{p['field']}: {p['message']} ({p['rule']} at {p['pointer'] or '/'})" for p in problems)
+    return "; ".join(
+        f"{p['field']}: {p['message']} ({p['rule']} at {p['pointer'] or '/'})" for p in problems
+    )

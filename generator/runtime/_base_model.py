@@ -1,4 +1,3 @@
-{{ header }}
 """Base class of every generated model: extra properties kept, validation built on first use."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-{{ header }}
 """HTTP machinery shared by `Client` and `AsyncClient`: auth, retries, errors, validation."""
 
 from __future__ import annotations
@@ -20,6 +19,14 @@ import httpx
 import pydantic
 
 from . import _validation
+from ._config import (
+    API_KEY_ENV,
+    AUTH_SCHEME,
+    BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+    PACKAGE,
+    VERSION,
+)
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -30,12 +37,7 @@ from ._exceptions import (
     ResponseValidationError,
     error_for_status,
 )
-from ._version import __version__
 
-DEFAULT_BASE_URL = {{ default_origin | pyrepr }}
-API_KEY_ENV = {{ api_key_env | pyrepr }}
-BASE_URL_ENV = {{ base_url_env | pyrepr }}
-AUTH_SCHEME = {{ auth_scheme | pyrepr }}
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
 INITIAL_RETRY_DELAY = 0.5
@@ -113,7 +115,7 @@ class RequestInput:
     headers: dict[str, Any] = field(default_factory=dict)
     cookies: dict[str, Any] = field(default_factory=dict)
     body: Any = NOT_GIVEN
-    timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN
+    timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN
     max_retries: int | NotGiven = NOT_GIVEN
     extra_headers: Mapping[str, str] | None = None
     extra_query: Mapping[str, Any] | None = None
@@ -174,7 +176,9 @@ class BaseClient:
                 f"No API key given: pass api_key=... or set the {API_KEY_ENV} environment variable."
             )
         if response_validation not in ("strict", "warn", "off"):
-            raise ValueError(f"response_validation must be 'strict', 'warn' or 'off', not {response_validation!r}")
+            raise ValueError(
+                f"response_validation must be 'strict', 'warn' or 'off', not {response_validation!r}"
+            )
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
         self.__api_key = key
@@ -205,18 +209,29 @@ class BaseClient:
         if op.body_schema and call.body is not NOT_GIVEN and "json" in op.content_type:
             problems += _validation.check_body(op.body_schema, call.body)
         for spec in op.parameters:
-            source = {"path": call.path_params, "query": call.query, "header": call.headers,
-                      "cookie": call.cookies}[spec.location]
+            source = {
+                "path": call.path_params,
+                "query": call.query,
+                "header": call.headers,
+                "cookie": call.cookies,
+            }[spec.location]
             if spec.name in source:
-                problems += _validation.check_parameter(op.name, spec.name, to_jsonable(source[spec.name]))
+                problems += _validation.check_parameter(
+                    op.name, spec.name, to_jsonable(source[spec.name])
+                )
         if problems:
             raise RequestValidationError(
-                f"{op.name}: request not sent, it breaks the spec: {_validation.summary(problems)}", problems
+                f"{op.name}: request not sent, it breaks the spec: {_validation.summary(problems)}",
+                problems,
             )
 
-    def _build(self, op: OperationSpec, call: RequestInput, idempotency_key: str | None) -> dict[str, Any]:
+    def _build(
+        self, op: OperationSpec, call: RequestInput, idempotency_key: str | None
+    ) -> dict[str, Any]:
         if call.body is not NOT_GIVEN and call.extra_body:
-            call.body = {**call.body, **call.extra_body} if isinstance(call.body, dict) else call.body
+            call.body = (
+                {**call.body, **call.extra_body} if isinstance(call.body, dict) else call.body
+            )
         elif call.extra_body:
             call.body = dict(call.extra_body)
         if call.body is not NOT_GIVEN and "json" in (op.content_type or "application/json"):
@@ -242,13 +257,25 @@ class BaseClient:
             else:
                 params.append((name, serialized))
         params.extend((str(k), to_jsonable(v)) for k, v in (call.extra_query or {}).items())
-        headers = {"User-Agent": f"{{ package }}/{__version__}", "Accept": "application/json"}
+        headers = {"User-Agent": f"{PACKAGE}/{VERSION}", "Accept": "application/json"}
         headers.update(self._default_headers)
         headers.update(self._auth_headers(op))
-        headers.update({name: str(_serialize_parameter(specs.get(("header", name), ParameterSpec(name, "header", "simple", False)), value))
-                        for name, value in call.headers.items()})
+        headers.update(
+            {
+                name: str(
+                    _serialize_parameter(
+                        specs.get(("header", name), ParameterSpec(name, "header", "simple", False)),
+                        value,
+                    )
+                )
+                for name, value in call.headers.items()
+            }
+        )
         if idempotency_key and op.method == "POST":
-            headers.setdefault(op.idempotency_header or self.idempotency_header or "Idempotency-Key", idempotency_key)
+            headers.setdefault(
+                op.idempotency_header or self.idempotency_header or "Idempotency-Key",
+                idempotency_key,
+            )
         headers.update(call.extra_headers or {})
         request: dict[str, Any] = {
             "method": op.method,
@@ -257,8 +284,10 @@ class BaseClient:
             "headers": headers,
         }
         if call.cookies:  # one Cookie header: httpx deprecates per-request cookie jars
-            cookies = "; ".join(f"{k}={_serialize_parameter(specs.get(('cookie', k), ParameterSpec(k, 'cookie')), v)}"
-                                for k, v in call.cookies.items())
+            cookies = "; ".join(
+                f"{k}={_serialize_parameter(specs.get(('cookie', k), ParameterSpec(k, 'cookie')), v)}"
+                for k, v in call.cookies.items()
+            )
             headers["Cookie"] = "; ".join(filter(None, (headers.get("Cookie", ""), cookies)))
         if call.body is not NOT_GIVEN:
             self._encode_body(op, call.body, request)
@@ -270,7 +299,11 @@ class BaseClient:
         if "json" in content_type:
             request["json"] = to_jsonable(body)
         elif content_type == "multipart/form-data":
-            files = {k: v for k, v in body.items() if isinstance(v, (bytes, bytearray, tuple)) or hasattr(v, "read")}
+            files = {
+                k: v
+                for k, v in body.items()
+                if isinstance(v, (bytes, bytearray, tuple)) or hasattr(v, "read")
+            }
             request["files"] = files or None
             request["data"] = {k: to_jsonable(v) for k, v in body.items() if k not in files}
         elif content_type == "application/x-www-form-urlencoded":
@@ -281,7 +314,7 @@ class BaseClient:
 
     def _idempotency_key(self, op: OperationSpec) -> str | None:
         if op.method == "POST" and (op.idempotency_header or self.idempotency_header):
-            return f"{{ package }}-retry-{uuid.uuid4()}"
+            return f"{PACKAGE}-retry-{uuid.uuid4()}"
         return None
 
     # -- retries -----------------------------------------------------------------------------
@@ -292,7 +325,9 @@ class BaseClient:
         return retries, timeout
 
     @staticmethod
-    def _raise_when_final(op: OperationSpec, error: httpx.TransportError, attempt: int, retries: int) -> None:
+    def _raise_when_final(
+        op: OperationSpec, error: httpx.TransportError, attempt: int, retries: int
+    ) -> None:
         """Turn a transport error into the client's error once no retry is left."""
         if attempt < retries:
             return
@@ -341,7 +376,9 @@ class BaseClient:
             f"{op.name}: HTTP {response.status_code}: {detail}", response=response, body=body
         )
 
-    def _parse(self, op: OperationSpec, response: httpx.Response, cast: Any, retries: int) -> RawResponse[Any]:
+    def _parse(
+        self, op: OperationSpec, response: httpx.Response, cast: Any, retries: int
+    ) -> RawResponse[Any]:
         self._raise_for_status(op, response)
         status = str(response.status_code)
         schema, kind = (
@@ -367,13 +404,17 @@ class BaseClient:
             parsed = self._validated(op, response, schema, data, cast)
         return RawResponse(response.status_code, response.headers, parsed, response, retries)
 
-    def _validated(self, op: OperationSpec, response: httpx.Response, schema: str, data: Any, cast: Any) -> Any:
+    def _validated(
+        self, op: OperationSpec, response: httpx.Response, schema: str, data: Any, cast: Any
+    ) -> Any:
         mode = self.response_validation
         if mode != "off" and schema:
             problems = _validation.check_response(schema, data)
             if problems and mode == "strict":
                 raise ResponseValidationError(
-                    f"{op.name}: response drifts from the spec: {_validation.summary(problems)}", problems, response
+                    f"{op.name}: response drifts from the spec: {_validation.summary(problems)}",
+                    problems,
+                    response,
                 )
             for problem in problems:
                 key = (op.name, problem["pointer"], problem["rule"])
@@ -475,4 +516,12 @@ class AsyncTransport(BaseClient):
         await self._http.aclose()
 
 
-__all__ = ["NOT_GIVEN", "APIStatusError", "NotGiven", "OperationSpec", "ParameterSpec", "RawResponse", "RequestInput"]
+__all__ = [
+    "NOT_GIVEN",
+    "APIStatusError",
+    "NotGiven",
+    "OperationSpec",
+    "ParameterSpec",
+    "RawResponse",
+    "RequestInput",
+]
