@@ -228,7 +228,10 @@ def _operations(document: dict[str, Any]) -> dict[tuple[str, str], _Op]:
             if not isinstance(operation, dict):
                 continue
             server = _server_url(operation.get("servers")) or item_base
-            parts = urlsplit(server)
+            try:
+                parts = urlsplit(server)
+            except ValueError:  # not a URL: compared as a path
+                parts = urlsplit("")
             origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
             url = origin + parts.path.rstrip("/") + str(path)
             op = _Op(

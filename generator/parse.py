@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from generator import naming
 from generator.errors import pointer_from_path
@@ -110,6 +110,14 @@ def build_api(document: dict[str, Any], *, idempotency_header: str = "") -> Api:
     return _Builder(document, idempotency_header).build()
 
 
+
+def _split_url(url: str) -> SplitResult:
+    """The parts of a server URL; one that cannot be parsed has no origin, only a path."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return SplitResult("", "", "", "", "")
+
 class _Builder:
     def __init__(self, document: dict[str, Any], idempotency_header: str) -> None:
         self.document = document
@@ -202,8 +210,12 @@ class _Builder:
             for name, variable in (server.get("variables") or {}).items():
                 if isinstance(variable, dict):
                     url = url.replace("{" + str(name) + "}", str(variable.get("default", "")))
-            parts = urlsplit(url)
-            origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+            parts = _split_url(url)
+            origin = (
+                f"{parts.scheme}://{parts.netloc}"
+                if parts.scheme in ("http", "https") and parts.netloc
+                else ""
+            )
             if not origin and fallback is not None:
                 origin = fallback.origin
             return Server(url=url, origin=origin, base_path=parts.path.rstrip("/"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import quote
 
 from generator.escaping import Escaped
 from generator.ir import Api, Field, Operation, Resource
@@ -32,6 +33,19 @@ class Argument:
         return "body" if self.target == "body" else f"call.{self.target}"
 
 
+_PATH_TEMPLATE = re.compile(r"(\{[^{}]*\})")
+# RFC 3986 pchar plus "/": what may stay as it is in a path; everything else is percent-encoded.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+
+
+def request_path(path: str) -> str:
+    """`path` as sent: literal parts percent-encoded, `{name}` templates kept for the runtime."""
+    return "".join(
+        part if _PATH_TEMPLATE.fullmatch(part) else quote(part, safe=_PATH_SAFE)
+        for part in _PATH_TEMPLATE.split(path)
+    )
+
+
 @dataclass(frozen=True)
 class MethodView:
     """A resource method: its signature, its request spec and its documentation."""
@@ -45,6 +59,10 @@ class MethodView:
     return_hint: str
     cast: str
     doc: str
+
+    @property
+    def request_path(self) -> str:
+        return request_path(self.op.full_path)
 
     @property
     def arguments(self) -> tuple[Argument, ...]:
