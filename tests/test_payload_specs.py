@@ -13,15 +13,14 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import tomllib
 from markdown_it import MarkdownIt
 
-from generator.cli import main
 from tests.payload_specs import CANARY, STYLES, payload_document
 
 CASES = [(name, "3.1.0") for name in STYLES] + [
@@ -99,8 +98,10 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Ge
         out = base / package
         err = base / f"{package}.err"
         done = subprocess.run(
-            [sys.executable, "-m", "generator", "generate", "--spec", str(spec)]
-            + ["--output", str(out), "--package", package, "--lenient"],
+            [
+                *(sys.executable, "-m", "generator", "generate", "--spec", str(spec)),
+                *("--output", str(out), "--package", package, "--lenient"),
+            ],
             capture_output=True,
             text=True,
             timeout=300,
