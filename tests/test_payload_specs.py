@@ -102,6 +102,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Ge
                 *(sys.executable, "-m", "generator", "generate", "--spec", str(spec)),
                 *("--output", str(out), "--package", package, "--lenient"),
             ],
+            cwd=base,  # no [tool.specforge] applies: the SDK name comes from the spec's title
             capture_output=True,
             text=True,
             timeout=300,
