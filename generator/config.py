@@ -11,7 +11,7 @@ import tomllib
 
 from generator.errors import ConfigError
 
-_PACKAGE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+_PACKAGE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -40,14 +40,14 @@ class Config:
         return config
 
     def check(self) -> None:
-        if not _PACKAGE_NAME.match(self.package):
+        if not _PACKAGE_NAME.fullmatch(self.package):
             raise ConfigError(
                 f"package name {self.package!r} is not accepted: use lower-case letters, "
                 "digits and underscores, not starting with a digit (e.g. together_videos)"
             )
         for name in ("api_key_env", "base_url_env"):
             value = getattr(self, name)
-            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", value):
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
                 raise ConfigError(f"{name} {value!r} is not a valid environment variable name")
 
 

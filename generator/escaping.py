@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from generator.errors import SpecforgeError
 
-Syntax = Literal["python", "toml", "markdown", "json"]
+Syntax = Literal["python", "toml", "markdown", "json", "github"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -139,7 +139,7 @@ def python_type_hint(value: Any) -> Escaped:
 
 # -- TOML --------------------------------------------------------------------------------------
 _TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f"}
-_TOML_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_TOML_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def toml_string(value: Any) -> Escaped:
@@ -158,7 +158,7 @@ def toml_string(value: Any) -> Escaped:
 def toml_key(value: Any) -> Escaped:
     """A TOML key: bare when it may be, else quoted."""
     text = _text(value)
-    return Escaped(text, "toml") if _TOML_BARE_KEY.match(text) else toml_string(text)
+    return Escaped(text, "toml") if _TOML_BARE_KEY.fullmatch(text) else toml_string(text)
 
 
 def toml_comment(value: Any) -> Escaped:
@@ -210,3 +210,19 @@ def json_document(value: Any) -> Escaped:
 def json_value(value: Any) -> Escaped:
     """A JSON value inside another syntax's text."""
     return json_document(value)
+
+
+# -- GitHub workflow commands ------------------------------------------------------------------
+def _github_data(text: str) -> str:
+    return _text(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_annotation(level: str, message: str, **properties: object) -> Escaped:
+    """One `::level key=value,...::message` line that no text can end or extend."""
+    if level not in ("error", "warning", "notice"):
+        raise EscapeError(f"{level!r} is not a GitHub annotation level")
+    props = ",".join(
+        f"{key}={_github_data(str(value)).replace(':', '%3A').replace(',', '%2C')}"
+        for key, value in properties.items()
+    )
+    return Escaped(f"::{level} {props}::{_github_data(message)}", "github")

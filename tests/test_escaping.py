@@ -201,3 +201,23 @@ def test_escaped_values_from_python_pass() -> None:
 def test_concatenating_escaped_text_with_raw_text_is_refused() -> None:
     with pytest.raises(UnescapedValueError):
         _template("python", "{{ (value | pyrepr) ~ raw }}").render(value="a", raw="; import os")
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"package": "pkg\n"}, {"package": "pkg\nimport os"}, {"api_key_env": "KEY\n"}],
+)
+def test_config_names_with_a_trailing_line_break_are_refused(overrides: dict[str, str]) -> None:
+    from generator.config import Config
+    from generator.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        Config().with_overrides(**overrides)
+
+
+@given(texts, texts)
+def test_github_annotations_stay_one_command(message: str, title: str) -> None:
+    line = escaping.github_annotation("error", message, file="spec.yaml", line=3, title=title)
+    assert "\n" not in line and "\r" not in line
+    head, _, _ = line.partition("::")[2].partition("::")
+    assert head.count(",") == 2 and head.count("=") >= 3

@@ -12,6 +12,7 @@ import yaml
 
 from generator.config import load_config
 from generator.errors import ConfigError, Finding, SpecError
+from generator.escaping import github_annotation
 from generator.lint import RULES, LintFinding, lint_document, unknown_rules
 from generator.loader import LoadedSpec, load_spec
 from generator.schemas import normalize
@@ -104,8 +105,8 @@ def render(findings: Sequence[LintFinding], spec: LoadedSpec, fmt: str) -> str:
 def _annotation(finding: LintFinding, source: str, lines: LineIndex) -> str:
     level = "error" if finding.severity == "error" else "warning"
     text = f"{finding.pointer}: {finding.message}. Fix: {finding.fix}"
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return f"::{level} file={source},line={lines.line_of(finding.pointer)},title={finding.rule}::{text}"
+    line = lines.line_of(finding.pointer)
+    return github_annotation(level, text, file=source, line=line, title=finding.rule)
 
 
 class LineIndex:
