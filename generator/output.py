@@ -30,7 +30,7 @@ tree (ENOSPC, ...) removes the staging folder and leaves the old package untouch
 
 Test hook: with SPECFORGE_TEST_PAUSE=<point> a run says `specforge: paused at <point>` on stderr
 at that point and sleeps, so a test can kill it there. Points: written, formatted, carried,
-synced, aside (fallback swap only, SIGINT/SIGTERM held back), exchanged.
+synced, then exchanged, or aside (SIGINT/SIGTERM held back there) and renamed on the fallback.
 """
 
 from __future__ import annotations
@@ -405,6 +405,7 @@ def _swap(staging: Path, target: Path) -> str:
             except OSError:
                 os.rename(aside, target)
                 raise
+        _pause("renamed")
     except OSError as error:
         _remove(staging)
         raise SpecforgeError(
@@ -525,10 +526,13 @@ def _remove(path: Path) -> None:
             pass
 
     if os.path.isdir(path) and not os.path.islink(path):
-        if sys.version_info >= (3, 12):
-            shutil.rmtree(path, onexc=retry)
-        else:
-            shutil.rmtree(path, onerror=retry)
+        for _ in range(2):  # again if a process still writing there added an entry meanwhile
+            if sys.version_info >= (3, 12):
+                shutil.rmtree(path, onexc=retry)
+            else:
+                shutil.rmtree(path, onerror=retry)
+            if not os.path.lexists(path):
+                break
     else:
         with suppress(OSError):
             os.unlink(path)
