@@ -64,6 +64,7 @@ PAUSE_ENV = "SPECFORGE_TEST_PAUSE"
 _STAGING, _ASIDE = "new", "old"
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
+_LOCK_WAIT = 120
 
 
 @dataclass(frozen=True)
@@ -254,13 +255,13 @@ def _plan(target: Path, files: dict[str, str]) -> _Plan:
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except OSError as error:
         raise SpecforgeError(f"cannot read output {target}: {error.strerror or error}") from None
-    if not folders and not others:
-        return _Plan(mode, [], [], [], [], [])
     if os.path.ismount(target):
         raise SpecforgeError(
             f"output {target} is a mount point, which cannot be swapped by renaming; "
             "generate into a folder inside it"
         )
+    if not folders and not others:
+        return _Plan(mode, [], [], [], [], [])
     new_paths = set(files) | {MANIFEST}
     owned = owned_paths(target, new_paths)
     if owned is None:
@@ -540,7 +541,8 @@ def _remove(path: Path) -> None:
 
 @contextmanager
 def _locked(folder: Path) -> Iterator[None]:
-    """An exclusive lock on `folder` for one run at a time (released when the process ends)."""
+    """An exclusive lock on `folder`, one run at a time (the kernel drops it with the process);
+    waits up to _LOCK_WAIT s for another run to end."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not on Windows
@@ -548,12 +550,18 @@ def _locked(folder: Path) -> Iterator[None]:
         return
     fd = os.open(folder, os.O_RDONLY)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise SpecforgeError(
-                f"another specforge run is writing into {folder}; run again when it has ended"
-            ) from None
+        deadline = time.monotonic() + _LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise SpecforgeError(
+                        f"another specforge run has been writing into {folder} for "
+                        f"{_LOCK_WAIT} s; run again when it has ended"
+                    ) from None
+                time.sleep(0.05)
         yield
     finally:
         os.close(fd)

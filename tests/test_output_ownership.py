@@ -254,6 +254,38 @@ def test_output_dot_inside_a_generated_package(project: Path, packages: dict[str
     assert_whole(project, manifest_of(packages["with-clips"]), set(USER_FILES))
     assert leftovers(project.parent) == []
 
+    check = ["check", "--spec", spec_with_clips(project.parent), "--package", PACKAGE]
+    done = run(*check, "--output", ".", cwd=project)
+    assert done.returncode == 0 and "up to date" in done.stdout, done.stdout + done.stderr
+
+
+def test_two_runs_at_once_take_turns(project: Path, packages: dict[str, Path]) -> None:
+    spec = spec_with_clips(project.parent)
+    before = user_state(project)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "generator", *map(str, generate_args(path, "pkg"))],
+            cwd=project.parent,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for path in (BASE_SPEC, spec)
+    ]
+    for process in runs:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err.decode()
+    assert user_state(project) == before
+    wholes = 0
+    for name in ("base", "with-clips"):
+        try:
+            assert_whole(project, manifest_of(packages[name]), set(USER_FILES))
+            wholes += 1
+        except AssertionError:
+            pass
+    assert wholes == 1
+    assert leftovers(project.parent) == []
+
 
 @pytest.mark.parametrize(
     ("output", "cwd", "message"),

@@ -10,6 +10,7 @@ from typing import Any
 
 from generator.commands.common import add_spec_options, config_from
 from generator.drift import unified_diff
+from generator.output import normal_output
 from generator.pipeline import generate
 
 
@@ -27,7 +28,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     with tempfile.TemporaryDirectory(prefix="specforge-check-") as scratch:
-        fresh = Path(scratch) / config.output.name
+        fresh = Path(scratch) / normal_output(config.output).name
         result = generate(config, output=fresh)
         diff = unified_diff(config.output, fresh)
     if diff:
