@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -290,16 +291,32 @@ class MockProcess:
         return self.log.read_text(errors="replace")
 
 
+def _open_files_limit(limit: int) -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+
 @contextmanager
-def mock_process(spec: Path, *options: str, log_dir: Path | None = None) -> Iterator[MockProcess]:
-    """Start `python -m conformance.mock --spec SPEC OPTIONS...`; stop it on exit."""
+def mock_process(
+    spec: Path, *options: str, log_dir: Path | None = None, open_files: int | None = None
+) -> Iterator[MockProcess]:
+    """Start `python -m conformance.mock --spec SPEC OPTIONS...`; stop it on exit.
+
+    `open_files` sets the child's soft and hard limit on open files (as on a system whose
+    default is low).
+    """
     port = _free_port()
     folder = Path(tempfile.mkdtemp(prefix="specforge-mock-")) if log_dir is None else log_dir
     log = folder / f"mock-{port}.log"
     command = [sys.executable, "-m", "conformance.mock", "--spec", str(spec), "--port", str(port)]
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [*command, *options], cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT
+            [*command, *options],
+            cwd=ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            preexec_fn=None if open_files is None else partial(_open_files_limit, open_files),
         )
     try:
         _wait_for(port, process, log)

@@ -211,7 +211,7 @@ def test_hostile_request_gets_a_json_4xx(mock: MockProcess, name: str) -> None:
 def test_malformed_http_is_refused_by_the_protocol_layer(
     mock: MockProcess, name: str, data: bytes
 ) -> None:
-    """Requests h11 cannot parse never reach the app: uvicorn's plain-text 4xx, or a closed socket."""
+    """Requests the parser refuses never reach the app: a plain-text or JSON 4xx, or a close."""
     try:
         answer = exchange(mock.port, data)
     except (ConnectionError, OSError):

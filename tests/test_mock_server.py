@@ -169,6 +169,8 @@ def test_cli_serves_and_stops() -> None:
         (["--host", "0.0.0.0"], "not a loopback address"),
         (["--fault", "no-such-fault"], "accepted: missing-required-field"),
         (["--fault", "wrong-type=3"], "takes no value"),
+        (["--header-timeout", "0"], "--header-timeout must be positive"),
+        (["--max-connections", "1"], "--max-connections must be at least 2"),
     ],
 )
 def test_cli_refuses_bad_usage(args: list[str], message: str) -> None:

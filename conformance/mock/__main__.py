@@ -11,6 +11,7 @@ from pathlib import Path
 
 from conformance.faults import parse_faults
 from conformance.mock.app import MAX_HEADER_BYTES, READ_TIMEOUT
+from conformance.mock.protocol import HEADER_TIMEOUT, MAX_CONNECTIONS
 from conformance.mock.server import MockOptions, check_host, serve
 
 
@@ -25,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-body-bytes", type=int, default=1 << 20)
     parser.add_argument("--max-header-bytes", type=int, default=MAX_HEADER_BYTES)
     parser.add_argument("--read-timeout", type=float, default=READ_TIMEOUT)
+    parser.add_argument("--header-timeout", type=float, default=HEADER_TIMEOUT)
+    parser.add_argument("--max-connections", type=int, default=MAX_CONNECTIONS)
     parser.add_argument("--fault", action="append", default=[])
     parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning"])
     parser.add_argument("--access-log", action="store_true")
@@ -38,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         max_body_bytes=args.max_body_bytes,
         max_header_bytes=args.max_header_bytes,
         read_timeout=args.read_timeout,
+        header_timeout=args.header_timeout,
+        max_connections=args.max_connections,
     )
     serve(options, args.host, args.port, log_level=args.log_level, access_log=args.access_log)
     return 0

@@ -1,9 +1,11 @@
 """A plain ASGI application around `MockHandler` (no framework on the hot path).
 
-The app is the mock's first line of defence: it refuses oversized header blocks (431) and
-bodies (413, before reading them when `Content-Length` says so, and as soon as a chunked body
-passes the limit), cuts off clients that trickle their body (408 after `read_timeout`
-seconds), and turns any unexpected error into a JSON 500 instead of a dropped connection.
+Behind the protocol's limits on request heads (`conformance.mock.protocol`: 431 as a head
+passes `max_header_bytes`, 408 for a head that trickles, a cap on connections), the app
+refuses oversized header blocks that slipped past it (431) and bodies (413, before reading
+them when `Content-Length` says so, and as soon as a chunked body passes the limit), cuts off
+clients that trickle their body (408 after `read_timeout` seconds), and turns any unexpected
+error into a JSON 500 instead of a dropped connection.
 """
 
 from __future__ import annotations
@@ -76,7 +78,8 @@ class MockApp:
         await _send(send, reply)
 
     def _headers(self, scope: Scope) -> dict[str, str]:
-        """Header names in lower case; 431 when the header block is over the limit."""
+        """Header names in lower case; 431 when the header block is over the limit (the protocol
+        refuses such heads as they arrive; a pipelined one can still reach here)."""
         raw = scope["headers"]
         size = sum(len(key) + len(value) + 4 for key, value in raw)
         if size > self.max_header_bytes:

@@ -16,6 +16,13 @@ import uvicorn
 from conformance.faults import Faults
 from conformance.mock.app import MAX_HEADER_BYTES, READ_TIMEOUT, MockApp
 from conformance.mock.handler import MockHandler
+from conformance.mock.protocol import (
+    HEADER_TIMEOUT,
+    MAX_CONNECTIONS,
+    HeadLimits,
+    files_needed,
+    guarded_protocol,
+)
 from conformance.model import load_model
 from generator.errors import ConfigError
 
@@ -34,6 +41,8 @@ class MockOptions:
     complete_seconds: float = 5.0
     read_timeout: float = READ_TIMEOUT
     max_header_bytes: int = MAX_HEADER_BYTES
+    header_timeout: float = HEADER_TIMEOUT
+    max_connections: int = MAX_CONNECTIONS
 
 
 def build_app(options: MockOptions) -> MockApp:
@@ -76,8 +85,18 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def _config(
-    app: MockApp, host: str, port: int, log_level: str = "warning", access_log: bool = False
+    app: MockApp,
+    options: MockOptions,
+    host: str,
+    port: int,
+    log_level: str = "warning",
+    access_log: bool = False,
 ) -> uvicorn.Config:
+    limits = HeadLimits(
+        max_header_bytes=options.max_header_bytes,
+        header_timeout=options.header_timeout,
+        max_connections=options.max_connections,
+    )
     return uvicorn.Config(
         app,
         host=host,
@@ -85,14 +104,29 @@ def _config(
         log_level=log_level,
         access_log=access_log,
         lifespan="on",
-        http="auto",
-        # httptools parses; the plain asyncio loop keeps 1,000 connections fair (under uvloop a
-        # few waited over 10 s in the 60 s load run)
+        # httptools parses, with the head limits of conformance.mock.protocol; the plain
+        # asyncio loop keeps 1,000 connections fair (under uvloop a few waited over 10 s in the
+        # 60 s load run)
+        http=guarded_protocol(limits),
+        backlog=limits.backlog,
         loop="asyncio",
         timeout_graceful_shutdown=2,
-        # h11 refuses header blocks past this while they arrive; the app's own limit is lower
-        h11_max_incomplete_event_size=2 * app.max_header_bytes,
     )
+
+
+def raise_fd_limit(connections: int) -> None:
+    """Raise the soft limit on open files towards the hard one, so `connections` fit."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not POSIX
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = files_needed(connections)
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if target > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def serve(
@@ -104,6 +138,7 @@ def serve(
     access_log: bool = False,
 ) -> None:
     """Serve in the foreground until interrupted (uvicorn's log level and access log settable)."""
+    raise_fd_limit(options.max_connections)  # this process is the server's own
     app = build_app(options)
     operations = len(app.handler.static) + len(app.handler.dynamic)
     faults = ", ".join(sorted(options.faults.active)) or "none"
@@ -112,7 +147,7 @@ def serve(
         f"(faults: {faults})",
         flush=True,
     )
-    uvicorn.Server(_config(app, host, port, log_level, access_log)).run()
+    uvicorn.Server(_config(app, options, host, port, log_level, access_log)).run()
 
 
 @contextmanager
@@ -120,7 +155,7 @@ def running(options: MockOptions, host: str = "127.0.0.1", port: int = 0) -> Ite
     """Serve in a background thread; yields the origin URL and stops the server on exit."""
     app = build_app(options)
     port = port or free_port(host)
-    server = uvicorn.Server(_config(app, host, port))
+    server = uvicorn.Server(_config(app, options, host, port))
     thread = threading.Thread(target=server.run, name="specforge-mock", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -84,7 +84,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=int,
         default=None,
         metavar="N",
-        help="larger request header blocks get 431 (default: 32768)",
+        help="larger request header blocks get 431 as soon as they pass N bytes (default: 32768)",
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="request headers not complete within S seconds get 408 (default: 5)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=None,
+        metavar="N",
+        help="at N open connections a new one evicts the one idle the longest "
+        "(default: 2048, lowered to fit the open-files limit)",
     )
     add_fault_option(parser)
     parser.set_defaults(handler=run)
@@ -108,10 +123,14 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--read-timeout must be positive")
     if args.max_header_bytes is not None and args.max_header_bytes < 1024:
         raise ConfigError("--max-header-bytes must be at least 1024")
+    if args.header_timeout is not None and args.header_timeout <= 0:
+        raise ConfigError("--header-timeout must be positive")
+    if args.max_connections is not None and args.max_connections < 2:
+        raise ConfigError("--max-connections must be at least 2")
     # Limits not given keep MockOptions' own defaults (the one place they are set).
     limits = {
         name: getattr(args, name)
-        for name in ("read_timeout", "max_header_bytes")
+        for name in ("read_timeout", "max_header_bytes", "header_timeout", "max_connections")
         if getattr(args, name) is not None
     }
     options = MockOptions(
