@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
-from generator import __version__
+from generator import __version__, limits
 from generator.errors import SpecforgeError
 
 # Sub-command modules, in the order `--help` lists them. Each has `register(subparsers)`,
@@ -50,8 +51,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SpecforgeError as error:
         print(f"specforge {args.command}: {error}", file=sys.stderr)
         return 2
+    except limits.PhaseAlarm as alarm:  # a budget ran out outside the phase that set it
+        print(f"specforge {args.command}: {alarm.timeout()}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # a bug: say so in one line (the traceback on request)
+        if os.environ.get("SPECFORGE_TRACEBACK"):
+            raise
+        print(
+            f"specforge {args.command}: internal error ({type(error).__name__}: {error}); "
+            "this is a bug in specforge, please report it with the spec "
+            "(set SPECFORGE_TRACEBACK=1 to see where it happened)",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        limits.use(limits.Limits())  # the next command in this process starts from defaults
 
 
 if __name__ == "__main__":

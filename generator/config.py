@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import tomllib
 
 from generator.errors import ConfigError
+from generator.limits import Limits
 
 _PACKAGE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
@@ -28,6 +29,8 @@ class Config:
     allow_external_refs: bool = False
     idempotency_header: str = ""
     lint_ignore: tuple[str, ...] = ()
+    # Bounds on the spec and on each phase's time (`[tool.specforge.limits]`, `--limit`).
+    limits: Limits = field(default_factory=Limits)
 
     def with_overrides(self, **overrides: Any) -> Config:
         """A copy with the given non-None values replaced."""
@@ -89,6 +92,14 @@ def load_config(start: Path | None = None) -> Config:
         values["lint_ignore"] = tuple(lint["ignore"])
     if "lint_ignore" in values:
         values["lint_ignore"] = tuple(values["lint_ignore"])
+    if "limits" in values:
+        table = values["limits"]
+        if not isinstance(table, dict):
+            raise ConfigError(
+                f"{pyproject}: [tool.specforge] limits must be a table, e.g. "
+                "[tool.specforge.limits] with enum-values = 20000"
+            )
+        values["limits"] = Limits().updated(table, f"{pyproject}: [tool.specforge.limits]")
     config = Config(**values)
     config.check()
     return config

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from generator.commands.common import add_limit_option, with_limits
+from generator.config import load_config
 from generator.diff import Change, DiffResult, diff_documents
 from generator.errors import SpecError
 from generator.loader import load_spec
@@ -47,10 +49,12 @@ def register(subparsers: Any) -> None:
         default="breaking",
         help="exit 1 on a breaking change (default), on any change, or never",
     )
+    add_limit_option(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    with_limits(load_config(), args)
     result = diff_files(args.old, args.new)
     print(render(result, args.format, str(args.old), str(args.new)))
     return 1 if fails(result, args.fail_on) else 0

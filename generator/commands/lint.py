@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from generator.commands.common import add_limit_option, with_limits
 from generator.config import load_config
 from generator.errors import ConfigError, Finding, SpecError
 from generator.escaping import github_annotation
@@ -43,6 +44,7 @@ def register(subparsers: Any) -> None:
         help="text (default), json, or github (workflow annotations)",
     )
     parser.add_argument("--list-rules", action="store_true", help="print the rules and exit")
+    add_limit_option(parser)
     parser.set_defaults(handler=run)
 
 
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         for spec_rule in RULES.values():
             print(f"{spec_rule.name:32} {spec_rule.severity:8} {spec_rule.fix}")
         return 0
-    config = load_config()
+    config = with_limits(load_config(), args)
     ignore = config.lint_ignore
     unknown = unknown_rules(ignore)
     if unknown:
