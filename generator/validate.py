@@ -9,9 +9,11 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
 from generator.errors import Finding, SpecError, pointer_from_path
+from generator.limits import phase
 from generator.loader import LoadedSpec
 
 MAX_FINDINGS = 200
+MAX_SHAPE_FINDINGS = 20
 
 
 def openapi_version(document: dict[str, Any]) -> str:
@@ -25,7 +27,16 @@ def openapi_version(document: dict[str, Any]) -> str:
 
 
 def find_findings(spec: LoadedSpec) -> list[Finding]:
-    """All validator findings for the document (empty when valid)."""
+    """All validator findings for the document (empty when valid).
+
+    A document whose skeleton is broken (see `shape_findings`) raises SpecError instead,
+    `--lenient` or not: nothing can be generated, served or compared from it.
+    """
+    with phase("validate", spec.limits, spec.source):
+        return _find_findings(spec)
+
+
+def _find_findings(spec: LoadedSpec) -> list[Finding]:
     document = spec.document
     version = openapi_version(document)
     if not version:
@@ -37,6 +48,9 @@ def find_findings(spec: LoadedSpec) -> list[Finding]:
                 f"unsupported OpenAPI version {found!r}: 3.0.x and 3.1.x are accepted",
             )
         ]
+    shape = shape_findings(document)
+    if shape:
+        raise SpecError(spec.source, shape)
     validator_class = OpenAPIV31SpecValidator if version == "3.1" else OpenAPIV30SpecValidator
     findings: list[Finding] = []
     defaults = _InvalidDefaults(document)
@@ -47,7 +61,226 @@ def find_findings(spec: LoadedSpec) -> list[Finding]:
                 break
     except RecursionError:
         findings.append(Finding("", "depth", "the document nests too deeply to validate"))
+    except Exception as error:  # the validator's own checks fail on some malformed documents
+        findings.append(
+            Finding(
+                "",
+                "validator",
+                f"openapi-spec-validator stopped ({type(error).__name__}: {error}); "
+                "the findings before it are listed",
+            )
+        )
     return findings
+
+
+# -- the skeleton of the document ---------------------------------------------------------------
+# For each kind of object: field -> (what the value must be, the kind of its members).
+# "map" is a mapping, "list" a list, "map-of" a mapping of members, "list-of" a list of them.
+_OPERATION_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SCHEMA_ONE = (
+    "items",
+    "additionalProperties",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "propertyNames",
+    "contains",
+    "not",
+    "if",
+    "then",
+    "else",
+    "additionalItems",
+    "contentSchema",
+)
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
+    "root": {
+        "info": ("map", "any"),
+        "servers": ("list-of", "server"),
+        "paths": ("map-of", "pathItem"),
+        "webhooks": ("map-of", "pathItem"),
+        "components": ("map", "components"),
+        "security": ("list-of", "any"),
+        "tags": ("list-of", "any"),
+        "externalDocs": ("map", "any"),
+    },
+    "server": {"variables": ("map-of", "any")},
+    "pathItem": {
+        **{method: ("map", "operation") for method in _OPERATION_METHODS},
+        "parameters": ("list-of", "parameter"),
+        "servers": ("list-of", "server"),
+    },
+    "operation": {
+        "parameters": ("list-of", "parameter"),
+        "requestBody": ("map", "requestBody"),
+        "responses": ("map-of", "response"),
+        "callbacks": ("map-of", "callback"),
+        "servers": ("list-of", "server"),
+        "security": ("list-of", "any"),
+        "tags": ("list", ""),
+        "externalDocs": ("map", "any"),
+    },
+    "callback": {},  # a mapping of expressions to path items (see _members)
+    "parameter": {
+        "schema": ("schema", "schema"),
+        "content": ("map-of", "mediaType"),
+        "examples": ("map-of", "any"),
+    },
+    "requestBody": {"content": ("map-of", "mediaType")},
+    "response": {
+        "content": ("map-of", "mediaType"),
+        "headers": ("map-of", "header"),
+        "links": ("map-of", "any"),
+    },
+    "header": {"schema": ("schema", "schema"), "content": ("map-of", "mediaType")},
+    "mediaType": {
+        "schema": ("schema", "schema"),
+        "examples": ("map-of", "any"),
+        "encoding": ("map-of", "encoding"),
+    },
+    "encoding": {"headers": ("map-of", "header")},
+    "components": {
+        "schemas": ("map-of-schema", "schema"),
+        "responses": ("map-of", "response"),
+        "parameters": ("map-of", "parameter"),
+        "examples": ("map-of", "any"),
+        "requestBodies": ("map-of", "requestBody"),
+        "headers": ("map-of", "header"),
+        "securitySchemes": ("map-of", "any"),
+        "links": ("map-of", "any"),
+        "callbacks": ("map-of", "callback"),
+        "pathItems": ("map-of", "pathItem"),
+    },
+    "schema": {
+        **{key: ("map-of-schema", "schema") for key in _SCHEMA_MAPS},
+        **{key: ("schema", "schema") for key in _SCHEMA_ONE},
+        **{key: ("list-of-schema", "schema") for key in _SCHEMA_LISTS},
+        "required": ("strings", ""),
+        "enum": ("list", ""),
+        "type": ("type", ""),
+        "discriminator": ("map", "discriminator"),
+    },
+    "discriminator": {"propertyName": ("string", ""), "mapping": ("strings-map", "")},
+    "any": {},
+}
+_TITLES = {
+    "root": "an OpenAPI Object",
+    "server": "a Server Object",
+    "pathItem": "a Path Item Object",
+    "operation": "an Operation Object",
+    "callback": "a Callback Object",
+    "parameter": "a Parameter Object",
+    "requestBody": "a Request Body Object",
+    "response": "a Response Object",
+    "header": "a Header Object",
+    "mediaType": "a Media Type Object",
+    "encoding": "an Encoding Object",
+    "components": "a Components Object",
+    "schema": "a Schema Object",
+    "discriminator": "a Discriminator Object",
+    "any": "an object",
+}
+
+
+def _found(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int):
+        return f"the integer {value}"
+    if isinstance(value, float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the string {shown!r}"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"
+
+
+def shape_findings(document: dict[str, Any]) -> list[Finding]:
+    """Findings where the document's skeleton is not made of what OpenAPI requires.
+
+    Each OpenAPI object the generator, the mock and the differ walk must be a mapping, each
+    list of them a list, each schema a mapping (or, as JSON Schema allows, a boolean), and
+    `required`, `enum` and `type` of the right kind. `$ref` objects are taken as they are
+    (their targets are checked where they are). Iterative; stops after a few findings.
+    """
+    findings: list[Finding] = []
+    # (value, kind, link); a link is (parent link, token), turned into a pointer on a finding
+    stack: list[tuple[Any, str, Any]] = [(document, "root", None)]
+    while stack and len(findings) < MAX_SHAPE_FINDINGS:
+        node, kind, link = stack.pop()
+        if kind == "schema" and isinstance(node, bool):
+            continue
+        if not isinstance(node, dict):
+            findings.append(_expected(link, _TITLES[kind] + " (a mapping)", node))
+            continue
+        if "$ref" in node and kind not in ("schema", "root"):
+            continue  # a Reference Object
+        if kind == "callback":
+            stack.extend((value, "pathItem", (link, key)) for key, value in reversed(node.items()))
+            continue
+        fields = _FIELDS[kind]
+        for key in reversed(node):
+            if key not in fields:
+                continue
+            value = node[key]
+            shape, member = fields[key]
+            here = (link, key)
+            if shape == "map":
+                stack.append((value, member, here))
+            elif shape == "schema":
+                stack.append((value, "schema", here))
+            elif shape in ("map-of", "map-of-schema"):
+                if not isinstance(value, dict):
+                    findings.append(_expected(here, f"a mapping of {_plural(member)}", value))
+                    continue
+                stack.extend((item, member, (here, name)) for name, item in value.items())
+            elif shape in ("list-of", "list-of-schema"):
+                if not isinstance(value, list):
+                    findings.append(_expected(here, f"a list of {_plural(member)}", value))
+                    continue
+                stack.extend((item, member, (here, index)) for index, item in enumerate(value))
+            elif shape == "list":
+                if not isinstance(value, list):
+                    findings.append(_expected(here, "a list", value))
+            elif shape == "strings":
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    findings.append(_expected(here, "a list of strings", value))
+            elif shape == "type":
+                if not isinstance(value, (str, list)) or (
+                    isinstance(value, list) and not all(isinstance(v, str) for v in value)
+                ):
+                    findings.append(_expected(here, "a type name or a list of them", value))
+            elif shape == "string":
+                if not isinstance(value, str):
+                    findings.append(_expected(here, "a string", value))
+            elif shape == "strings-map" and (
+                not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values())
+            ):
+                findings.append(_expected(here, "a mapping of strings", value))
+    return findings
+
+
+def _plural(kind: str) -> str:
+    title = _TITLES[kind]
+    article, _, noun = title.partition(" ")
+    noun = noun if article in ("a", "an") else title
+    if kind == "schema":
+        return "Schema Objects (mappings or booleans)"
+    return f"{noun}s (mappings)"
+
+
+def _expected(link: Any, what: str, value: Any) -> Finding:
+    parts: list[Any] = []
+    while link is not None:
+        link, token = link
+        parts.append(token)
+    return Finding(
+        pointer_from_path(reversed(parts)), "shape", f"expected {what}, found {_found(value)}"
+    )
 
 
 def validate_spec(spec: LoadedSpec) -> list[Finding]:
