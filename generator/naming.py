@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import importlib
 import keyword
 import re
 import unicodedata
@@ -51,6 +54,57 @@ RESERVED = frozenset(
     }
 )
 MAX_NAME = 64
+# Names the generated package defines or imports besides the models (runtime, client,
+# exceptions); a model class named like one of them would shadow it where both are used.
+GENERATED_NAMES = frozenset(
+    {
+        "APIConnectionError",
+        "APIError",
+        "APIStatusError",
+        "APITimeoutError",
+        "AsyncClient",
+        "AsyncTransport",
+        "AuthenticationError",
+        "BadRequestError",
+        "BaseClient",
+        "BaseModel",
+        "Client",
+        "ConflictError",
+        "InternalServerError",
+        "MissingAPIKeyError",
+        "NotFoundError",
+        "NotGiven",
+        "OperationSpec",
+        "ParameterSpec",
+        "PermissionDeniedError",
+        "PollingTimeoutError",
+        "RateLimitError",
+        "RawResponse",
+        "RequestInput",
+        "RequestValidationError",
+        "ResponseDriftWarning",
+        "ResponseValidation",
+        "ResponseValidationError",
+        "SyncTransport",
+        "UnprocessableEntityError",
+        "Draft202012Validator",
+        "ValidationError",
+        "TracebackType",
+        "NoneType",
+        "EllipsisType",
+        "UUID",
+        "Decimal",
+        "Path",
+        "PurePath",
+        "Pattern",
+        "IPv4Address",
+        "IPv6Address",
+        "IPv4Network",
+        "IPv6Network",
+        "IPv4Interface",
+        "IPv6Interface",
+    }
+)
 
 
 def words(text: str) -> list[str]:
@@ -70,6 +124,38 @@ def pascal(text: str, *, fallback: str = "Model") -> str:
     parts = words(text)
     name = "".join(part[:1].upper() + part[1:] for part in parts) or fallback
     return _safe(name[:MAX_NAME])
+
+
+def class_name(text: str, *, fallback: str = "Model") -> str:
+    """A PascalCase class name for `text` that a models module can define as it is.
+
+    It starts with a capital letter (`N` before a digit), and a name the generated code
+    needs for something else (`Any`, `None`, `NotGiven`, `BaseModel`, `Field`, typing,
+    pydantic and builtin names) takes a `Model` suffix, as the model generator itself does.
+    """
+    parts = words(text)
+    name = "".join(part[:1].upper() + part[1:] for part in parts)[:MAX_NAME] or fallback
+    if name[0].isdigit():
+        name = "N" + name
+    while name in class_reserved() or keyword.iskeyword(name):
+        name += "Model"
+    return name
+
+
+@functools.cache
+def class_reserved() -> frozenset[str]:
+    """Capitalised names a model class must not take (see `class_name`)."""
+    import builtins
+    import collections.abc
+    import enum
+    import typing
+
+    names = set(dir(builtins)) | set(typing.__all__) | set(collections.abc.__all__)
+    names |= set(enum.__all__) | GENERATED_NAMES
+    for module in ("pydantic", "annotated_types"):  # both come with the model generator
+        with contextlib.suppress(ImportError):
+            names |= set(getattr(importlib.import_module(module), "__all__", ()))
+    return frozenset(name for name in names if name[:1].isupper())
 
 
 def _safe(name: str) -> str:

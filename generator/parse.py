@@ -19,6 +19,7 @@ from generator.ir import (
     Server,
     Warning_,
 )
+from generator.limits import Limits, phase
 from generator.schemas import (
     COMPONENT_PREFIX,
     TypeHints,
@@ -105,10 +106,12 @@ ACTION_WORDS = frozenset(
 )
 
 
-def build_api(document: dict[str, Any], *, idempotency_header: str = "") -> Api:
+def build_api(
+    document: dict[str, Any], *, idempotency_header: str = "", limits: Limits | None = None
+) -> Api:
     """The intermediate model of `document` (already normalised to 2020-12 schemas)."""
-    return _Builder(document, idempotency_header).build()
-
+    with phase("build", limits):
+        return _Builder(document, idempotency_header).build()
 
 
 def _split_url(url: str) -> SplitResult:
@@ -117,6 +120,7 @@ def _split_url(url: str) -> SplitResult:
         return urlsplit(url)
     except ValueError:
         return SplitResult("", "", "", "", "")
+
 
 class _Builder:
     def __init__(self, document: dict[str, Any], idempotency_header: str) -> None:
@@ -131,10 +135,10 @@ class _Builder:
         self.components: dict[str, Any] = components["schemas"]
         self.classes: dict[str, str] = {}
         self._taken_classes: set[str] = set()
-        self._base_classes = frozenset(naming.pascal(name) for name in self.components)
+        self._base_classes = frozenset(naming.class_name(name) for name in self.components)
         for name in sorted(self.components):
             self.classes[name] = naming.unique_class(
-                naming.pascal(name), self._taken_classes, self._base_classes
+                naming.class_name(name), self._taken_classes, self._base_classes
             )
         self.enums = {
             name
@@ -403,7 +407,7 @@ class _Builder:
             counter += 1
         self.components[component] = schema
         self.classes[component] = naming.unique_class(
-            naming.pascal(component), self._taken_classes, self._base_classes
+            naming.class_name(component), self._taken_classes, self._base_classes
         )
         return component
 
@@ -489,10 +493,9 @@ class _Builder:
         self, responses: dict[Any, Any], pointer: str, python_id: str
     ) -> tuple[Response, ...]:
         found: list[Response] = []
-        for status in sorted(str(code) for code in responses):
-            response = self._deref(
-                responses.get(status, responses.get(int(status)) if status.isdigit() else None)
-            )
+        by_status = {str(code): value for code, value in responses.items()}
+        for status in sorted(by_status):
+            response = self._deref(by_status[status])
             if not isinstance(response, dict):
                 continue
             content = response.get("content") or {}
