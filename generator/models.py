@@ -10,6 +10,7 @@ import warnings
 from typing import Any
 
 from generator.errors import Finding, SpecError
+from generator.limits import Limits, phase
 from generator.schemas import COMPONENT_PREFIX, ref_name
 
 _RECURSION_LIMIT = 20_000
@@ -42,6 +43,7 @@ def model_document(
     renamed: dict[str, Any] = {}
     for name, schema in components.items():
         body = copy.deepcopy(schema) if isinstance(schema, dict) else {}
+        strip_generator_keys(body)
         _rewrite_refs(body, classes)
         if name in open_enums:
             _open_enums(body, components, top=True)
@@ -52,6 +54,65 @@ def model_document(
         "paths": {},
         "components": {"schemas": renamed},
     }
+
+
+# Schema keys that datamodel-code-generator reads as instructions rather than as JSON Schema:
+# `customTypePath` and `customBasePath` (a type or base class to import), `default_factory`,
+# `$id` and `$schema` (where and how references resolve), and the `x-` extensions, among them
+# `x-python-type`, `x-python-import`, `x-is-base-class`, `x-is-classvar`, `x-enum-varnames`,
+# `x-enumNames`, `x-enum-descriptions`, `x-enum-field-as-literal`, `x-propertyNames` and
+# `x-datamodel-code-generator-*`. A spec must not choose what the models module imports or
+# how it is built, so none of them reaches the model generator.
+GENERATOR_KEYS = frozenset(
+    {"customTypePath", "customBasePath", "default_factory", "$id", "$schema"}
+)
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SCHEMA_ONE = (
+    "items",
+    "additionalProperties",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "propertyNames",
+    "contains",
+    "not",
+    "if",
+    "then",
+    "else",
+    "additionalItems",
+    "contentSchema",
+)
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
+
+
+def strip_generator_keys(schema: Any) -> None:
+    """Remove, in place, every key of `schema` and its subschemas that steers the model
+    generator (GENERATOR_KEYS and `x-` extensions), and `$ref`s that are not local.
+
+    Only schema positions are walked: property names, enum values, defaults and examples
+    are data and stay as they are.
+    """
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        for key in [k for k in node if k in GENERATOR_KEYS or k.startswith("x-")]:
+            del node[key]
+        ref = node.get("$ref")
+        if ref is not None and not (isinstance(ref, str) and ref.startswith("#")):
+            del node["$ref"]  # never fetched nor read from disk by the model generator
+        for key in _SCHEMA_MAPS:
+            value = node.get(key)
+            if isinstance(value, dict):
+                stack.extend(value.values())
+        for key in _SCHEMA_ONE:
+            value = node.get(key)
+            if isinstance(value, dict):
+                stack.append(value)
+        for key in _SCHEMA_LISTS:
+            value = node.get(key)
+            if isinstance(value, list):
+                stack.extend(value)
 
 
 def _rewrite_refs(node: Any, classes: dict[str, str]) -> None:
@@ -150,8 +211,13 @@ def _wrap_refs(node: Any, enum_classes: set[str]) -> None:
                 _wrap_refs(target, enum_classes)
 
 
-def generate_models(document: dict[str, Any], base_class: str) -> str:
-    """Python source of the models module (unformatted)."""
+def generate_models(document: dict[str, Any], base_class: str, limits: Limits | None = None) -> str:
+    """Python source of the models module (unformatted), within the models phase's budget."""
+    with phase("models", limits):
+        return _generate_models(document, base_class)
+
+
+def _generate_models(document: dict[str, Any], base_class: str) -> str:
     from datamodel_code_generator import InputFileType, PythonVersion, generate
     from datamodel_code_generator.enums import DataModelType
     from datamodel_code_generator.format import Formatter
