@@ -143,6 +143,25 @@ class Resource:
         return found
 
 
+AuthKind = Literal["bearer", "basic", "header", "query", "cookie"]
+
+
+@dataclass(frozen=True)
+class Auth:
+    """How the client sends its one key, from the security scheme the document uses."""
+
+    kind: AuthKind  # bearer (also oauth2, openIdConnect), basic, or an apiKey's location
+    name: str  # the header, query parameter or cookie carrying the key ("Authorization")
+    scheme: str  # its name under components.securitySchemes
+
+    @property
+    def legacy(self) -> str:
+        """The older one-string form: "bearer", "header:<Name>", or "" for the other kinds."""
+        if self.kind == "bearer":
+            return "bearer"
+        return f"header:{self.name}" if self.kind == "header" else ""
+
+
 @dataclass(frozen=True)
 class Warning_:
     """A construct that was generated approximately or skipped, with its location."""
@@ -162,6 +181,7 @@ class Api:
     operations: list[Operation]
     resources: dict[str, Resource]
     schema_classes: dict[str, str]  # component schema name -> class name
-    secured_scheme: str  # "bearer", "header:<Name>" or ""
+    secured_scheme: str  # "bearer", "header:<Name>" or "" (see Auth.legacy; the mock reads it)
     warnings: list[Warning_]
     schemas: dict[str, Any]  # JSON-Schema-2020-12 view of every referenced schema, by pointer
+    auth: Auth | None = None  # how the client sends its key; None: it sends none

@@ -10,6 +10,7 @@ from generator import naming
 from generator.errors import pointer_from_path
 from generator.ir import (
     Api,
+    Auth,
     Field,
     Operation,
     Poller,
@@ -174,6 +175,7 @@ class _Builder:
         document_server = self._server(self.document.get("servers"), None)
         operations = self._operations(document_server)
         resources = self._resources(operations)
+        auth = self._security_scheme()
         return Api(
             title=str(info.get("title", "API")),
             version=str(info.get("version", "")),
@@ -182,30 +184,49 @@ class _Builder:
             operations=operations,
             resources=resources,
             schema_classes=dict(self.classes),
-            secured_scheme=self._security_scheme(),
+            secured_scheme=auth.legacy if auth else "",
             warnings=self.warnings,
             schemas=self.components,
+            auth=auth,
         )
 
-    def _security_scheme(self) -> str:
+    def _security_scheme(self) -> Auth | None:
+        """The scheme the client sends its key with: the first usable one, those the document's
+        security requirements name coming before the others (sorted by name)."""
         schemes = self.document.get("components", {}).get("securitySchemes", {}) or {}
-        for name in sorted(schemes):
+        if not isinstance(schemes, dict):
+            return None
+        named: list[Any] = []
+        requirements = [self.document.get("security")]
+        for item in (self.document.get("paths") or {}).values():
+            for operation in item.values() if isinstance(item, dict) else ():
+                if isinstance(operation, dict):
+                    requirements.append(operation.get("security"))
+        for requirement in requirements:
+            for alternative in requirement if isinstance(requirement, list) else ():
+                if isinstance(alternative, dict):
+                    named += [n for n in alternative if n in schemes and n not in named]
+        for name in [*named, *sorted((n for n in schemes if n not in named), key=str)]:
             scheme = schemes[name]
             if not isinstance(scheme, dict):
                 continue
-            if scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "bearer":
-                return "bearer"
-            if scheme.get("type") == "apiKey" and scheme.get("in") == "header":
-                return f"header:{scheme.get('name', 'Authorization')}"
-            if scheme.get("type") in ("oauth2", "openIdConnect"):
-                return "bearer"
+            kind, where = scheme.get("type"), scheme.get("in")
+            http = str(scheme.get("scheme", "")).lower()
+            if kind in ("oauth2", "openIdConnect") or (kind == "http" and http == "bearer"):
+                return Auth("bearer", "Authorization", str(name))
+            if kind == "http" and http == "basic":
+                return Auth("basic", "Authorization", str(name))
+            key_name = str(scheme.get("name") or ("Authorization" if where == "header" else ""))
+            if kind == "apiKey" and where in ("header", "query", "cookie") and key_name:
+                return Auth(where, key_name, str(name))
+            detail = f" (scheme {http!r})" if kind == "http" else ""
             self.warnings.append(
                 Warning_(
                     pointer_from_path(["components", "securitySchemes", name]),
-                    f"security scheme type {scheme.get('type')!r} is not generated; send it with extra_headers",
+                    f"security scheme type {kind!r}{detail} is not generated; send it with extra_headers",
                 )
             )
-        return ""
+        return None
 
     def _server(self, servers: Any, fallback: Server | None) -> Server:
         if isinstance(servers, list) and servers and isinstance(servers[0], dict):
