@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import functools
 import importlib
 import keyword
 import re
 import unicodedata
+from pathlib import Path
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+|[0-9]+")
 # Names a generated method or keyword argument must not shadow.
@@ -79,6 +81,7 @@ GENERATED_NAMES = frozenset(
         "PermissionDeniedError",
         "PollingTimeoutError",
         "RateLimitError",
+        "ResponseTooLargeError",
         "RawResponse",
         "RequestInput",
         "RequestValidationError",
@@ -151,11 +154,30 @@ def class_reserved() -> frozenset[str]:
     import typing
 
     names = set(dir(builtins)) | set(typing.__all__) | set(collections.abc.__all__)
-    names |= set(enum.__all__) | GENERATED_NAMES
+    names |= set(enum.__all__) | GENERATED_NAMES | _runtime_names()
     for module in ("pydantic", "annotated_types"):  # both come with the model generator
         with contextlib.suppress(ImportError):
             names |= set(getattr(importlib.import_module(module), "__all__", ()))
     return frozenset(name for name in names if name[:1].isupper())
+
+
+def _runtime_names() -> set[str]:
+    """Names the generated package's runtime modules (generator/runtime) define or import."""
+    names: set[str] = set()
+    for path in sorted((Path(__file__).resolve().parent / "runtime").glob("*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names.update(target.id for target in targets if isinstance(target, ast.Name))
+    return names
 
 
 def _safe(name: str) -> str:
