@@ -177,7 +177,11 @@ class _Renderer:
             "README.md": self._render("package/README.md.jinja", **self._readme()),
             f"{package}/__init__.py": self._render("package/src/__init__.py.jinja"),
             f"{package}/_version.py": self._render("package/src/_version.py.jinja"),
-            f"{package}/_config.py": self._render("package/src/_config.py.jinja"),
+            f"{package}/_config.py": self._render(
+                "package/src/_config.py.jinja",
+                auth_kind=self.api.auth.kind if self.api.auth else "",
+                auth_name=self.api.auth.name if self.api.auth else "",
+            ),
             **{f"{package}/{name}": self._runtime_file(name) for name in RUNTIME_FILES},
             f"{package}/_client.py": self._render("package/src/_client.py.jinja", roots=roots),
             f"{package}/py.typed": "",

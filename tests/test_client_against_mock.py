@@ -48,7 +48,9 @@ def test_errors_map_to_exception_classes(origin: str) -> None:
 @pytest.mark.parametrize("fault", ["rate-limit=2", "unavailable=2"])
 def test_retries_recover_from_injected_429_and_503(fault: str) -> None:
     with running(MockOptions(spec=SPEC, faults=parse_faults([fault]), retry_after=0)) as url:
-        client = together_videos.Client(api_key="k", base_url=url, max_retries=3)
+        client = together_videos.Client(  # a POST is retried when it carries a key
+            api_key="k", base_url=url, max_retries=3, idempotency_header="Idempotency-Key"
+        )
         for seed in range(4):
             assert client.videos.create(model="m", seed=seed).id
 

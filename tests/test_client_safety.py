@@ -3,11 +3,38 @@
 from __future__ import annotations
 
 import ast
+import asyncio
+import base64
+import email.utils
+import importlib
+import logging
+import math
+import re
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
+import httpx
 import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator.pipeline import RUNTIME, RUNTIME_FILES
+from tests.scripted_server import Reply, ScriptedServer, Seen
+
+together_videos = pytest.importorskip(
+    "together_videos", reason="the generated package is not installed"
+)
+from together_videos import _runtime  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "generated" / "together_videos" / "src" / "together_videos"
@@ -56,3 +83,661 @@ def test_a_hostile_title_stays_out_of_the_runtime(tmp_path: Path) -> None:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
     }
     assert values["SDK_NAME"] == title
+
+
+# -- packages for each way of sending the key --------------------------------------------------
+KEY = "sk-safety-5d2c-NEVER-ELSEWHERE"
+BASIC_KEY = "alice:s3cret-5d2c-NEVER-ELSEWHERE"
+THING = {"id": "1"}
+SCHEMES: dict[str, dict[str, str]] = {
+    "bearer": {"type": "http", "scheme": "bearer"},
+    "basic": {"type": "http", "scheme": "basic"},
+    "header": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+    "query": {"type": "apiKey", "in": "query", "name": "api_key"},
+    "cookie": {"type": "apiKey", "in": "cookie", "name": "session"},
+}
+KINDS = tuple(SCHEMES)
+_SDKS: dict[str, Any] = {}
+
+
+def _spec(scheme: dict[str, Any]) -> dict[str, Any]:
+    thing = {"$ref": "#/components/schemas/Thing"}
+    body = {"content": {"application/json": {"schema": thing}}}
+    ok = {"200": {"description": "ok", "content": {"application/json": {"schema": thing}}}}
+    with_body = {"requestBody": body, "responses": ok}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Safety", "version": "1.0"},
+        "servers": [{"url": "http://127.0.0.1:9"}],
+        "security": [{"auth": []}],
+        "components": {
+            "securitySchemes": {"auth": scheme},
+            "schemas": {"Thing": {"type": "object", "properties": {"id": {"type": "string"}}}},
+        },
+        "paths": {
+            "/things": {
+                "get": {"operationId": "listThings", "responses": ok},
+                "post": {"operationId": "createThing", **with_body},
+                "put": {"operationId": "replaceThing", **with_body},
+                "patch": {"operationId": "patchThing", **with_body},
+                "delete": {"operationId": "deleteThing", "responses": ok},
+            },
+            "/orders": {
+                "post": {
+                    "operationId": "createOrder",
+                    "parameters": [
+                        {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}}
+                    ],
+                    **with_body,
+                }
+            },
+        },
+    }
+
+
+@pytest.fixture(scope="session")
+def sdk(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Any]:
+    """`sdk(kind)`: the package generated for a spec whose one scheme is `kind` (made once)."""
+    from generator.config import Config
+    from generator.pipeline import generate
+
+    root = tmp_path_factory.mktemp("safety")
+
+    def make(kind: str) -> Any:
+        if kind not in _SDKS:
+            spec = root / f"{kind}.yaml"
+            spec.write_text(yaml.safe_dump(_spec(SCHEMES[kind])), encoding="utf-8")
+            package = f"safety_{kind}"
+            generate(Config(spec=spec, package=package, output=root / kind), root / kind)
+            sys.path.insert(0, str(root / kind / "src"))
+            try:
+                _SDKS[kind] = importlib.import_module(package)
+            finally:
+                sys.path.remove(str(root / kind / "src"))
+            _SDKS[kind]._runtime.INITIAL_RETRY_DELAY = 0.01  # a package of this test run only
+            _SDKS[kind]._runtime.MAX_RETRY_DELAY = 0.05
+        return _SDKS[kind]
+
+    return make
+
+
+def key_for(kind: str) -> str:
+    return BASIC_KEY if kind == "basic" else KEY
+
+
+def key_forms(kind: str) -> tuple[str, ...]:
+    """Every form the key takes on the wire (and its telltale part)."""
+    key = key_for(kind)
+    return (key, quote(key, safe=""), base64.b64encode(key.encode()).decode(), "5d2c-NEVER")
+
+
+def carries(seen: Seen, kind: str) -> bool:
+    """Whether `seen` holds the key where `kind` puts it."""
+    headers = {k.lower(): v for k, v in seen.headers.items()}
+    return {
+        "bearer": headers.get("authorization") == f"Bearer {KEY}",
+        "basic": headers.get("authorization") == "Basic " + key_forms("basic")[2],
+        "header": headers.get("x-api-key") == KEY,
+        "query": f"api_key={quote(KEY, safe='')}" in seen.path,
+        "cookie": f"session={KEY}" in headers.get("cookie", ""),
+    }[kind]
+
+
+def leaks(seen: Seen, kind: str) -> list[str]:
+    """What of the key (or of any credential header) reached this server."""
+    text = seen.path + "\n" + "\n".join(f"{k}: {v}" for k, v in seen.headers.items())
+    found = [form for form in key_forms(kind) if form in text]
+    found += [k for k in seen.headers if k.lower() in ("authorization", "cookie", "x-api-key")]
+    return found
+
+
+def make_client(sdk: Callable[[str], Any], kind: str, origin: str, **options: Any) -> Any:
+    return sdk(kind).Client(api_key=key_for(kind), base_url=origin, **options)
+
+
+@pytest.fixture(scope="module")
+def elsewhere() -> Iterator[ScriptedServer]:
+    """A second server: 127.0.0.1 on another port is another origin."""
+    with ScriptedServer().running() as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_runtime, "INITIAL_RETRY_DELAY", 0.01)
+    monkeypatch.setattr(_runtime, "MAX_RETRY_DELAY", 0.05)
+
+
+def test_the_scheme_decides_where_the_key_goes() -> None:
+    from generator.parse import build_api
+
+    cases: list[tuple[dict[str, Any], tuple[str, str]]] = [
+        ({"type": "oauth2", "flows": {}}, ("bearer", "Authorization")),
+        ({"type": "openIdConnect", "openIdConnectUrl": "https://x"}, ("bearer", "Authorization")),
+        (SCHEMES["basic"], ("basic", "Authorization")),
+        (SCHEMES["query"], ("query", "api_key")),
+        (SCHEMES["cookie"], ("cookie", "session")),
+    ]
+    for scheme, expected in cases:
+        auth = build_api(_spec(scheme)).auth
+        assert auth is not None and (auth.kind, auth.name) == expected
+    digest = build_api(_spec({"type": "http", "scheme": "digest"}))
+    assert digest.auth is None and "not generated" in digest.warnings[0].message
+
+
+# -- 1. credentials never leave for another origin ---------------------------------------------
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_redirect_to_another_origin_carries_no_credentials(
+    sdk: Callable[[str], Any],
+    server: ScriptedServer,
+    elsewhere: ScriptedServer,
+    kind: str,
+    status: int,
+) -> None:
+    elsewhere.script(Reply(200, THING))
+    server.script(Reply(status, None, {"Location": f"{elsewhere.base_url}/landing?x=1"}))
+    client = make_client(sdk, kind, server.base_url, max_retries=0)
+    # the caller's own credentials are dropped too (Authorization wins over a key it replaces)
+    caller_own = {} if kind in ("bearer", "basic") else {"Authorization": "Basic Y2FsbGVyOm93bg=="}
+    thing = client.things.create(id="1", extra_headers={"Cookie": "pref=1", **caller_own})
+    assert thing.id == "1"
+    assert carries(server.requests[0], kind)
+    [seen] = elsewhere.requests
+    assert seen.path == "/landing?x=1"
+    assert leaks(seen, kind) == []
+    if status in (307, 308):  # the method and body follow, the credentials do not
+        assert (seen.method, seen.json()) == ("POST", {"id": "1"})
+    else:
+        assert (seen.method, seen.body) == ("GET", b"")
+
+
+@pytest.mark.parametrize("status", [302, 307])
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_redirect_to_the_same_origin_keeps_the_credentials(
+    sdk: Callable[[str], Any], server: ScriptedServer, kind: str, status: int
+) -> None:
+    server.script(Reply(status, None, {"Location": "/things/moved"}), Reply(200, THING))
+    make_client(sdk, kind, server.base_url, max_retries=0).things.create(id="1")
+    assert [r.path.split("?")[0] for r in server.requests] == ["/things", "/things/moved"]
+    assert all(carries(r, kind) for r in server.requests)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_another_host_name_for_the_same_server_is_another_origin(
+    sdk: Callable[[str], Any], server: ScriptedServer, kind: str
+) -> None:
+    port = server.base_url.rsplit(":", 1)[1]
+    server.script(Reply(308, None, {"Location": f"http://localhost:{port}/x"}), Reply(200, THING))
+    make_client(sdk, kind, server.base_url, max_retries=0).things.create(id="1")
+    first, second = server.requests
+    assert carries(first, kind) and leaks(second, kind) == []
+
+
+@pytest.mark.parametrize("status", [302, 307])
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_async_client_drops_credentials_on_another_origin(
+    sdk: Callable[[str], Any],
+    server: ScriptedServer,
+    elsewhere: ScriptedServer,
+    kind: str,
+    status: int,
+) -> None:
+    elsewhere.script(Reply(200, THING))
+    server.script(Reply(status, None, {"Location": f"{elsewhere.base_url}/landing"}))
+
+    async def call() -> None:
+        async with sdk(kind).AsyncClient(
+            api_key=key_for(kind), base_url=server.base_url, max_retries=0
+        ) as client:
+            await client.things.create(id="1")
+
+    asyncio.run(call())
+    assert carries(server.requests[0], kind)
+    assert leaks(elsewhere.requests[0], kind) == []
+
+
+def test_redirects_are_bounded(sdk: Callable[[str], Any], server: ScriptedServer) -> None:
+    server.script(Reply(302, None, {"Location": "/things"}))
+    with pytest.raises(sdk("header").APIConnectionError, match="more than 20 redirects"):
+        make_client(sdk, "header", server.base_url, max_retries=0).things.retrieve()
+    assert len(server.requests) == 21
+
+
+def test_a_caller_http_client_that_follows_redirects_is_overruled(
+    server: ScriptedServer, elsewhere: ScriptedServer
+) -> None:
+    elsewhere.script(Reply(200, None))
+    server.script(Reply(307, None, {"Location": f"{elsewhere.base_url}/v2/videos"}))
+    own = httpx.Client(follow_redirects=True)
+    together_videos.Client(
+        api_key=KEY, base_url=server.base_url, http_client=own, max_retries=0
+    ).videos.create(model="m")
+    assert carries(server.requests[0], "bearer")
+    assert leaks(elsewhere.requests[0], "bearer") == []
+
+
+# -- 2. non-idempotent methods are retried only with an idempotency key ------------------------
+@pytest.mark.parametrize("method", ["retrieve", "replace", "delete"])
+def test_idempotent_methods_are_retried(
+    sdk: Callable[[str], Any], server: ScriptedServer, method: str
+) -> None:
+    server.script(Reply(503, {"error": "busy"}), Reply(429, None), Reply(200, THING))
+    things = make_client(sdk, "header", server.base_url, max_retries=2).things
+    getattr(things, method)(**({"id": "1"} if method == "replace" else {}))
+    assert len(server.requests) == 3
+
+
+@pytest.mark.parametrize("method", ["create", "update"])
+def test_post_and_patch_are_not_retried_without_a_key(
+    sdk: Callable[[str], Any], server: ScriptedServer, method: str
+) -> None:
+    server.script(Reply(503, {"error": "busy"}), Reply(200, THING))
+    things = make_client(sdk, "header", server.base_url, max_retries=3).things
+    with pytest.raises(sdk("header").InternalServerError):
+        getattr(things, method)(id="1")
+    assert len(server.requests) == 1
+    assert not any("idempotency" in k.lower() for k in server.requests[0].headers)
+
+
+@pytest.mark.parametrize("method", ["create", "update"])
+def test_post_and_patch_are_retried_with_one_key(
+    sdk: Callable[[str], Any], server: ScriptedServer, method: str
+) -> None:
+    server.script(Reply(503, {"error": "busy"}), Reply(409, None), Reply(200, THING))
+    client = make_client(
+        sdk, "header", server.base_url, max_retries=3, idempotency_header="Idem-Key"
+    )
+    getattr(client.things, method)(id="1")
+    keys = {r.headers.get("Idem-Key") for r in server.requests}
+    assert len(server.requests) == 3 and len(keys) == 1 and None not in keys
+
+
+def test_a_spec_named_idempotency_header_gets_a_key(
+    sdk: Callable[[str], Any], server: ScriptedServer
+) -> None:
+    server.script(Reply(500, None), Reply(200, THING))
+    make_client(sdk, "header", server.base_url, max_retries=2).orders.create(id="1")
+    keys = [r.headers.get("Idempotency-Key") for r in server.requests]
+    assert len(keys) == 2 and keys[0] and keys[0] == keys[1]
+    server.script(Reply(500, None), Reply(200, THING))
+    make_client(sdk, "header", server.base_url, max_retries=2).orders.create(
+        id="1", idempotency_key="mine"
+    )
+    assert [r.headers.get("Idempotency-Key") for r in server.requests] == ["mine", "mine"]
+
+
+def test_a_post_with_a_callers_own_key_is_retried(server: ScriptedServer) -> None:
+    server.script(Reply(503, None), Reply(503, None))
+    with pytest.raises(together_videos.InternalServerError):
+        together_videos.Client(api_key=KEY, base_url=server.base_url, max_retries=1).videos.create(
+            model="m", extra_headers={"Idempotency-Key": "abc"}
+        )
+    assert len(server.requests) == 2
+
+
+class RawServer:
+    """127.0.0.1, one request per connection, answered by `answer(conn, stop)` over raw bytes."""
+
+    def __init__(self, answer: Callable[[socket.socket, threading.Event], None]) -> None:
+        self.answer = answer
+        self.requests = 0
+        self.client_closed = threading.Event()
+        self.stop = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.1)
+        self.base_url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._threads: list[threading.Thread] = []
+
+    def _accept(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                continue
+            thread = threading.Thread(target=self._handle, args=(conn,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _handle(self, conn: socket.socket) -> None:
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+            head, _, body = data.partition(b"\r\n\r\n")
+            match = re.search(rb"(?i)content-length:\s*(\d+)", head)
+            while match and len(body) < int(match.group(1)):
+                body += conn.recv(65536)
+            self.requests += 1
+            try:
+                self.answer(conn, self.stop)
+            except OSError:
+                self.client_closed.set()
+
+    @contextmanager
+    def running(self) -> Iterator[RawServer]:
+        accepting = threading.Thread(target=self._accept, daemon=True)
+        accepting.start()
+        try:
+            yield self
+        finally:
+            self.stop.set()
+            accepting.join(5)
+            for thread in self._threads:
+                thread.join(5)
+            self._listener.close()
+
+
+def hang_up(conn: socket.socket, stop: threading.Event) -> None:
+    """Read the request, answer nothing, close: the request may have been acted on."""
+
+
+def silent(conn: socket.socket, stop: threading.Event) -> None:
+    stop.wait(10)
+
+
+def trickle_body(conn: socket.socket, stop: threading.Event) -> None:
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+    )
+    while not stop.wait(1.0):
+        conn.sendall(b" ")
+
+
+def trickle_headers(conn: socket.socket, stop: threading.Event) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+    while not stop.wait(1.0):
+        conn.sendall(b"z")
+
+
+def endless_body(conn: socket.socket, stop: threading.Event) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+    conn.sendall(b"Transfer-Encoding: chunked\r\n\r\n")
+    chunk = b"10000\r\n" + b" " * 0x10000 + b"\r\n"
+    while not stop.wait(0.002):
+        conn.sendall(chunk)
+
+
+def announced_huge(conn: socket.socket, stop: threading.Event) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+    conn.sendall(b"Content-Length: 1000000000000\r\n\r\n")
+    stop.wait(10)
+
+
+@pytest.mark.parametrize("answer", [hang_up, silent], ids=["hang-up", "silent"])
+def test_a_post_that_may_have_arrived_is_not_retried(
+    sdk: Callable[[str], Any], answer: Callable[[socket.socket, threading.Event], None]
+) -> None:
+    with RawServer(answer).running() as raw:
+        client = make_client(sdk, "header", raw.base_url, max_retries=3, timeout=httpx.Timeout(0.3))
+        with pytest.raises(sdk("header").APIConnectionError):
+            client.things.create(id="1")
+        assert raw.requests == 1
+
+
+@pytest.mark.parametrize("answer", [hang_up, silent], ids=["hang-up", "silent"])
+def test_a_get_that_may_have_arrived_is_retried(
+    sdk: Callable[[str], Any], answer: Callable[[socket.socket, threading.Event], None]
+) -> None:
+    # A number is one deadline for the call; per-phase limits leave time for retries.
+    with RawServer(answer).running() as raw:
+        client = make_client(sdk, "header", raw.base_url, max_retries=2, timeout=httpx.Timeout(0.3))
+        with pytest.raises(sdk("header").APIConnectionError):
+            client.things.retrieve()
+        assert raw.requests == 3
+
+
+class RefusedOnce(httpx.HTTPTransport):
+    """Fails the first connection before anything is sent, then behaves."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not self.refused:
+            self.refused += 1
+            raise httpx.ConnectError("connection refused", request=request)
+        return super().handle_request(request)
+
+
+class AsyncRefusedOnce(httpx.AsyncHTTPTransport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self.refused:
+            self.refused += 1
+            raise httpx.ConnectError("connection refused", request=request)
+        return await super().handle_async_request(request)
+
+
+def test_a_post_whose_connection_failed_before_sending_is_retried(server: ScriptedServer) -> None:
+    server.script(Reply(200, None))
+    transport = RefusedOnce()
+    together_videos.Client(
+        api_key=KEY, base_url=server.base_url, http_client=httpx.Client(transport=transport)
+    ).videos.create(model="m")
+    assert transport.refused == 1 and len(server.requests) == 1
+
+    async def call() -> None:
+        async with together_videos.AsyncClient(
+            api_key=KEY,
+            base_url=server.base_url,
+            http_client=httpx.AsyncClient(transport=AsyncRefusedOnce()),
+        ) as client:
+            await client.videos.create(model="m")
+
+    server.script(Reply(200, None))
+    asyncio.run(call())
+    assert len(server.requests) == 1
+
+
+# -- 3. Retry-After never raises, never waits past the cap -------------------------------------
+NUMBERS = st.one_of(
+    st.sampled_from(["nan", "-nan", "inf", "-inf", "Infinity", "-1", "-0", "0", "1e309", "1e-400"]),
+    st.integers().map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.text(alphabet="0123456789.-+eE_ ", max_size=40),
+    st.integers(min_value=300, max_value=6000).map(lambda n: "9" * n),
+)
+DATES = st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(timezone.utc)
+).map(email.utils.format_datetime)
+VALUES = st.one_of(NUMBERS, DATES, st.text(max_size=60))
+
+
+@given(
+    headers=st.dictionaries(st.sampled_from(["retry-after", "retry-after-ms"]), VALUES),
+    cap=st.sampled_from([0.0, 0.2, 60.0]),
+)
+def test_retry_after_is_never_negative_nor_over_the_cap(
+    headers: dict[str, str], cap: float
+) -> None:
+    saved = _runtime.RETRY_AFTER_CAP
+    _runtime.RETRY_AFTER_CAP = cap
+    try:
+        seconds = _runtime.retry_after(headers)
+        for attempt in (0, 1, 5, 64, 2000):
+            raw = {k.encode(): v.encode() for k, v in headers.items()}
+            response = httpx.Response(429, headers=raw)
+            delay = _runtime.BaseClient._retry_delay(attempt, response)
+            assert 0.0 <= delay <= max(cap, _runtime.MAX_RETRY_DELAY) and math.isfinite(delay)
+    finally:
+        _runtime.RETRY_AFTER_CAP = saved
+    assert seconds is None or (0.0 <= seconds <= cap and math.isfinite(seconds))
+
+
+def test_retry_after_reads_what_it_can() -> None:
+    read = _runtime.retry_after
+    assert read({"retry-after-ms": "1500"}) == 1.5
+    assert read({"retry-after-ms": "nan", "retry-after": "2"}) == 2.0
+    assert read({"retry-after": "86400"}) == _runtime.RETRY_AFTER_CAP
+    assert read({"retry-after": "Mon, 01 Jan 1990 00:00:00 GMT"}) == 0.0
+    assert read({"retry-after": "Fri, 31 Dec 9999 23:59:59 GMT"}) == _runtime.RETRY_AFTER_CAP
+    assert read({"retry-after": "-1"}) is None and read({"retry-after": "soon"}) is None
+    assert read({}) is None
+
+
+# -- 4. the timeout bounds the whole call ------------------------------------------------------
+TRICKLES = [trickle_body, trickle_headers]
+
+
+@pytest.mark.parametrize("answer", TRICKLES, ids=["body", "headers"])
+def test_a_trickling_server_cannot_hold_a_call_past_its_timeout(
+    answer: Callable[[socket.socket, threading.Event], None],
+) -> None:
+    with RawServer(answer).running() as raw:
+        client = together_videos.Client(api_key=KEY, base_url=raw.base_url, timeout=2)
+        assert client._transport.deadline_bound  # httpx's internals did not move
+        started = time.monotonic()
+        with pytest.raises(together_videos.APITimeoutError):
+            client.videos.create(model="m")
+        elapsed = time.monotonic() - started
+    assert 1.9 <= elapsed < 2.5, elapsed
+
+
+@pytest.mark.parametrize("answer", TRICKLES, ids=["body", "headers"])
+def test_a_trickling_server_cannot_hold_an_async_call_past_its_timeout(
+    answer: Callable[[socket.socket, threading.Event], None],
+) -> None:
+    async def call(origin: str) -> None:
+        async with together_videos.AsyncClient(api_key=KEY, base_url=origin, timeout=2) as c:
+            await c.videos.create(model="m")
+
+    with RawServer(answer).running() as raw:
+        started = time.monotonic()
+        with pytest.raises(together_videos.APITimeoutError):
+            asyncio.run(call(raw.base_url))
+        elapsed = time.monotonic() - started
+    assert 1.9 <= elapsed < 2.5, elapsed
+
+
+def test_a_callers_http_client_still_ends_a_trickling_body_near_the_timeout() -> None:
+    with RawServer(trickle_body).running() as raw:
+        client = together_videos.Client(
+            api_key=KEY, base_url=raw.base_url, timeout=2, http_client=httpx.Client()
+        )
+        started = time.monotonic()
+        with pytest.raises(together_videos.APITimeoutError):
+            client.videos.create(model="m")
+        elapsed = time.monotonic() - started
+    assert 1.9 <= elapsed < 3.2, elapsed  # checked after each chunk: up to one byte late
+
+
+def test_retries_end_with_the_deadline(sdk: Callable[[str], Any], server: ScriptedServer) -> None:
+    server.script(Reply(503, {"error": "busy"}, {"Retry-After": "1"}))
+    client = make_client(sdk, "header", server.base_url, max_retries=10, timeout=2.5)
+    started = time.monotonic()
+    with pytest.raises(sdk("header").InternalServerError):
+        client.things.retrieve()
+    elapsed = time.monotonic() - started
+    assert elapsed < 2.5 and len(server.requests) == 3, (elapsed, len(server.requests))
+
+
+def test_a_per_call_timeout_is_a_deadline_too() -> None:
+    with RawServer(trickle_body).running() as raw:
+        client = together_videos.Client(api_key=KEY, base_url=raw.base_url, timeout=60)
+        started = time.monotonic()
+        with pytest.raises(together_videos.APITimeoutError):
+            client.videos.create(model="m", timeout=1)
+    assert time.monotonic() - started < 1.5
+
+
+# -- 5. the response body has a size cap -------------------------------------------------------
+def test_the_default_cap_is_64_mib() -> None:
+    client = together_videos.Client(api_key=KEY, base_url="http://127.0.0.1:9")
+    assert client._transport.max_response_bytes == _runtime.DEFAULT_MAX_RESPONSE_BYTES == 2**26
+
+
+def test_an_endless_body_stops_at_the_cap_and_closes_the_connection() -> None:
+    with RawServer(endless_body).running() as raw:
+        client = together_videos.Client(
+            api_key=KEY, base_url=raw.base_url, max_response_bytes=2**20
+        )
+        with pytest.raises(together_videos.ResponseTooLargeError) as raised:
+            client.videos.create(model="m")
+        assert raised.value.limit == 2**20 and "max_response_bytes" in str(raised.value)
+        assert raw.client_closed.wait(5)
+
+
+def test_an_endless_body_stops_at_the_cap_in_the_async_client() -> None:
+    async def call(origin: str) -> None:
+        async with together_videos.AsyncClient(
+            api_key=KEY, base_url=origin, max_response_bytes=2**20
+        ) as c:
+            await c.videos.create(model="m")
+
+    with RawServer(endless_body).running() as raw:
+        with pytest.raises(together_videos.ResponseTooLargeError):
+            asyncio.run(call(raw.base_url))
+        assert raw.client_closed.wait(5)
+
+
+def test_an_announced_length_over_the_cap_is_refused_unread() -> None:
+    with RawServer(announced_huge).running() as raw:
+        started = time.monotonic()
+        with pytest.raises(together_videos.ResponseTooLargeError):
+            together_videos.Client(api_key=KEY, base_url=raw.base_url).videos.create(model="m")
+    assert time.monotonic() - started < 1
+
+
+def test_without_a_cap_an_endless_body_still_ends_with_the_timeout() -> None:
+    with RawServer(endless_body).running() as raw:
+        client = together_videos.Client(
+            api_key=KEY, base_url=raw.base_url, max_response_bytes=None, timeout=1
+        )
+        with pytest.raises(together_videos.APITimeoutError):
+            client.videos.create(model="m")
+
+
+# -- 6. connection errors keep their cause, never the key --------------------------------------
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_connection_errors_keep_their_cause_and_never_show_the_key(
+    sdk: Callable[[str], Any], kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = make_client(sdk, kind, f"http://127.0.0.1:{_closed_port()}", max_retries=1)
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(sdk(kind).APIConnectionError) as raised:
+        client.things.retrieve()
+    error = raised.value
+    assert isinstance(error.__cause__, httpx.ConnectError)
+    shown = [
+        str(error),
+        repr(error),
+        repr(vars(error)),
+        "".join(traceback.format_exception(error)),
+        str(error.request.url),
+        repr(error.request.headers),
+        caplog.text,
+    ]
+    for form in key_forms(kind):
+        assert not any(form in text for text in shown), form
+
+
+def test_query_keys_are_masked_in_httpx_logs(
+    sdk: Callable[[str], Any], server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.script(Reply(200, THING))
+    caplog.set_level(logging.DEBUG)
+    make_client(sdk, "query", server.base_url).things.retrieve()
+    assert carries(server.requests[0], "query")
+    assert "HTTP Request" in caplog.text and "[redacted]" in caplog.text
+    assert not any(form in caplog.text for form in key_forms("query"))
+
+
+@pytest.mark.parametrize("bad", ["sk-key\n", "sk-\x00key", "sk-clé"])
+def test_a_key_that_cannot_travel_in_a_header_is_refused_unsaid(bad: str) -> None:
+    with pytest.raises(ValueError) as raised:
+        together_videos.Client(api_key=bad, base_url="http://127.0.0.1:9")
+    assert bad.strip() not in str(raised.value)

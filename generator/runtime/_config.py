@@ -4,7 +4,8 @@ from __future__ import annotations
 
 __all__ = [
     "API_KEY_ENV",
-    "AUTH_SCHEME",
+    "AUTH_KIND",
+    "AUTH_NAME",
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
     "PACKAGE",
@@ -18,4 +19,7 @@ VERSION = "0.0.0"
 DEFAULT_BASE_URL = ""
 API_KEY_ENV = "API_KEY"
 BASE_URL_ENV = "API_BASE_URL"
-AUTH_SCHEME = "bearer"
+# How the key travels: "bearer" or "basic" (Authorization header), "header", "query" or
+# "cookie" (named AUTH_NAME), or "" when the spec declares no usable scheme.
+AUTH_KIND = "bearer"
+AUTH_NAME = "Authorization"

@@ -22,6 +22,7 @@ __all__ = [
     "RateLimitError",
     "RequestValidationError",
     "ResponseDriftWarning",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "UnprocessableEntityError",
 ]
@@ -63,7 +64,11 @@ class ResponseDriftWarning(UserWarning):
 
 
 class APIConnectionError(APIError):
-    """The server could not be reached."""
+    """The server could not be reached, or the exchange broke off (too many redirects included).
+
+    The httpx error behind it is its `__cause__`; `request` is the last request sent, with its
+    credentials masked.
+    """
 
     def __init__(
         self, message: str = "Connection error.", *, request: httpx.Request | None = None
@@ -73,10 +78,19 @@ class APIConnectionError(APIError):
 
 
 class APITimeoutError(APIConnectionError):
-    """The request timed out."""
+    """The call's timeout passed (connecting, sending, waiting or reading), retries included."""
 
     def __init__(self, *, request: httpx.Request | None = None) -> None:
         super().__init__("Request timed out.", request=request)
+
+
+class ResponseTooLargeError(APIError):
+    """A response body went over the client's `max_response_bytes`; its connection was closed."""
+
+    def __init__(self, message: str, *, response: httpx.Response, limit: int) -> None:
+        super().__init__(message)
+        self.response = response
+        self.limit = limit
 
 
 class PollingTimeoutError(APIError):

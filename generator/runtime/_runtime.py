@@ -1,27 +1,44 @@
-"""HTTP machinery shared by `Client` and `AsyncClient`: auth, retries, errors, validation."""
+"""HTTP machinery shared by `Client` and `AsyncClient`: auth, redirects, retries, deadlines.
+
+What a call does, in order: its arguments are checked against the spec and built into one
+request; the request is sent with the credentials only while it goes to the origin it started
+at (redirects are followed here, never by httpx, so another origin gets no key); the response
+body is read in chunks up to `max_response_bytes`; failures are retried within `max_retries`
+when a retry cannot repeat an effect (see `BaseClient._next_delay`); and a numeric `timeout`
+is one deadline for all of it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextvars
 import email.utils
 import enum
+import logging
+import math
 import os
 import random
+import re
+import ssl
 import time
 import uuid
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timezone
 from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import quote
 
+import httpcore
 import httpx
 import pydantic
 
 from . import _validation
 from ._config import (
     API_KEY_ENV,
-    AUTH_SCHEME,
+    AUTH_KIND,
+    AUTH_NAME,
     BASE_URL_ENV,
     DEFAULT_BASE_URL,
     PACKAGE,
@@ -34,16 +51,34 @@ from ._exceptions import (
     MissingAPIKeyError,
     RequestValidationError,
     ResponseDriftWarning,
+    ResponseTooLargeError,
     ResponseValidationError,
     error_for_status,
 )
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
 RETRY_AFTER_CAP = 60.0
 RETRY_STATUSES = frozenset({408, 409, 429})
+MAX_REDIRECTS = 20
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Methods whose repetition has the effect of one call; POST and PATCH need an idempotency key.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+# Failures before any byte of the request left the machine: retrying them repeats nothing.
+UNSENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Headers that carry credentials: never sent to an origin other than the one a call started at.
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie"}
+    | ({AUTH_NAME.lower()} if AUTH_KIND == "header" else set())
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]*)?")
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    f"{PACKAGE}_deadline", default=None
+)
 
 ResponseValidation = Literal["strict", "warn", "off"]
 T = TypeVar("T")
@@ -155,6 +190,195 @@ def _serialize_parameter(spec: ParameterSpec, value: Any) -> Any:
     return value
 
 
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """The wait a response asks for before a retry, within [0, RETRY_AFTER_CAP] seconds.
+
+    `retry-after-ms` (milliseconds) is read first, then `Retry-After` (seconds or an HTTP
+    date). Larger values, infinity and far-future dates give the cap, past dates 0; NaN,
+    negative numbers and unreadable text count as absent (None). It never raises.
+    """
+    for name, read in (("retry-after-ms", _milliseconds), ("retry-after", _seconds_or_date)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            seconds = read(str(value).strip())
+        except (ArithmeticError, LookupError, TypeError, ValueError, OSError):
+            seconds = None
+        if seconds is not None:
+            return seconds
+    return None
+
+
+def _bounded(seconds: float) -> float | None:
+    if math.isnan(seconds) or seconds < 0:
+        return None
+    return min(seconds, RETRY_AFTER_CAP)
+
+
+def _milliseconds(text: str) -> float | None:
+    return _bounded(float(text) / 1000)
+
+
+def _seconds_or_date(text: str) -> float | None:
+    if _SECONDS.fullmatch(text):
+        return _bounded(float(text))
+    when = email.utils.parsedate_to_datetime(text)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, min(when.timestamp() - time.time(), RETRY_AFTER_CAP))
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    """Scheme, host and port: what must match for credentials to be sent."""
+    return url.scheme, url.host, url.port or {"http": 80, "https": 443}.get(url.scheme)
+
+
+def _time_left(deadline: float | None, error: type[Exception]) -> float | None:
+    """Seconds until `deadline` (None: no deadline); raises `error` once it has passed."""
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise error("the call's timeout has passed")
+    return left
+
+
+def _budget(timeout: float | None, error: type[Exception]) -> float | None:
+    """A socket operation's timeout, cut to what is left of the current call's deadline."""
+    left = _time_left(_DEADLINE.get(), error)
+    if left is None:
+        return timeout
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket whose every read, write and TLS handshake ends by the call's deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _budget(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _budget(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        budget = _budget(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, budget))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """Opens `_DeadlineStream`s: a trickling server cannot hold a call past its deadline."""
+
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        budget = _budget(timeout, httpcore.ConnectTimeout)
+        stream = self._backend.connect_tcp(host, port, budget, local_address, socket_options)
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        budget = _budget(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._backend.connect_unix_socket(path, budget, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def _bound_by_deadline(client: httpx.Client) -> bool:
+    """Route the sockets of `client`'s connection pools through `_DeadlineBackend`.
+
+    httpx has no public hook for this, so it reaches its pools' network backend; False when
+    that is not found (then each socket operation is bounded by the time left when its phase
+    started, and the body by a check between chunks).
+    """
+    bound = False
+    mounts: Mapping[Any, Any] = getattr(client, "_mounts", {})
+    for transport in [getattr(client, "_transport", None), *mounts.values()]:
+        pool: Any = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if isinstance(backend, httpcore.NetworkBackend):
+            if not isinstance(backend, _DeadlineBackend):
+                pool._network_backend = _DeadlineBackend(backend)
+            bound = True
+    return bound
+
+
+class _RedactKeys(logging.Filter):
+    """Replaces the keys of query-string auth in httpx's log lines (they log each URL)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys: frozenset[str] = frozenset()  # replaced whole, never changed in place
+
+    def add(self, *keys: str) -> None:
+        self.keys = self.keys | {key for key in keys if key}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        keys = self.keys
+        if keys:
+            message = record.getMessage()
+            if any(key in message for key in keys):
+                for key in sorted(keys, key=len, reverse=True):
+                    message = message.replace(key, "[redacted]")
+                record.msg, record.args = message, ()
+        return True
+
+
+_REDACT_KEYS = _RedactKeys()
+
+
+def _credential(key: str) -> str:
+    """The header value or cookie pair that carries `key` (the key itself for a query)."""
+    if AUTH_KIND == "bearer":
+        return f"Bearer {key}"
+    if AUTH_KIND == "basic":  # "username:password"; a key without ':' is a username
+        pair = key if ":" in key else f"{key}:"
+        return "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
+    if AUTH_KIND == "cookie":
+        return f"{AUTH_NAME}={key}"
+    return key
+
+
+@dataclass
+class _Call:
+    """One call's request, limits and retry policy, shared by its attempts."""
+
+    op: OperationSpec
+    built: dict[str, Any]
+    retries: int
+    timeout: float | httpx.Timeout | None
+    deadline: float | None  # time.monotonic() by which the call ends; None: per-phase limits
+    retry_sent: bool  # a request that may have reached the server can be repeated safely
+    sent: httpx.Request | None = None  # the last request that went out
+
+
 class BaseClient:
     """Configuration and the request/response logic that does not depend on I/O style."""
 
@@ -169,12 +393,24 @@ class BaseClient:
         response_validation: ResponseValidation,
         idempotency_header: str | None,
         default_headers: Mapping[str, str] | None,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         if not key:
             raise MissingAPIKeyError(
                 f"No API key given: pass api_key=... or set the {API_KEY_ENV} environment variable."
             )
+        if _CONTROL.search(key) or (
+            AUTH_KIND in ("bearer", "header", "cookie") and not key.isascii()
+        ):
+            raise ValueError(
+                f"the API key (api_key or {API_KEY_ENV}) holds a control character (a trailing "
+                "newline?) or, for a header or cookie, a non-ASCII one; it was not sent"
+            )
+        if AUTH_KIND == "cookie" and (";" in key or "," in key):
+            raise ValueError("the API key holds ';' or ',' and cannot be sent as a cookie")
+        if max_response_bytes is not None and max_response_bytes < 1:
+            raise ValueError("max_response_bytes must be >= 1 (or None for no cap)")
         if response_validation not in ("strict", "warn", "off"):
             raise ValueError(
                 f"response_validation must be 'strict', 'warn' or 'off', not {response_validation!r}"
@@ -182,6 +418,14 @@ class BaseClient:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
         self.__api_key = key
+        self.__credential = _credential(key)
+        if AUTH_KIND == "query":
+            encoded = str(httpx.QueryParams({"k": key}))[2:]
+            _REDACT_KEYS.add(key, encoded)
+            httpx_logger = logging.getLogger("httpx")
+            if _REDACT_KEYS not in httpx_logger.filters:
+                httpx_logger.addFilter(_REDACT_KEYS)
+        self.max_response_bytes = max_response_bytes
         self.base_url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
         self.timeout = timeout
         self.max_retries = max_retries
@@ -194,14 +438,46 @@ class BaseClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
 
-    # -- building requests -------------------------------------------------------------------
-    def _auth_headers(self, op: OperationSpec) -> dict[str, str]:
-        if not op.secured or not AUTH_SCHEME:
-            return {}
-        if AUTH_SCHEME == "bearer":
-            return {"Authorization": f"Bearer {self.__api_key}"}
-        return {AUTH_SCHEME.partition(":")[2]: self.__api_key}
+    # -- credentials -------------------------------------------------------------------------
+    def _authorize(
+        self, request: httpx.Request, start: tuple[str, str, int | None], secured: bool
+    ) -> None:
+        """Put the credentials on `request` when it goes to `start`, the origin the call began
+        at; for any other origin, take every credential off it (the caller's own included)."""
+        headers = request.headers
+        if _origin(request.url) != start:
+            for name in CREDENTIAL_HEADERS:
+                headers.pop(name, None)
+            if AUTH_KIND == "query" and request.url.params.get(AUTH_NAME) == self.__api_key:
+                request.url = request.url.copy_remove_param(AUTH_NAME)
+        elif not secured or not AUTH_KIND:
+            return
+        elif AUTH_KIND == "query":
+            if AUTH_NAME not in request.url.params:
+                request.url = request.url.copy_add_param(AUTH_NAME, self.__api_key)
+        elif AUTH_KIND == "cookie":
+            cookies = headers.get("Cookie", "")
+            if not re.search(rf"(^|;)\s*{re.escape(AUTH_NAME)}=", cookies):
+                headers["Cookie"] = "; ".join(filter(None, (self.__credential, cookies)))
+        elif AUTH_NAME not in headers:
+            headers[AUTH_NAME] = self.__credential
 
+    def _redacted(self, request: httpx.Request | None) -> httpx.Request | None:
+        """`request` as errors show it: credential headers and the query key masked."""
+        if request is None:
+            return None
+        headers = httpx.Headers(
+            [
+                (name, "[redacted]" if name.lower() in CREDENTIAL_HEADERS else value)
+                for name, value in request.headers.multi_items()
+            ]
+        )
+        url = request.url
+        if AUTH_KIND == "query" and AUTH_NAME in url.params:
+            url = url.copy_set_param(AUTH_NAME, "[redacted]")
+        return httpx.Request(request.method, url, headers=headers)
+
+    # -- building requests -------------------------------------------------------------------
     def _check_request(self, op: OperationSpec, call: RequestInput) -> None:
         if not self.validate_requests:
             return
@@ -259,7 +535,6 @@ class BaseClient:
         params.extend((str(k), to_jsonable(v)) for k, v in (call.extra_query or {}).items())
         headers = {"User-Agent": f"{PACKAGE}/{VERSION}", "Accept": "application/json"}
         headers.update(self._default_headers)
-        headers.update(self._auth_headers(op))
         headers.update(
             {
                 name: str(
@@ -271,11 +546,9 @@ class BaseClient:
                 for name, value in call.headers.items()
             }
         )
-        if idempotency_key and op.method == "POST":
-            headers.setdefault(
-                op.idempotency_header or self.idempotency_header or "Idempotency-Key",
-                idempotency_key,
-            )
+        key_header = self._idempotency_header(op)
+        if idempotency_key and not any(k.lower() == key_header.lower() for k in headers):
+            headers[key_header] = idempotency_key
         headers.update(call.extra_headers or {})
         request: dict[str, Any] = {
             "method": op.method,
@@ -312,30 +585,83 @@ class BaseClient:
             request["content"] = body if isinstance(body, (bytes, bytearray, str)) else str(body)
             request["headers"]["Content-Type"] = content_type
 
+    def _idempotency_header(self, op: OperationSpec) -> str:
+        return op.idempotency_header or self.idempotency_header or "Idempotency-Key"
+
     def _idempotency_key(self, op: OperationSpec) -> str | None:
-        if op.method == "POST" and (op.idempotency_header or self.idempotency_header):
+        """A fresh key for a POST or PATCH when the spec or the client names the header."""
+        if op.method not in IDEMPOTENT_METHODS and (
+            op.idempotency_header or self.idempotency_header
+        ):
             return f"{PACKAGE}-retry-{uuid.uuid4()}"
         return None
 
-    # -- retries -----------------------------------------------------------------------------
+    # -- retries and deadlines ----------------------------------------------------------------
     def _limits(self, call: RequestInput) -> tuple[int, float | httpx.Timeout | None]:
         """(retries, timeout) for one call: its own when given, else the client's."""
         retries = self.max_retries if isinstance(call.max_retries, NotGiven) else call.max_retries
         timeout = self.timeout if isinstance(call.timeout, NotGiven) else call.timeout
         return retries, timeout
 
+    def _prepare(self, op: OperationSpec, call: RequestInput) -> _Call:
+        """Check and build the call once; its deadline starts now."""
+        started = time.monotonic()
+        retries, timeout = self._limits(call)
+        built = self._build(op, call, self._idempotency_key(op))
+        key_header = self._idempotency_header(op).lower()
+        keyed = any(k.lower() == key_header and v for k, v in built["headers"].items())
+        deadline = started + timeout if isinstance(timeout, (int, float)) else None
+        return _Call(
+            op, built, retries, timeout, deadline, op.method in IDEMPOTENT_METHODS or keyed
+        )
+
     @staticmethod
-    def _raise_when_final(
-        op: OperationSpec, error: httpx.TransportError, attempt: int, retries: int
-    ) -> None:
-        """Turn a transport error into the client's error once no retry is left."""
-        if attempt < retries:
-            return
+    def _phase_timeouts(call: _Call) -> dict[str, float | None]:
+        """httpx's per-phase timeouts for the next request: what is left of the deadline."""
+        left = _time_left(call.deadline, httpx.ConnectTimeout)
+        if left is not None:
+            return {"connect": left, "read": left, "write": left, "pool": left}
+        return (
+            call.timeout if isinstance(call.timeout, httpx.Timeout) else httpx.Timeout(None)
+        ).as_dict()
+
+    def _next_delay(
+        self,
+        call: _Call,
+        attempt: int,
+        response: httpx.Response | None,
+        error: httpx.TransportError | None,
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or None when this outcome is final.
+
+        A request that may have reached the server (a timeout, a reset, a 408/409/429/5xx
+        answer) is repeated only when that is safe: an idempotent method, or a POST/PATCH that
+        carries an idempotency key. A connection that failed before anything was sent is
+        retried for any method. No wait may end past the call's deadline.
+        """
+        if attempt >= call.retries:
+            return None
+        if error is not None:
+            if not (call.retry_sent or isinstance(error, UNSENT_ERRORS)):
+                return None
+        elif response is None or not (call.retry_sent and self._should_retry(response)):
+            return None
+        delay = self._retry_delay(attempt, response)
+        if call.deadline is not None and time.monotonic() + delay >= call.deadline:
+            return None
+        return delay
+
+    def _failure(self, call: _Call, error: httpx.HTTPError) -> APIConnectionError:
+        """The client's error for a transport failure (raise it `from` the httpx error)."""
+        request = self._redacted(call.sent)
         if isinstance(error, httpx.TimeoutException):
-            raise APITimeoutError(request=error.request) from None
-        raise APIConnectionError(
-            f"{op.name}: connection error: {type(error).__name__}", request=error.request
-        ) from None
+            return APITimeoutError(request=request)
+        reason = (
+            "the response body could not be decoded"
+            if isinstance(error, httpx.DecodingError)
+            else f"connection error: {type(error).__name__}"
+        )
+        return APIConnectionError(f"{call.op.name}: {reason}", request=request)
 
     @staticmethod
     def _should_retry(response: httpx.Response) -> bool:
@@ -345,22 +671,70 @@ class BaseClient:
 
     @staticmethod
     def _retry_delay(attempt: int, response: httpx.Response | None) -> float:
-        if response is not None:
-            header_ms = response.headers.get("retry-after-ms")
-            header = response.headers.get("retry-after")
-            try:
-                if header_ms is not None:
-                    return min(max(float(header_ms) / 1000, 0.0), RETRY_AFTER_CAP)
-                if header is not None:
-                    text = str(header).strip()
-                    if text.replace(".", "", 1).isdigit():
-                        return min(float(text), RETRY_AFTER_CAP)
-                    parsed = email.utils.parsedate_to_datetime(text)
-                    return min(max(parsed.timestamp() - time.time(), 0.0), RETRY_AFTER_CAP)
-            except (TypeError, ValueError, OverflowError):
-                pass
-        delay: float = min(INITIAL_RETRY_DELAY * 2.0**attempt, MAX_RETRY_DELAY)
+        asked = retry_after(response.headers) if response is not None else None
+        if asked is not None:
+            return asked
+        delay: float = min(INITIAL_RETRY_DELAY * 2.0 ** min(attempt, 32), MAX_RETRY_DELAY)
         return delay * (1 - 0.25 * random.random())
+
+    # -- redirects and bodies ----------------------------------------------------------------
+    @staticmethod
+    def _redirected(
+        call: _Call, request: httpx.Request, response: httpx.Response
+    ) -> httpx.Request | None:
+        """The next request when `response` redirects (built as httpx would), else None;
+        `_authorize` then decides what credentials it carries."""
+        location = response.headers.get("location")
+        if response.status_code not in REDIRECT_STATUSES or location is None:
+            return None
+        try:
+            url = httpx.URL(location)
+            if url.scheme and not url.host:
+                url = url.copy_with(host=request.url.host)
+            if url.is_relative_url:
+                url = request.url.join(url)
+        except httpx.InvalidURL as error:
+            raise APIConnectionError(f"{call.op.name}: redirect to an invalid URL") from error
+        if url.scheme not in ("http", "https"):
+            raise APIConnectionError(f"{call.op.name}: redirect to a {url.scheme!r} URL refused")
+        if request.url.fragment and not url.fragment:
+            url = url.copy_with(fragment=request.url.fragment)
+        method, status = request.method, response.status_code
+        if (status in (302, 303) and method != "HEAD") or (status == 301 and method == "POST"):
+            method = "GET"
+        headers = request.headers.copy()
+        headers["Host"] = url.netloc.decode("ascii")
+        stream = request.stream
+        if method != request.method:
+            headers.pop("Content-Length", None)
+            headers.pop("Transfer-Encoding", None)
+            stream = httpx.ByteStream(b"")
+        return httpx.Request(
+            method, url, headers=headers, stream=stream, extensions=dict(request.extensions)
+        )
+
+    def _check_length(self, call: _Call, response: httpx.Response) -> None:
+        """Refuse a body whose announced length is over the cap before reading any of it."""
+        length = response.headers.get("content-length", "")
+        limit = self.max_response_bytes
+        if limit is not None and length.isdigit() and (len(length) > 18 or int(length) > limit):
+            raise self._too_large(call, response)
+
+    def _check_progress(self, call: _Call, response: httpx.Response, size: int) -> None:
+        """After each chunk: the cap, then the deadline (for clients not bound by it)."""
+        if self.max_response_bytes is not None and size > self.max_response_bytes:
+            raise self._too_large(call, response)
+        if call.deadline is not None and time.monotonic() >= call.deadline:
+            raise httpx.ReadTimeout("the call's timeout has passed", request=call.sent)
+
+    def _too_large(self, call: _Call, response: httpx.Response) -> ResponseTooLargeError:
+        limit = self.max_response_bytes or 0
+        return ResponseTooLargeError(
+            f"{call.op.name}: the response body is larger than max_response_bytes "
+            f"({limit} bytes); its connection was closed",
+            response=response,
+            limit=limit,
+        )
 
     # -- responses ---------------------------------------------------------------------------
     def _raise_for_status(self, op: OperationSpec, response: httpx.Response) -> None:
@@ -462,25 +836,69 @@ class SyncTransport(BaseClient):
 
     def __init__(self, *, http_client: httpx.Client | None, **options: Any) -> None:
         super().__init__(**options)
-        self._http = http_client or httpx.Client(timeout=self.timeout, follow_redirects=True)
+        self._http = http_client or httpx.Client(timeout=self.timeout, follow_redirects=False)
+        # The client's own pools end every socket operation by the deadline; a given one is
+        # bounded per phase and between body chunks.
+        self.deadline_bound = http_client is None and _bound_by_deadline(self._http)
 
     def request(self, op: OperationSpec, call: RequestInput, cast: Any) -> RawResponse[Any]:
-        retries, timeout = self._limits(call)
-        built = self._build(op, call, self._idempotency_key(op))
-        attempt = 0
-        while True:
+        plan = self._prepare(op, call)
+        token = _DEADLINE.set(plan.deadline)
+        try:
+            attempt = 0
+            while True:
+                response: httpx.Response | None = None
+                error: httpx.TransportError | None = None
+                try:
+                    response = self._attempt(plan)
+                except httpx.TransportError as caught:  # timeouts included
+                    error = caught
+                except httpx.DecodingError as caught:
+                    raise self._failure(plan, caught) from caught
+                delay = self._next_delay(plan, attempt, response, error)
+                if delay is None:
+                    if error is not None:
+                        raise self._failure(plan, error) from error
+                    assert response is not None
+                    return self._parse(op, response, cast, attempt)
+                time.sleep(delay)
+                attempt += 1
+        finally:
+            _DEADLINE.reset(token)
+
+    def _attempt(self, call: _Call) -> httpx.Response:
+        """Send once, following redirects; the response comes back with its body read."""
+        request = self._http.build_request(**call.built)
+        start = _origin(request.url)
+        for _ in range(MAX_REDIRECTS + 1):
+            self._authorize(request, start, call.op.secured)
+            request.extensions["timeout"] = self._phase_timeouts(call)
+            call.sent = request
+            response = self._http.send(request, stream=True, follow_redirects=False)
             try:
-                response = self._http.request(**built, timeout=timeout)
-            except httpx.TransportError as error:  # timeouts included
-                self._raise_when_final(op, error, attempt, retries)
-                response = None
-            if response is not None and (attempt >= retries or not self._should_retry(response)):
-                return self._parse(op, response, cast, attempt)
-            delay = self._retry_delay(attempt, response)
-            if response is not None:
+                following = self._redirected(call, request, response)
+                if following is None:
+                    self._read(call, response)
+                    return response
+            except BaseException:
                 response.close()
-            time.sleep(delay)
-            attempt += 1
+                raise
+            response.close()
+            request = following
+        raise APIConnectionError(
+            f"{call.op.name}: more than {MAX_REDIRECTS} redirects",
+            request=self._redacted(call.sent),
+        )
+
+    def _read(self, call: _Call, response: httpx.Response) -> None:
+        self._check_length(call, response)
+        parts: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            self._check_progress(call, response, size)
+            parts.append(chunk)
+        response._content = b"".join(parts)
 
     def close(self) -> None:
         self._http.close()
@@ -491,26 +909,72 @@ class AsyncTransport(BaseClient):
 
     def __init__(self, *, http_client: httpx.AsyncClient | None, **options: Any) -> None:
         super().__init__(**options)
-        self._http = http_client or httpx.AsyncClient(timeout=self.timeout, follow_redirects=True)
+        self._http = http_client or httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
 
     async def request(self, op: OperationSpec, call: RequestInput, cast: Any) -> RawResponse[Any]:
-        retries, timeout = self._limits(call)
-        built = self._build(op, call, self._idempotency_key(op))
+        plan = self._prepare(op, call)
         attempt = 0
         while True:
+            response: httpx.Response | None = None
+            error: httpx.TransportError | None = None
             try:
-                response = await self._http.request(**built, timeout=timeout)
-            except httpx.TransportError as error:  # timeouts included
-                self._raise_when_final(op, error, attempt, retries)
-                response = None
-            if response is not None and (attempt >= retries or not self._should_retry(response)):
-                await response.aread()
+                response = await self._bounded(plan)
+            except httpx.TransportError as caught:  # timeouts included
+                error = caught
+            except httpx.DecodingError as caught:
+                raise self._failure(plan, caught) from caught
+            delay = self._next_delay(plan, attempt, response, error)
+            if delay is None:
+                if error is not None:
+                    raise self._failure(plan, error) from error
+                assert response is not None
                 return self._parse(op, response, cast, attempt)
-            delay = self._retry_delay(attempt, response)
-            if response is not None:
-                await response.aclose()
             await asyncio.sleep(delay)
             attempt += 1
+
+    async def _bounded(self, call: _Call) -> httpx.Response:
+        """One attempt, cancelled when the call's deadline passes."""
+        left = _time_left(call.deadline, httpx.ConnectTimeout)
+        if left is None:
+            return await self._attempt(call)
+        try:
+            return await asyncio.wait_for(self._attempt(call), left)
+        except asyncio.TimeoutError:
+            raise httpx.ReadTimeout("the call's timeout has passed", request=call.sent) from None
+
+    async def _attempt(self, call: _Call) -> httpx.Response:
+        """Send once, following redirects; the response comes back with its body read."""
+        request = self._http.build_request(**call.built)
+        start = _origin(request.url)
+        for _ in range(MAX_REDIRECTS + 1):
+            self._authorize(request, start, call.op.secured)
+            request.extensions["timeout"] = self._phase_timeouts(call)
+            call.sent = request
+            response = await self._http.send(request, stream=True, follow_redirects=False)
+            try:
+                following = self._redirected(call, request, response)
+                if following is None:
+                    await self._read(call, response)
+                    return response
+            except BaseException:
+                await response.aclose()
+                raise
+            await response.aclose()
+            request = following
+        raise APIConnectionError(
+            f"{call.op.name}: more than {MAX_REDIRECTS} redirects",
+            request=self._redacted(call.sent),
+        )
+
+    async def _read(self, call: _Call, response: httpx.Response) -> None:
+        self._check_length(call, response)
+        parts: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            self._check_progress(call, response, size)
+            parts.append(chunk)
+        response._content = b"".join(parts)
 
     async def close(self) -> None:
         await self._http.aclose()

@@ -23,6 +23,7 @@ from ._exceptions import (
     RateLimitError,
     RequestValidationError,
     ResponseDriftWarning,
+    ResponseTooLargeError,
     ResponseValidationError,
     UnprocessableEntityError,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "RawResponse",
     "RequestValidationError",
     "ResponseDriftWarning",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "UnprocessableEntityError",
     "__version__",

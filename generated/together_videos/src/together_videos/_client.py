@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ._runtime import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     AsyncTransport,
@@ -28,17 +29,37 @@ class Client:
     """Synchronous client for the Together APIs.
 
     Args:
-        api_key: API key; defaults to the `TOGETHER_API_KEY` environment variable.
+        api_key: API key; defaults to the `TOGETHER_API_KEY` environment variable. It travels
+            as the spec's security scheme says (`_config.AUTH_KIND`): a bearer token, an
+            API-key header, query parameter or cookie, or for HTTP basic auth
+            `"username:password"` (a key without ':' is a username with an empty password).
+            It is sent only to the origin a call starts at: a redirect to another scheme, host
+            or port goes there without it (and without Authorization or Cookie headers).
         base_url: Origin of the API (scheme and host); defaults to `TOGETHER_BASE_URL`,
             else `https://api.together.ai`. Each operation adds its own server path.
-        timeout: Seconds (or an `httpx.Timeout`) for each request.
-        max_retries: Retries on connection errors, 408, 409, 429 and 5xx.
+        timeout: Seconds for the whole call: connecting, sending, the response headers and
+            the whole body, redirects, retries and the waits between them included; past it
+            the call raises `APITimeoutError`. An `httpx.Timeout` instead sets httpx's
+            per-phase limits (each connect, read, write and pool wait) with no overall
+            deadline; None sets no limit.
+        max_retries: Retries on connection errors, 408, 409, 429 and 5xx, waiting as
+            `Retry-After` asks (at most 60 s) or backing off. A POST or PATCH that may have
+            reached the server is retried only when it carries an idempotency key; without
+            one, only a connection that failed before anything was sent is retried.
         validate_requests: Check bodies and parameters against the spec before sending.
         response_validation: "strict" raises on responses that break their schema, "warn"
             warns once per distinct drift and returns the data, "off" skips the check.
-        idempotency_header: Header carrying one idempotency key across retries of a POST.
+        idempotency_header: Header carrying one idempotency key, the same across the
+            retries of a POST or PATCH; a key is generated when this or the spec names the
+            header, or a call may send its own in `extra_headers`.
         default_headers: Headers sent with every request.
-        http_client: A ready `httpx.Client` to send requests with.
+        max_response_bytes: Largest (decoded) response body read; a larger one raises
+            `ResponseTooLargeError` and closes its connection. None: no cap.
+        http_client: A ready `httpx.Client` to send requests with. Redirects are
+            followed by this client whatever its `follow_redirects`. Without one, the
+            client's own pool ends every socket operation by the deadline; with yours,
+            httpx's per-phase limits get the time left when each request starts and the
+            body is checked between chunks (so only trickled headers can outlast the timeout).
     """
 
     def __init__(
@@ -52,6 +73,7 @@ class Client:
         response_validation: ResponseValidation = "warn",
         idempotency_header: str | None = None,
         default_headers: Mapping[str, str] | None = None,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         http_client: httpx.Client | None = None,
     ) -> None:
         self._transport = SyncTransport(
@@ -63,6 +85,7 @@ class Client:
             response_validation=response_validation,
             idempotency_header=idempotency_header,
             default_headers=default_headers,
+            max_response_bytes=max_response_bytes,
             http_client=http_client,
         )
 
@@ -101,17 +124,37 @@ class AsyncClient:
     """Asynchronous client for the Together APIs.
 
     Args:
-        api_key: API key; defaults to the `TOGETHER_API_KEY` environment variable.
+        api_key: API key; defaults to the `TOGETHER_API_KEY` environment variable. It travels
+            as the spec's security scheme says (`_config.AUTH_KIND`): a bearer token, an
+            API-key header, query parameter or cookie, or for HTTP basic auth
+            `"username:password"` (a key without ':' is a username with an empty password).
+            It is sent only to the origin a call starts at: a redirect to another scheme, host
+            or port goes there without it (and without Authorization or Cookie headers).
         base_url: Origin of the API (scheme and host); defaults to `TOGETHER_BASE_URL`,
             else `https://api.together.ai`. Each operation adds its own server path.
-        timeout: Seconds (or an `httpx.Timeout`) for each request.
-        max_retries: Retries on connection errors, 408, 409, 429 and 5xx.
+        timeout: Seconds for the whole call: connecting, sending, the response headers and
+            the whole body, redirects, retries and the waits between them included; past it
+            the call raises `APITimeoutError`. An `httpx.Timeout` instead sets httpx's
+            per-phase limits (each connect, read, write and pool wait) with no overall
+            deadline; None sets no limit.
+        max_retries: Retries on connection errors, 408, 409, 429 and 5xx, waiting as
+            `Retry-After` asks (at most 60 s) or backing off. A POST or PATCH that may have
+            reached the server is retried only when it carries an idempotency key; without
+            one, only a connection that failed before anything was sent is retried.
         validate_requests: Check bodies and parameters against the spec before sending.
         response_validation: "strict" raises on responses that break their schema, "warn"
             warns once per distinct drift and returns the data, "off" skips the check.
-        idempotency_header: Header carrying one idempotency key across retries of a POST.
+        idempotency_header: Header carrying one idempotency key, the same across the
+            retries of a POST or PATCH; a key is generated when this or the spec names the
+            header, or a call may send its own in `extra_headers`.
         default_headers: Headers sent with every request.
-        http_client: A ready `httpx.AsyncClient` to send requests with.
+        max_response_bytes: Largest (decoded) response body read; a larger one raises
+            `ResponseTooLargeError` and closes its connection. None: no cap.
+        http_client: A ready `httpx.AsyncClient` to send requests with. Redirects are
+            followed by this client whatever its `follow_redirects`. Without one, the
+            client's own pool ends every socket operation by the deadline; with yours,
+            httpx's per-phase limits get the time left when each request starts and the
+            body is checked between chunks (so only trickled headers can outlast the timeout).
     """
 
     def __init__(
@@ -125,6 +168,7 @@ class AsyncClient:
         response_validation: ResponseValidation = "warn",
         idempotency_header: str | None = None,
         default_headers: Mapping[str, str] | None = None,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self._transport = AsyncTransport(
@@ -136,6 +180,7 @@ class AsyncClient:
             response_validation=response_validation,
             idempotency_header=idempotency_header,
             default_headers=default_headers,
+            max_response_bytes=max_response_bytes,
             http_client=http_client,
         )
 

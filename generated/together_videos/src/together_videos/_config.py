@@ -7,7 +7,8 @@ from ._version import __version__ as VERSION
 
 __all__ = [
     "API_KEY_ENV",
-    "AUTH_SCHEME",
+    "AUTH_KIND",
+    "AUTH_NAME",
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
     "PACKAGE",
@@ -20,4 +21,7 @@ PACKAGE = "together_videos"
 DEFAULT_BASE_URL = "https://api.together.ai"
 API_KEY_ENV = "TOGETHER_API_KEY"
 BASE_URL_ENV = "TOGETHER_BASE_URL"
-AUTH_SCHEME = "bearer"
+# How the key travels: "bearer" or "basic" (Authorization header), "header", "query" or
+# "cookie" (named AUTH_NAME), or "" when the spec declares no usable scheme.
+AUTH_KIND = "bearer"
+AUTH_NAME = "Authorization"
