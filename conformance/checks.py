@@ -15,6 +15,7 @@ from typing import Any
 from conformance.http import Exchange
 from conformance.model import SpecModel, completion_fields
 from conformance.results import Kind
+from conformance.secrets import scrub
 from generator.ir import Operation, Poller, Response
 
 
@@ -274,6 +275,6 @@ def _errors(errors: list[Any], limit: int = 3) -> str:
     for error in errors[:limit]:
         pointer = "".join(f"/{p}" for p in error.instance_path) or "/"
         rule = str(error.schema_path[-1]) if error.schema_path else "schema"
-        parts.append(f"{pointer}: [{rule}] {error.message[:160]}")
+        parts.append(f"{pointer}: [{rule}] {scrub(error.message)[:160]}")
     more = f" (+{len(errors) - limit} more)" if len(errors) > limit else ""
     return "; ".join(parts) + more

@@ -11,9 +11,12 @@ from urllib.parse import urlencode
 
 import httpx
 
+from conformance.secrets import scrub
+
 RETRY_STATUSES = frozenset({429, 503})
 MAX_RETRIES = 5
 MAX_RETRY_WAIT = 5.0
+DESCRIBE_WINDOW = 64 * 1024
 
 
 class BudgetExhausted(Exception):
@@ -76,9 +79,14 @@ class Exchange:
             return None
 
     def describe(self, limit: int = 300) -> str:
-        text = self.body.decode("utf-8", "replace")
+        """Status, content type and the body's start, without the run's credentials.
+
+        They are scrubbed before the cut, so that no part of one is left at the end, in the
+        body's first 64 KiB: far more than the `limit` shown, however many are replaced.
+        """
+        text = scrub(self.body[:DESCRIBE_WINDOW].decode("utf-8", "replace"))
         text = text if len(text) <= limit else text[:limit] + "..."
-        return f"{self.status} {self.content_type or '(no content type)'} {text}".strip()
+        return f"{self.status} {scrub(self.content_type) or '(no content type)'} {text}".strip()
 
 
 class Sender:
@@ -140,11 +148,11 @@ class Sender:
                 parts += ["-H", shlex.quote(f"{name}: {value}")]
         body = call.body_bytes()
         if body is not None:
-            text = body.decode("utf-8", "replace")
+            text = scrub(body.decode("utf-8", "replace"))
             if len(text) > 2000:
                 text = text[:2000] + "...(truncated)"
             parts += ["--data-raw", shlex.quote(text)]
-        return " ".join(parts)
+        return scrub(" ".join(parts))
 
 
 def _retry_after(value: str) -> float:

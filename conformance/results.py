@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
+
+from conformance.secrets import scrub
 
 Kind = Literal["pass", "violation", "gap", "skip"]
 
@@ -31,7 +33,17 @@ class Recorder:
         self.outcomes: list[Outcome] = []
 
     def add(self, outcome: Outcome) -> None:
-        self.outcomes.append(outcome)
+        """Record `outcome`, with the run's credentials scrubbed from every field."""
+        clean = replace(
+            outcome,
+            check=scrub(outcome.check),
+            operation=scrub(outcome.operation),
+            case=scrub(outcome.case),
+            expected=scrub(outcome.expected),
+            got=scrub(outcome.got),
+            curl=scrub(outcome.curl),
+        )
+        self.outcomes.append(clean)
 
     def violations(self, since: int = 0) -> list[Outcome]:
         return [o for o in self.outcomes[since:] if o.kind == "violation"]

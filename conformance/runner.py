@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,6 +20,16 @@ from conformance.faults import parse_faults
 from conformance.model import load_model
 from conformance.planning import planned_paid
 from conformance.results import load_outcomes, render, summarize
+from conformance.secrets import (
+    MIN_LENGTH,
+    Scrubber,
+    ScrubbingStream,
+    ScrubPlugin,
+    credentials,
+    install,
+    scrub_file,
+    scrubbed_logging,
+)
 from conformance.settings import ENV_VAR, SuiteSettings
 from generator.errors import ConfigError
 
@@ -76,8 +86,31 @@ def check_origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def conform(options: ConformOptions, out: TextIO = sys.stdout) -> ConformResult:
-    """Run the suite; violations give exit 1, bad usage or an invalid spec raise SpecforgeError."""
+def conform(options: ConformOptions, out: TextIO | None = None) -> ConformResult:
+    """Run the suite; violations give exit 1, bad usage or an invalid spec raise SpecforgeError.
+
+    Nothing the run writes carries its credentials (see `conformance.secrets`): `out`, the
+    process's stdout and stderr, log records, the report, the JUnit XML and Hypothesis's
+    storage (kept in a scratch folder removed at the end) are all scrubbed. `out` is the
+    process's stdout (at the time of the call) unless given.
+    """
+    scrubber = Scrubber(credentials(options.api_key, options.api_key_env))
+    previous = install(scrubber)
+    stdout, stderr = ScrubbingStream(sys.stdout, scrubber), ScrubbingStream(sys.stderr, scrubber)
+    sink = stdout if out is None or out is sys.stdout else ScrubbingStream(out, scrubber)
+    streams = (sys.stdout, sys.stderr)
+    sys.stdout, sys.stderr = stdout, stderr
+    try:
+        with scrubbed_logging(scrubber):
+            return _conform(options, cast(TextIO, sink), scrubber)
+    finally:
+        for stream in (sink, stdout, stderr):
+            stream.drain()
+        sys.stdout, sys.stderr = streams
+        install(previous)
+
+
+def _conform(options: ConformOptions, out: TextIO, scrubber: Scrubber) -> ConformResult:
     started = time.monotonic()
     model = load_model(options.spec, lenient=options.lenient)
     faults = parse_faults(options.faults)
@@ -90,6 +123,12 @@ def conform(options: ConformOptions, out: TextIO = sys.stdout) -> ConformResult:
     api_key = options.api_key or (os.environ.get(options.api_key_env, "") if live else EMBEDDED_KEY)
     if live and not api_key:
         raise ConfigError(f"no API key: pass --api-key or set {options.api_key_env}")
+    if live and len(api_key) < MIN_LENGTH:
+        print(
+            f"specforge conform: the API key is shorter than {MIN_LENGTH} characters: it is kept "
+            "out of the output only where it follows Bearer, Basic, token, key or password",
+            file=out,
+        )
     budget = options.budget if live else None
     planned = planned_paid(model, options.max_examples)
     target = origin or "the embedded mock"
@@ -105,7 +144,10 @@ def conform(options: ConformOptions, out: TextIO = sys.stdout) -> ConformResult:
             f"  only the first {budget} will be sent; the checks that need more are skipped",
             file=out,
         )
-    with tempfile.TemporaryDirectory(prefix="specforge-conform-") as scratch:
+    with (
+        tempfile.TemporaryDirectory(prefix="specforge-conform-") as scratch,
+        _hypothesis_home(Path(scratch) / "hypothesis"),
+    ):
         results = Path(scratch) / "results.jsonl"
         with _server(options, live) as url:
             settings = SuiteSettings(
@@ -123,7 +165,7 @@ def conform(options: ConformOptions, out: TextIO = sys.stdout) -> ConformResult:
                 faults=options.faults,
                 results_path=str(results),
             )
-            code = _pytest(settings, options)
+            code = _pytest(settings, options, scrubber)
         outcomes = load_outcomes(results)
         stats_path = results.with_suffix(".stats.json")
         stats = json.loads(stats_path.read_text()) if stats_path.is_file() else {}
@@ -142,7 +184,7 @@ def conform(options: ConformOptions, out: TextIO = sys.stdout) -> ConformResult:
         f"- violations: {len(summary.violations)}; spec gaps: {len(summary.gaps)}"
         f"{' (failing: --strict)' if options.strict else ''}",
     ]
-    report = render(summary, strict=options.strict, header=header)
+    report = scrubber(render(summary, strict=options.strict, header=header))
     if options.report:
         options.report.parent.mkdir(parents=True, exist_ok=True)
         options.report.write_text(report, encoding="utf-8")
@@ -177,6 +219,19 @@ def conform(options: ConformOptions, out: TextIO = sys.stdout) -> ConformResult:
 
 
 @contextlib.contextmanager
+def _hypothesis_home(folder: Path) -> Iterator[None]:
+    """Hypothesis's storage (examples, caches) in `folder` for the run, not in the cwd."""
+    from hypothesis import configuration
+
+    previous = getattr(configuration, "__hypothesis_home_directory", None)
+    configuration.set_hypothesis_home_dir(folder)
+    try:
+        yield
+    finally:
+        configuration.set_hypothesis_home_dir(previous)
+
+
+@contextlib.contextmanager
 def _server(options: ConformOptions, live: bool) -> Iterator[str]:
     if live:
         yield ""
@@ -194,7 +249,7 @@ def _server(options: ConformOptions, live: bool) -> Iterator[str]:
         yield url
 
 
-def _pytest(settings: SuiteSettings, options: ConformOptions) -> int:
+def _pytest(settings: SuiteSettings, options: ConformOptions, scrubber: Scrubber) -> int:
     args = [
         str(SUITE),
         "-q",
@@ -215,9 +270,11 @@ def _pytest(settings: SuiteSettings, options: ConformOptions) -> int:
     previous = os.environ.get(ENV_VAR)
     os.environ[ENV_VAR] = settings.to_env()
     try:
-        return int(pytest.main(args))
+        return int(pytest.main(args, plugins=[ScrubPlugin(scrubber)]))
     finally:
         if previous is None:
             os.environ.pop(ENV_VAR, None)
         else:
             os.environ[ENV_VAR] = previous
+        if options.junit_xml:
+            scrub_file(options.junit_xml, scrubber)

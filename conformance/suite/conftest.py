@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from conformance import secrets
 from conformance.runtime import Run
 from conformance.settings import SuiteSettings
 
@@ -21,6 +22,19 @@ def current_run() -> Run:
     if _RUN is None:
         _RUN = Run.start(SuiteSettings.from_env())
     return _RUN
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Run on its own (not by `specforge conform`), the suite still scrubs its credentials."""
+    if secrets.active() is not None:
+        return  # the runner installed the run's scrubber and its plugin
+    try:
+        settings = SuiteSettings.from_env()
+    except RuntimeError:
+        return
+    scrubber = secrets.Scrubber(secrets.credentials(settings.api_key, settings.api_key_env))
+    secrets.install(scrubber)
+    config.pluginmanager.register(secrets.ScrubPlugin(scrubber), "specforge-scrub")
 
 
 @pytest.fixture(scope="session")

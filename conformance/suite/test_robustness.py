@@ -16,6 +16,7 @@ from conformance.cases import UNSAFE
 from conformance.http import Call
 from conformance.runtime import Run
 from conformance.schemathesis_schema import schemathesis_document
+from conformance.secrets import scrub
 from conformance.suite.helpers import assert_clean
 from generator.ir import Operation
 
@@ -122,9 +123,8 @@ def test_fuzz(run: Run, operation_id: str, mode: GenerationMode) -> None:
         fuzz()
     except Exception as error:  # generation problems of Schemathesis/Hypothesis, not of the server
         assert_clean(run, mark)
-        pytest.skip(
-            f"Schemathesis could not generate requests: {type(error).__name__}: {error}"[:300]
-        )
+        reason = f"Schemathesis could not generate requests: {type(error).__name__}: {error}"
+        pytest.skip(scrub(reason)[:300])
     assert_clean(run, mark)
 
 

@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--api-key",
         default="",
         metavar="KEY",
-        help="bearer key for --base-url (default: the [tool.specforge] api_key_env variable)",
+        help="bearer key for --base-url (default: the [tool.specforge] api_key_env variable); "
+        "it and its encoded forms are replaced by *** in everything the run writes",
     )
     parser.add_argument(
         "--max-examples",
