@@ -28,14 +28,14 @@ check: setup
 	$(SPECFORGE) check
 
 lint: setup
-	$(BIN)/ruff check generator conformance tests bench
-	$(BIN)/ruff format --check generator conformance tests bench
-	$(BIN)/mypy generator conformance
+	$(BIN)/ruff check specforge generator conformance tests bench
+	$(BIN)/ruff format --check specforge generator conformance tests bench
+	$(BIN)/mypy specforge
 	$(SPECFORGE) check
 	$(SPECFORGE) lint
 
 typecheck: setup
-	$(BIN)/mypy generator conformance
+	$(BIN)/mypy specforge
 	cd generated/together_videos && ../../$(BIN)/mypy --strict src
 
 test: setup
@@ -57,7 +57,7 @@ bench-quick: setup
 	$(BIN)/python -m bench --quick
 
 gate: setup
-	$(BIN)/python -m generator.gate --base "$(BASE)"
+	$(BIN)/python -m specforge.gate.steps --base "$(BASE)"
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache reports

@@ -22,7 +22,7 @@ FULL_SPEC = ROOT.parent / "shared" / "specs" / "together-openapi.yaml"
 FULL_PACKAGE = "together_full"
 
 _FLOOR = (
-    "import sys; from pathlib import Path; from generator.loader import load_spec; "
+    "import sys; from pathlib import Path; from specforge.document.loader import load_spec; "
     "load_spec(Path(sys.argv[1]), allow_external_refs=False)"
 )
 _FLOOR_LIBYAML = (

@@ -52,8 +52,8 @@ def _probe(origin: str) -> tuple[str | None, dict[str, int]]:
 def _servers(peers: Peers) -> tuple[dict[str, list[str]], list[str]]:
     notes: list[str] = []
     servers: dict[str, list[str]] = {}
-    if importlib.util.find_spec("conformance.mock.server") is None:
-        notes.append("specforge mock: conformance.mock is missing")
+    if importlib.util.find_spec("specforge.conformance.mock.server") is None:
+        notes.append("specforge mock: specforge.conformance.mock is missing")
     else:
         servers["specforge mock"] = [str(peers.specforge), "mock", "--spec", str(VIDEO_SPEC)]
     if peers.prism is None:

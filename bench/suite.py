@@ -41,7 +41,7 @@ def _conform(peers: Peers, work: Path, spec: Path, fault: str = "") -> dict[str,
 
 
 def _fault_rows(peers: Peers, work: Path, quick: bool) -> list[dict[str, Any]]:
-    from conformance.faults import FAULTS
+    from specforge.conformance.faults import FAULTS
 
     rows = []
     for name, info in FAULTS.items():
@@ -99,7 +99,7 @@ def _schemathesis(peers: Peers, runs: int) -> dict[str, Any]:
 
 def run(peers: Peers, work: Path, quick: bool) -> dict[str, Any]:
     """`specforge conform` (clean and per fault) and plain Schemathesis, same spec and mock."""
-    if importlib.util.find_spec("generator.commands.conform") is None:
+    if importlib.util.find_spec("specforge.cli.conform") is None:
         return {"title": "Conformance suite", "skipped": "specforge conform does not exist yet"}
     runs = 1 if quick else 3
     clean = [_conform(peers, work, VIDEO_SPEC) for _ in range(runs)]

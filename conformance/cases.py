@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from conformance.http import Call
-from conformance.model import SpecModel
-from generator.ir import Field, Operation
-from generator.schemas import json_types
+from specforge.conformance.http import Call
+from specforge.conformance.model import SpecModel
+from specforge.document.schemas import json_types
+from specforge.generator.ir import Field, Operation
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _WRONG = {

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.http import Exchange
-from conformance.model import SpecModel, completion_fields
-from conformance.results import Kind
-from conformance.secrets import scrub
-from generator.ir import Operation, Poller, Response
+from specforge.conformance.http import Exchange
+from specforge.conformance.model import SpecModel, completion_fields
+from specforge.conformance.results import Kind
+from specforge.conformance.secrets import scrub
+from specforge.generator.ir import Operation, Poller, Response
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from generator.schemas import json_types
+from specforge.document.schemas import json_types
 
 Resolve = Callable[[Any], Any]
 Accepts = Callable[[Any, Any], bool]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from generator.errors import ConfigError
+from specforge.document.errors import ConfigError
 
 
 @dataclass(frozen=True)

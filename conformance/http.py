@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from conformance.secrets import scrub
+from specforge.conformance.secrets import scrub
 
 RETRY_STATUSES = frozenset({429, 503})
 MAX_RETRIES = 5

@@ -301,7 +301,7 @@ def _open_files_limit(limit: int) -> None:
 def mock_process(
     spec: Path, *options: str, log_dir: Path | None = None, open_files: int | None = None
 ) -> Iterator[MockProcess]:
-    """Start `python -m conformance.mock --spec SPEC OPTIONS...`; stop it on exit.
+    """Start `python -m specforge.conformance.mock --spec SPEC OPTIONS...`; stop it on exit.
 
     `open_files` sets the child's soft and hard limit on open files (as on a system whose
     default is low).
@@ -309,7 +309,15 @@ def mock_process(
     port = _free_port()
     folder = Path(tempfile.mkdtemp(prefix="specforge-mock-")) if log_dir is None else log_dir
     log = folder / f"mock-{port}.log"
-    command = [sys.executable, "-m", "conformance.mock", "--spec", str(spec), "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "specforge.conformance.mock",
+        "--spec",
+        str(spec),
+        "--port",
+        str(port),
+    ]
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [*command, *options],

@@ -10,13 +10,13 @@ from urllib.parse import quote
 
 import jsonschema_rs
 
-from conformance.examples import build
-from generator.errors import Finding, SpecError
-from generator.ir import Api, Operation, Poller
-from generator.loader import load_spec, resolve_pointer
-from generator.parse import build_api
-from generator.schemas import normalize
-from generator.validate import find_findings, openapi_version
+from specforge.conformance.examples import build
+from specforge.document.errors import Finding, SpecError
+from specforge.document.loader import load_spec, resolve_pointer
+from specforge.document.schemas import normalize
+from specforge.document.validate import find_findings, openapi_version
+from specforge.generator.ir import Api, Operation, Poller
+from specforge.generator.parse import build_api
 
 SPEC_URI = "urn:specforge:spec"
 _SAFE = "/~!$&'()*+,;=:@-._"

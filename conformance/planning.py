@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conformance import cases
-from conformance.model import SpecModel
+from specforge.conformance import cases
+from specforge.conformance.model import SpecModel
 
 
 def planned_paid(model: SpecModel, max_examples: int) -> int:

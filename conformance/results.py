@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from conformance.secrets import scrub
+from specforge.conformance.secrets import scrub
 
 Kind = Literal["pass", "violation", "gap", "skip"]
 

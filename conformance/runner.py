@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conformance.faults import parse_faults
-from conformance.model import load_model
-from conformance.planning import planned_paid
-from conformance.results import load_outcomes, render, summarize
-from conformance.secrets import (
+from specforge.conformance.faults import parse_faults
+from specforge.conformance.model import load_model
+from specforge.conformance.planning import planned_paid
+from specforge.conformance.results import load_outcomes, render, summarize
+from specforge.conformance.secrets import (
     MIN_LENGTH,
     Scrubber,
     ScrubbingStream,
@@ -30,8 +30,8 @@ from conformance.secrets import (
     scrub_file,
     scrubbed_logging,
 )
-from conformance.settings import ENV_VAR, SuiteSettings
-from generator.errors import ConfigError
+from specforge.conformance.settings import ENV_VAR, SuiteSettings
+from specforge.document.errors import ConfigError
 
 SUITE = Path(__file__).parent / "suite"
 EMBEDDED_KEY = "specforge-embedded-key"
@@ -89,7 +89,7 @@ def check_origin(url: str) -> str:
 def conform(options: ConformOptions, out: TextIO | None = None) -> ConformResult:
     """Run the suite; violations give exit 1, bad usage or an invalid spec raise SpecforgeError.
 
-    Nothing the run writes carries its credentials (see `conformance.secrets`): `out`, the
+    Nothing the run writes carries its credentials (see `specforge.conformance.secrets`): `out`, the
     process's stdout and stderr, log records, the report, the JUnit XML and Hypothesis's
     storage (kept in a scratch folder removed at the end) are all scrubbed. `out` is the
     process's stdout (at the time of the call) unless given.
@@ -236,7 +236,7 @@ def _server(options: ConformOptions, live: bool) -> Iterator[str]:
     if live:
         yield ""
         return
-    from conformance.mock.server import MockOptions, running
+    from specforge.conformance.mock.server import MockOptions, running
 
     mock = MockOptions(
         spec=options.spec,

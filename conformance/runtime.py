@@ -9,12 +9,12 @@ from typing import Any
 
 import httpx
 
-from conformance import checks
-from conformance.http import Budget, BudgetExhausted, Call, Exchange, Sender
-from conformance.model import SpecModel, load_model
-from conformance.results import Outcome, Recorder
-from conformance.settings import SuiteSettings
-from generator.ir import Operation
+from specforge.conformance import checks
+from specforge.conformance.http import Budget, BudgetExhausted, Call, Exchange, Sender
+from specforge.conformance.model import SpecModel, load_model
+from specforge.conformance.results import Outcome, Recorder
+from specforge.conformance.settings import SuiteSettings
+from specforge.generator.ir import Operation
 
 _RESPONSE_CHECKS: list[Callable[..., checks.Verdict | None]] = [
     getattr(checks, name) for name in checks.RESPONSE_CHECKS

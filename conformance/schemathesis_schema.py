@@ -9,8 +9,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from conformance.model import SpecModel
-from generator.loader import resolve_pointer
+from specforge.conformance.model import SpecModel
+from specforge.document.loader import resolve_pointer
 
 
 def schemathesis_document(model: SpecModel, origin: str) -> dict[str, Any]:

@@ -1,3 +1,1 @@
-"""specforge: spec-driven Python SDK generator and API conformance suite."""
-
-__version__ = "0.1.0"
+"""The generator: spec file -> validated document -> intermediate model -> rendered package."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from generator.output import MANIFEST, owned_paths
+from specforge.generator.output import MANIFEST, owned_paths
 
 
 def tree_files(root: Path, only: set[str] | None = None) -> dict[str, bytes]:

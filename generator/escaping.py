@@ -1,7 +1,7 @@
 """The only way text reaches a generated file: one escaper per target syntax and place.
 
 Every escaper returns `Escaped`, a `str` that remembers its syntax. The template environments
-(`generator.render`) refuse to output anything else, so a template that forgets to escape a
+(`specforge.generator.render`) refuse to output anything else, so a template that forgets to escape a
 value fails the build instead of emitting it raw.
 """
 
@@ -13,7 +13,7 @@ import keyword
 import re
 from typing import Any, Literal
 
-from generator.errors import SpecforgeError
+from specforge.document.errors import SpecforgeError
 
 Syntax = Literal["python", "toml", "markdown", "json", "github"]
 

@@ -9,9 +9,9 @@ import sys
 import warnings
 from typing import Any
 
-from generator.errors import Finding, SpecError
-from generator.limits import Limits, phase
-from generator.schemas import COMPONENT_PREFIX, ref_name
+from specforge.document.errors import Finding, SpecError
+from specforge.document.limits import Limits, phase
+from specforge.document.schemas import COMPONENT_PREFIX, ref_name
 
 _RECURSION_LIMIT = 20_000
 _OPTIONS: dict[str, Any] = {

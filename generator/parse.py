@@ -6,9 +6,20 @@ import re
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from generator import naming
-from generator.errors import pointer_from_path
-from generator.ir import (
+from specforge.document.errors import pointer_from_path
+from specforge.document.limits import Limits, phase
+from specforge.document.schemas import (
+    COMPONENT_PREFIX,
+    TypeHints,
+    bounds_of,
+    enum_of,
+    json_types,
+    ref_name,
+    repair_defaults,
+    replacement_of,
+)
+from specforge.generator import naming
+from specforge.generator.ir import (
     Api,
     Auth,
     Field,
@@ -19,17 +30,6 @@ from generator.ir import (
     Response,
     Server,
     Warning_,
-)
-from generator.limits import Limits, phase
-from generator.schemas import (
-    COMPONENT_PREFIX,
-    TypeHints,
-    bounds_of,
-    enum_of,
-    json_types,
-    ref_name,
-    repair_defaults,
-    replacement_of,
 )
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

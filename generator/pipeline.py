@@ -10,20 +10,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator import __version__
-from generator.config import Config
-from generator.errors import Finding, SpecforgeError
-from generator.escaping import Escaped, json_document, python_comment, python_identifier
-from generator.ir import Api, Warning_
-from generator.limits import phase
-from generator.loader import LoadedSpec, load_spec
-from generator.models import generate_models, model_document, open_enum_refs
-from generator.output import OutputReport, checked_output, normal_output, write_package
-from generator.parse import build_api
-from generator.render import COMMENTS, pyrepr, render, syntax_of
-from generator.schemas import json_types, ref_name
-from generator.validate import find_findings, openapi_version
-from generator.views import FLAVOURS, api_views, argument_doc, method_view, module_model_names
+from specforge import __version__
+from specforge.config import Config
+from specforge.document.errors import Finding, SpecforgeError
+from specforge.document.limits import phase
+from specforge.document.loader import LoadedSpec, load_spec
+from specforge.document.schemas import json_types, ref_name
+from specforge.document.validate import find_findings, openapi_version
+from specforge.generator.escaping import Escaped, json_document, python_comment, python_identifier
+from specforge.generator.ir import Api, Warning_
+from specforge.generator.models import generate_models, model_document, open_enum_refs
+from specforge.generator.output import OutputReport, checked_output, normal_output, write_package
+from specforge.generator.parse import build_api
+from specforge.generator.render import COMMENTS, pyrepr, render, syntax_of
+from specforge.generator.views import (
+    FLAVOURS,
+    api_views,
+    argument_doc,
+    method_view,
+    module_model_names,
+)
 
 _PEP440 = re.compile(r"\d+(\.\d+)*([abc]|rc)?\d*")
 # The package's runtime: plain modules copied verbatim; per-API values live in `_config.py`.
@@ -59,7 +65,7 @@ def load_and_validate(config: Config) -> tuple[LoadedSpec, list[Finding]]:
     )
     findings = find_findings(spec)
     if findings and (not config.lenient or any(f.rule == "openapi-version" for f in findings)):
-        from generator.errors import SpecError
+        from specforge.document.errors import SpecError
 
         raise SpecError(spec.source, findings)
     return spec, findings
@@ -68,7 +74,7 @@ def load_and_validate(config: Config) -> tuple[LoadedSpec, list[Finding]]:
 def build(config: Config) -> GenerationResult:
     """Render every file of the package in memory (unformatted)."""
     spec, findings = load_and_validate(config)
-    from generator.schemas import normalize
+    from specforge.document.schemas import normalize
 
     document = normalize(spec.document, openapi_version(spec.document))
     api = build_api(document, idempotency_header=config.idempotency_header, limits=config.limits)
@@ -85,7 +91,7 @@ def generate(config: Config, output: Path | None = None) -> GenerationResult:
 def generate_package(
     config: Config, output: Path | None = None
 ) -> tuple[GenerationResult, OutputReport]:
-    """`generate`, also saying what writing kept, removed or recovered (see generator.output)."""
+    """`generate`, also saying what writing kept, removed or recovered (see specforge.generator.output)."""
     config = config.with_overrides(output=normal_output(config.output))
     target = checked_output(output or config.output, config.spec)
     result = build(config)
@@ -297,7 +303,7 @@ def _example_value(hint: str) -> str:
 
 def _closure(names: set[str], schemas: dict[str, Any]) -> set[str]:
     """Component names reachable by $ref from `names`."""
-    from generator.loader import iter_refs
+    from specforge.document.loader import iter_refs
 
     seen: set[str] = set()
     todo = [n for n in names if n]

@@ -2,7 +2,7 @@
 
 A template's syntax comes from its file name (`*.py.jinja`, `*.toml.jinja`, `*.md.jinja`).
 Each syntax has its own environment whose filters are that syntax's escapers
-(`generator.escaping`), so `{{ x | comment }}` means a Python comment in a `.py` template and a
+(`specforge.generator.escaping`), so `{{ x | comment }}` means a Python comment in a `.py` template and a
 TOML comment in a `.toml` one. Every `{{ ... }}` must end in such a filter (or be a value the
 renderer escaped itself, or a macro's output, which was checked as it was built): anything else
 stops the render with an error naming the value.
@@ -12,17 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-from generator import escaping
-from generator.errors import SpecforgeError
-from generator.escaping import Escaped, Syntax
-
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+from specforge.document.errors import SpecforgeError
+from specforge.generator import escaping
+from specforge.generator.escaping import Escaped, Syntax
 
 SUFFIXES: dict[str, Syntax] = {
     ".py.jinja": "python",
@@ -100,16 +97,16 @@ def _finalizer(syntax: Syntax) -> Callable[[Any], Any]:
     return finalize
 
 
-class _SyntaxLoader(jinja2.FileSystemLoader):
-    """Loads only the templates of one syntax."""
+class _SyntaxLoader(jinja2.PackageLoader):
+    """Loads only the templates of one syntax, from the installed `specforge.templates`."""
 
     def __init__(self, syntax: Syntax) -> None:
-        super().__init__(str(TEMPLATES))
+        super().__init__("specforge", "templates")
         self.syntax = syntax
 
     def get_source(
         self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str, Callable[[], bool]]:
+    ) -> tuple[str, str, Callable[[], bool] | None]:
         if syntax_of(template) != self.syntax:
             raise jinja2.TemplateNotFound(f"{template} (not a {self.syntax} template)")
         return super().get_source(environment, template)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
-from generator.escaping import Escaped
-from generator.ir import Api, Field, Operation, Resource
+from specforge.generator.escaping import Escaped
+from specforge.generator.ir import Api, Field, Operation, Resource
 
 _IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 _STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from conformance.faults import parse_faults
-from conformance.mock.server import MockOptions, running
+from specforge.conformance.faults import parse_faults
+from specforge.conformance.mock.server import MockOptions, running
 
 together_videos = pytest.importorskip(
     "together_videos", reason="the generated package is not installed"
@@ -56,8 +56,8 @@ def test_retries_recover_from_injected_429_and_503(fault: str) -> None:
 
 
 def _generate(spec: Path, package: str, target: Path) -> Any:
-    from generator.config import load_config
-    from generator.pipeline import generate
+    from specforge.config import load_config
+    from specforge.generator.pipeline import generate
 
     config = load_config(ROOT).with_overrides(spec=spec, package=package, output=target)
     generate(config, target)

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from conformance.model import load_model
+from specforge.conformance.model import load_model
 from tests.scripted_server import Reply, ScriptedServer
 
 together_videos = pytest.importorskip(

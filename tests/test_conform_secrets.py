@@ -27,7 +27,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from conformance.secrets import Scrubber, ScrubbingStream, ScrubPlugin, scrubbed_logging
+from specforge.conformance.secrets import Scrubber, ScrubbingStream, ScrubPlugin, scrubbed_logging
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "tests" / "fixtures" / "videos-with-retrieve.yaml"
@@ -124,7 +124,7 @@ def run_conform(
     command = [
         sys.executable,
         "-m",
-        "generator",
+        "specforge",
         "conform",
         "--spec",
         str(SPEC),

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
-from generator.commands.diff import diff_files
-from generator.diff import DiffResult
+from specforge.cli import main
+from specforge.cli.diff import diff_files
+from specforge.gate.diff import DiffResult
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent

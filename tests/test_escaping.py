@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from generator import escaping
-from generator.escaping import Escaped, EscapeError
-from generator.render import UnescapedValueError, environment
+from specforge.generator import escaping
+from specforge.generator.escaping import Escaped, EscapeError
+from specforge.generator.render import UnescapedValueError, environment
 
 TRAPS = [
     '"""',
@@ -208,8 +208,8 @@ def test_concatenating_escaped_text_with_raw_text_is_refused() -> None:
     [{"package": "pkg\n"}, {"package": "pkg\nimport os"}, {"api_key_env": "KEY\n"}],
 )
 def test_config_names_with_a_trailing_line_break_are_refused(overrides: dict[str, str]) -> None:
-    from generator.config import Config
-    from generator.errors import ConfigError
+    from specforge.config import Config
+    from specforge.document.errors import ConfigError
 
     with pytest.raises(ConfigError):
         Config().with_overrides(**overrides)

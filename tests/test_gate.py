@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import gate
-from generator.gate import TRAILER, Gate, Step, breaking_change_intended, main, summary
+from specforge.gate import steps as gate
+from specforge.gate.steps import TRAILER, Gate, Step, breaking_change_intended, main, summary
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CURRENT = Path(__file__).parent.parent / "spec" / "together-videos.yaml"

@@ -18,8 +18,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from generator.config import Config
-from generator.pipeline import GenerationResult, build, generate
+from specforge.config import Config
+from specforge.generator.pipeline import GenerationResult, build, generate
 from tests.scripted_server import Reply, ScriptedServer
 
 CONSTRUCTS = Path(__file__).resolve().parent / "fixtures" / "constructs"

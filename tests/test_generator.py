@@ -14,12 +14,12 @@ from types import ModuleType
 
 import pytest
 
-from generator import __version__
-from generator.cli import main
-from generator.config import load_config
-from generator.drift import tree_files
-from generator.errors import SpecError
-from generator.pipeline import build, generate
+from specforge import __version__
+from specforge.cli import main
+from specforge.config import load_config
+from specforge.document.errors import SpecError
+from specforge.generator.drift import tree_files
+from specforge.generator.pipeline import build, generate
 from tests.conftest import ROOT
 from tests.scripted_server import Reply, ScriptedServer
 

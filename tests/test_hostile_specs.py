@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from generator.cli import main
+from specforge.cli import main
 from tests.hostile_corpus import CANARY, CASES, Case
 from tests.package_checks import mypy_strict
 

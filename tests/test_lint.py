@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from generator.cli import main
-from generator.lint import RULES, lint_document, unknown_rules
-from generator.loader import load_spec
-from generator.schemas import normalize
+from specforge.cli import main
+from specforge.document.loader import load_spec
+from specforge.document.schemas import normalize
+from specforge.gate.lint import RULES, lint_document, unknown_rules
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent

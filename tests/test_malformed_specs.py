@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from specforge.cli import main
 from tests.package_checks import mypy_strict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -246,7 +246,7 @@ def test_every_command_refuses_a_malformed_spec_with_its_pointer(
 def test_a_malformed_spec_in_a_subprocess_gives_no_traceback(tmp_path: Path) -> None:
     spec = _write(tmp_path, MALFORMED[0])
     done = subprocess.run(
-        [sys.executable, "-m", "generator", "generate", "--spec", str(spec), "--lenient"],
+        [sys.executable, "-m", "specforge", "generate", "--spec", str(spec), "--lenient"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -282,7 +282,7 @@ components:
 def test_unquoted_status_codes_are_read_as_strings(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from generator.loader import load_spec
+    from specforge.document.loader import load_spec
 
     spec = tmp_path / "status.yaml"
     spec.write_text(STATUS_KEYS)

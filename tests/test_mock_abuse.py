@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conformance.load import MockProcess, mock_process
-from conformance.mock.server import MockOptions, running
-from conformance.model import load_model
+from specforge.conformance.load import MockProcess, mock_process
+from specforge.conformance.mock.server import MockOptions, running
+from specforge.conformance.model import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
 WITH_RETRIEVE = ROOT / "tests" / "fixtures" / "videos-with-retrieve.yaml"

@@ -19,10 +19,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conformance.faults import parse_faults
-from conformance.load import MockProcess, mock_process
-from conformance.mock.protocol import accept_backlog, connection_cap, files_needed
-from conformance.mock.server import MockOptions, running
+from specforge.conformance.faults import parse_faults
+from specforge.conformance.load import MockProcess, mock_process
+from specforge.conformance.mock.protocol import accept_backlog, connection_cap, files_needed
+from specforge.conformance.mock.server import MockOptions, running
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "tests" / "fixtures" / "videos-with-retrieve.yaml"

@@ -15,7 +15,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conformance.load import LoadResult, MockProcess, http_request, mock_process, run_load, run_wrk
+from specforge.conformance.load import (
+    LoadResult,
+    MockProcess,
+    http_request,
+    mock_process,
+    run_load,
+    run_wrk,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 WITH_RETRIEVE = ROOT / "tests" / "fixtures" / "videos-with-retrieve.yaml"
@@ -86,7 +93,7 @@ def hold(mock: MockProcess, connections: int, duration: float, use_wrk: bool = F
         )
     end = mock.rss_kib()
     figures = {
-        "tool": "wrk" if use_wrk else "conformance.load",
+        "tool": "wrk" if use_wrk else "specforge.conformance.load",
         "summary": result.summary(),
         "rss_start_kib": start,
         "rss_end_kib": end,

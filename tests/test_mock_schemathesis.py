@@ -10,7 +10,7 @@ The mock runs with `api_key` set, as a real server does: `ignored_auth` sends ma
 credentials and expects 401/403 (by default the mock takes any non-empty bearer key).
 
 Schemathesis ignores operation-level `servers`, so the spec is rewritten with every operation at
-its full path first (`conformance.schemathesis_schema`).
+its full path first (`specforge.conformance.schemathesis_schema`).
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
 from schemathesis.generation.case import load_all_checks  # type: ignore[attr-defined]
 
-from conformance.faults import parse_faults
-from conformance.mock.server import MockOptions, running
-from conformance.model import load_model
-from conformance.schemathesis_schema import schemathesis_document
+from specforge.conformance.faults import parse_faults
+from specforge.conformance.mock.server import MockOptions, running
+from specforge.conformance.model import load_model
+from specforge.conformance.schemathesis_schema import schemathesis_document
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = {

@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conformance.faults import parse_faults
-from conformance.mock.server import MockOptions, free_port, running
-from conformance.model import load_model
-from generator.errors import SpecError
+from specforge.conformance.faults import parse_faults
+from specforge.conformance.mock.server import MockOptions, free_port, running
+from specforge.conformance.model import load_model
+from specforge.document.errors import SpecError
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "spec" / "together-videos.yaml"
@@ -152,7 +152,7 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
 
 def test_cli_serves_and_stops() -> None:
     port = free_port()
-    command = [sys.executable, "-m", "generator", "mock", "--spec", str(SPEC), "--port", str(port)]
+    command = [sys.executable, "-m", "specforge", "mock", "--spec", str(SPEC), "--port", str(port)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         _wait_for_port(port, process)
@@ -175,7 +175,7 @@ def test_cli_serves_and_stops() -> None:
 )
 def test_cli_refuses_bad_usage(args: list[str], message: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "generator", "mock", "--spec", str(SPEC), *args],
+        [sys.executable, "-m", "specforge", "mock", "--spec", str(SPEC), *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

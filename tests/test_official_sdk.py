@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conformance.mock.server import MockOptions, running
+from specforge.conformance.mock.server import MockOptions, running
 
 together = pytest.importorskip(
     "together", reason="the official SDK is a test-only dependency ([dev] extra)"

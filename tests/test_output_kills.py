@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.output import MANIFEST, PAUSE_ENV, SWAP_ENV
+from specforge.generator.output import MANIFEST, PAUSE_ENV, SWAP_ENV
 from tests.conftest import ROOT
 from tests.test_output_ownership import (
     BASE_SPEC,
@@ -73,7 +73,7 @@ class Folder:
 
     def command(self, spec: str) -> list[str]:
         args = generate_args(self.specs[spec], "pkg")
-        return [sys.executable, "-m", "generator", *map(str, args)]
+        return [sys.executable, "-m", "specforge", *map(str, args)]
 
     def env(self, **extra: str) -> dict[str, str]:
         return {**os.environ, "PYTHONPATH": str(ROOT), **extra}
@@ -185,7 +185,7 @@ def test_kills_at_any_instant_leave_one_whole_package(tmp_path: Path) -> None:
     for name, spec in specs.items():
         began = time.monotonic()
         done = subprocess.run(
-            [sys.executable, "-m", "generator", *map(str, generate_args(spec, f"{name}/pkg"))],
+            [sys.executable, "-m", "specforge", *map(str, generate_args(spec, f"{name}/pkg"))],
             cwd=tmp_path,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
             capture_output=True,

@@ -1,6 +1,6 @@
 """Generation owns only what it wrote: user files survive, stale files go, odd outputs are refused.
 
-Every run here is a real `python -m generator` process on real folders.
+Every run here is a real `python -m specforge` process on real folders.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator import pipeline
-from generator.cli import main
-from generator.output import MANIFEST
+from specforge.cli import main
+from specforge.generator import pipeline
+from specforge.generator.output import MANIFEST
 from tests.conftest import ROOT
 
 BASE_SPEC = ROOT / "tests" / "fixtures" / "video-jobs.yaml"
@@ -44,7 +44,7 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     """`specforge <args>` in a subprocess."""
     return subprocess.run(
-        [sys.executable, "-m", "generator", *map(str, args)],
+        [sys.executable, "-m", "specforge", *map(str, args)],
         cwd=cwd,
         env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
         capture_output=True,
@@ -264,7 +264,7 @@ def test_two_runs_at_once_take_turns(project: Path, packages: dict[str, Path]) -
     before = user_state(project)
     runs = [
         subprocess.Popen(
-            [sys.executable, "-m", "generator", *map(str, generate_args(path, "pkg"))],
+            [sys.executable, "-m", "specforge", *map(str, generate_args(path, "pkg"))],
             cwd=project.parent,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
             stdout=subprocess.DEVNULL,

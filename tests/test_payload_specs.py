@@ -99,7 +99,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Ge
         err = base / f"{package}.err"
         done = subprocess.run(
             [
-                *(sys.executable, "-m", "generator", "generate", "--spec", str(spec)),
+                *(sys.executable, "-m", "specforge", "generate", "--spec", str(spec)),
                 *("--output", str(out), "--package", package, "--lenient"),
             ],
             cwd=base,  # no [tool.specforge] applies: the SDK name comes from the spec's title

@@ -18,10 +18,10 @@ from jsonschema import Draft202012Validator
 from schemathesis.core.jsonschema import CANONICALIZE_DRAFT_BY_VALIDATOR
 from schemathesis.generation.jsonschema.builder import build as schema_strategy
 
-from generator.config import Config
-from generator.parse import build_api
-from generator.pipeline import generate
-from generator.schemas import normalize
+from specforge.config import Config
+from specforge.document.schemas import normalize
+from specforge.generator.parse import build_api
+from specforge.generator.pipeline import generate
 from tests.package_checks import model_accepts, mypy_strict
 from tests.random_specs import documents
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from generator.config import Config
-from generator.pipeline import generate
+from specforge.config import Config
+from specforge.generator.pipeline import generate
 from tests.package_checks import model_accepts
 
 _PACKAGES = count()
@@ -113,8 +113,8 @@ def test_single_type_union_with_non_ascii_description_builds(tmp_path: Path) -> 
 
 
 def test_schemas_whose_names_collide_get_classes_that_exist(tmp_path: Path) -> None:
-    from generator.parse import build_api
-    from generator.schemas import normalize
+    from specforge.document.schemas import normalize
+    from specforge.generator.parse import build_api
 
     schemas = {
         name: {"type": "object", "properties": {"v": {"type": "string"}}}

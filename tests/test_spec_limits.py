@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import limits
-from generator.cli import main
-from generator.errors import ConfigError
-from generator.limits import Limits, PhaseTimeout, phase
+from specforge.cli import main
+from specforge.document import limits
+from specforge.document.errors import ConfigError
+from specforge.document.limits import Limits, PhaseTimeout, phase
 from tests.test_malformed_specs import GOOD, ROOT, run_every_command
 
 SHARED_SPEC = ROOT.parent / "shared" / "specs" / "together-openapi.yaml"
@@ -404,7 +404,7 @@ def test_phases_do_nothing_off_the_main_thread() -> None:
 
 
 def test_limits_reach_the_config() -> None:
-    from generator.config import Config
+    from specforge.config import Config
 
     assert Config().limits == Limits()
     assert Limits().updated({"enum-values": "7"}, "x").enum_values == 7

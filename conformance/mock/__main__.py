@@ -1,4 +1,4 @@
-"""`python -m conformance.mock`: the mock in a process of its own, with every limit settable.
+"""`python -m specforge.conformance.mock`: the mock in a process of its own, with every limit settable.
 
 The tests run the mock this way to read its memory (`/proc/<pid>/status`) and its output;
 `specforge mock` is the command for people.
@@ -9,15 +9,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from conformance.faults import parse_faults
-from conformance.mock.app import MAX_HEADER_BYTES, READ_TIMEOUT
-from conformance.mock.protocol import HEADER_TIMEOUT, MAX_CONNECTIONS
-from conformance.mock.server import MockOptions, check_host, serve
+from specforge.conformance.faults import parse_faults
+from specforge.conformance.mock.app import MAX_HEADER_BYTES, READ_TIMEOUT
+from specforge.conformance.mock.protocol import HEADER_TIMEOUT, MAX_CONNECTIONS
+from specforge.conformance.mock.server import MockOptions, check_host, serve
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the options and serve until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m conformance.mock")
+    parser = argparse.ArgumentParser(prog="python -m specforge.conformance.mock")
     parser.add_argument("--spec", type=Path, required=True)
     parser.add_argument("--lenient", action="store_true")
     parser.add_argument("--host", default="127.0.0.1")

@@ -1,6 +1,6 @@
 """A plain ASGI application around `MockHandler` (no framework on the hot path).
 
-Behind the protocol's limits on request heads (`conformance.mock.protocol`: 431 as a head
+Behind the protocol's limits on request heads (`specforge.conformance.mock.protocol`: 431 as a head
 passes `max_header_bytes`, 408 for a head that trickles, a cap on connections), the app
 refuses oversized header blocks that slipped past it (431) and bodies (413, before reading
 them when `Content-Length` says so, and as soon as a chunked body passes the limit), cuts off
@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from conformance.mock.handler import MockHandler, Reply, Request, error_reply
+from specforge.conformance.mock.handler import MockHandler, Reply, Request, error_reply
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

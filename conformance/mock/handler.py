@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from conformance.faults import Faults
-from conformance.mock.jobs import JobStore
-from conformance.mock.plan import OperationPlan, ParamPlan, compile_plans, path_values
-from conformance.model import SpecModel
+from specforge.conformance.faults import Faults
+from specforge.conformance.mock.jobs import JobStore
+from specforge.conformance.mock.plan import OperationPlan, ParamPlan, compile_plans, path_values
+from specforge.conformance.model import SpecModel
 
 JSON = "application/json"
 UNLISTED = "unlisted_value"

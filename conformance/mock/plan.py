@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from conformance.model import Param, SpecModel, completion_fields, success_state
-from generator.ir import Operation, Poller, Response
+from specforge.conformance.model import Param, SpecModel, completion_fields, success_state
+from specforge.generator.ir import Operation, Poller, Response
 
 _TEMPLATE_PARAM = re.compile(r"\{([^{}/]+)\}")
 _ERROR_NAMES = re.compile(r"error", re.IGNORECASE)
@@ -192,7 +192,7 @@ def _response_example(model: SpecModel, op: Operation, response: Response) -> An
 
 
 def _param_plan(model: SpecModel, param: Param) -> ParamPlan:
-    from generator.schemas import json_types
+    from specforge.document.schemas import json_types
 
     kinds = tuple(json_types(param.schema))
     validator = model.validator(param.schema_pointer) if param.schema_pointer else None
@@ -200,7 +200,7 @@ def _param_plan(model: SpecModel, param: Param) -> ParamPlan:
 
 
 def _first_type(schema: Any) -> str:
-    from generator.schemas import json_types
+    from specforge.document.schemas import json_types
 
     kinds = json_types(schema) if isinstance(schema, dict) else []
     return next((k for k in kinds if k != "null"), "")

@@ -37,7 +37,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from conformance.mock.handler import Reply, error_reply
+from specforge.conformance.mock.handler import Reply, error_reply
 
 HEADER_TIMEOUT = 5.0
 MAX_CONNECTIONS = 2048

@@ -13,18 +13,18 @@ from pathlib import Path
 
 import uvicorn
 
-from conformance.faults import Faults
-from conformance.mock.app import MAX_HEADER_BYTES, READ_TIMEOUT, MockApp
-from conformance.mock.handler import MockHandler
-from conformance.mock.protocol import (
+from specforge.conformance.faults import Faults
+from specforge.conformance.mock.app import MAX_HEADER_BYTES, READ_TIMEOUT, MockApp
+from specforge.conformance.mock.handler import MockHandler
+from specforge.conformance.mock.protocol import (
     HEADER_TIMEOUT,
     MAX_CONNECTIONS,
     HeadLimits,
     files_needed,
     guarded_protocol,
 )
-from conformance.model import load_model
-from generator.errors import ConfigError
+from specforge.conformance.model import load_model
+from specforge.document.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def _config(
         log_level=log_level,
         access_log=access_log,
         lifespan="on",
-        # httptools parses, with the head limits of conformance.mock.protocol; the plain
+        # httptools parses, with the head limits of specforge.conformance.mock.protocol; the plain
         # asyncio loop keeps 1,000 connections fair (under uvloop a few waited over 10 s in the
         # 60 s load run)
         http=guarded_protocol(limits),

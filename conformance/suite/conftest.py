@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from conformance import secrets
-from conformance.runtime import Run
-from conformance.settings import SuiteSettings
+from specforge.conformance import secrets
+from specforge.conformance.runtime import Run
+from specforge.conformance.settings import SuiteSettings
 
 _RUN: Run | None = None
 

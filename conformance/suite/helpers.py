@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.runtime import Run
+from specforge.conformance.runtime import Run
 
 
 def assert_clean(run: Run, mark: int) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from conformance import cases
-from conformance.runtime import Run
-from conformance.suite.helpers import assert_clean
-from generator.ir import Operation
+from specforge.conformance import cases
+from specforge.conformance.runtime import Run
+from specforge.conformance.suite.helpers import assert_clean
+from specforge.generator.ir import Operation
 
 
 def select(run: Run, op: Operation) -> bool:

@@ -6,12 +6,12 @@ import time
 
 import pytest
 
-from conformance import cases, checks
-from conformance.http import Call
-from conformance.model import success_state
-from conformance.runtime import Run
-from conformance.suite.helpers import assert_clean
-from generator.ir import Operation
+from specforge.conformance import cases, checks
+from specforge.conformance.http import Call
+from specforge.conformance.model import success_state
+from specforge.conformance.runtime import Run
+from specforge.conformance.suite.helpers import assert_clean
+from specforge.generator.ir import Operation
 
 
 def select(run: Run, op: Operation) -> bool:

@@ -11,14 +11,14 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.generation import GenerationMode
 
-from conformance import checks
-from conformance.cases import UNSAFE
-from conformance.http import Call
-from conformance.runtime import Run
-from conformance.schemathesis_schema import schemathesis_document
-from conformance.secrets import scrub
-from conformance.suite.helpers import assert_clean
-from generator.ir import Operation
+from specforge.conformance import checks
+from specforge.conformance.cases import UNSAFE
+from specforge.conformance.http import Call
+from specforge.conformance.runtime import Run
+from specforge.conformance.schemathesis_schema import schemathesis_document
+from specforge.conformance.secrets import scrub
+from specforge.conformance.suite.helpers import assert_clean
+from specforge.generator.ir import Operation
 
 _SCHEMAS: dict[int, Any] = {}
 

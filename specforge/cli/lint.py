@@ -10,14 +10,14 @@ from typing import Any
 
 import yaml
 
-from generator.commands.common import add_limit_option, with_limits
-from generator.config import load_config
-from generator.errors import ConfigError, Finding, SpecError
-from generator.escaping import github_annotation
-from generator.lint import RULES, LintFinding, lint_document, unknown_rules
-from generator.loader import LoadedSpec, load_spec
-from generator.schemas import normalize
-from generator.validate import find_findings, openapi_version
+from specforge.cli.common import add_limit_option, with_limits
+from specforge.config import load_config
+from specforge.document.errors import ConfigError, Finding, SpecError
+from specforge.document.loader import LoadedSpec, load_spec
+from specforge.document.schemas import normalize
+from specforge.document.validate import find_findings, openapi_version
+from specforge.gate.lint import RULES, LintFinding, lint_document, unknown_rules
+from specforge.generator.escaping import github_annotation
 
 FORMATS = ("text", "json", "github")
 

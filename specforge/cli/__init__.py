@@ -1,4 +1,4 @@
-"""The `specforge` command line: one sub-command per module in `generator.commands`."""
+"""The `specforge` command line: one sub-command per module in `specforge.cli`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from generator import __version__, limits
-from generator.errors import SpecforgeError
+from specforge import __version__
+from specforge.document import limits
+from specforge.document.errors import SpecforgeError
 
 # Sub-command modules, in the order `--help` lists them. Each has `register(subparsers)`,
 # which adds its parser and sets `handler(args) -> int` as the default `handler`.
@@ -33,9 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers.required = True
     for name in COMMANDS:
         try:
-            module = importlib.import_module(f"generator.commands.{name}")
+            module = importlib.import_module(f"specforge.cli.{name}")
         except ModuleNotFoundError as error:
-            if error.name != f"generator.commands.{name}":
+            if error.name != f"specforge.cli.{name}":
                 raise
             continue
         module.register(subparsers)

@@ -1,4 +1,4 @@
-"""The spec-change gate: `python -m generator.gate --base REF` (what `make gate` runs).
+"""The spec-change gate: `python -m specforge.gate.steps --base REF` (what `make gate` runs).
 
 Steps: validate the spec, lint it (only errors that BASE did not already have fail), diff it
 against the spec at BASE (a breaking change fails unless a commit says it is intended),
@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from generator.commands.diff import as_json, as_markdown, diff_files
-from generator.config import load_config
-from generator.errors import SpecforgeError
-from generator.lint import LintFinding, lint_document
-from generator.loader import load_spec
-from generator.schemas import normalize
-from generator.validate import find_findings, openapi_version
+from specforge.cli.diff import as_json, as_markdown, diff_files
+from specforge.config import load_config
+from specforge.document.errors import SpecforgeError
+from specforge.document.loader import load_spec
+from specforge.document.schemas import normalize
+from specforge.document.validate import find_findings, openapi_version
+from specforge.gate.lint import LintFinding, lint_document
 
 TRAILER = "Spec-Breaking-Change: intended"
 _TRAILER = re.compile(r"^\s*Spec-Breaking-Change:\s*intended\s*$", re.IGNORECASE | re.MULTILINE)
@@ -162,13 +162,13 @@ def step_diff(gate: Gate) -> Step:
 
 
 def command_exists(name: str) -> bool:
-    """Whether `specforge <name>` exists (its module in generator.commands)."""
-    return importlib.util.find_spec(f"generator.commands.{name}") is not None
+    """Whether `specforge <name>` exists (its module in specforge.cli)."""
+    return importlib.util.find_spec(f"specforge.cli.{name}") is not None
 
 
 def run_specforge(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "generator", *args],
+        [sys.executable, "-m", "specforge", *args],
         cwd=root,
         capture_output=True,
         text=True,
@@ -247,7 +247,7 @@ def summary(steps: Sequence[Step], base: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m generator.gate",
+        prog="python -m specforge.gate.steps",
         description=f"Validate, lint, diff against BASE, check drift and conformance. A breaking "
         f"change fails unless a commit message has the line '{TRAILER}'.",
     )

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from generator.errors import pointer_from_path
-from generator.loader import resolve_pointer
-from generator.parse import HTTP_METHODS, build_api
-from generator.schemas import enum_of, json_types, ref_name, replacement_of
+from specforge.document.errors import pointer_from_path
+from specforge.document.loader import resolve_pointer
+from specforge.document.schemas import enum_of, json_types, ref_name, replacement_of
+from specforge.generator.parse import HTTP_METHODS, build_api
 
 Direction = Literal["request", "response"]
 Path_ = tuple[Any, ...]
@@ -128,7 +128,7 @@ class DiffResult:
 
 
 def diff_documents(old: dict[str, Any], new: dict[str, Any]) -> DiffResult:
-    """Compare two normalised documents (see `generator.schemas.normalize`)."""
+    """Compare two normalised documents (see `specforge.document.schemas.normalize`)."""
     differ = _Differ(old, new)
     differ.run()
     changes = sorted(_merged(differ.changes), key=lambda c: (c.pointer, c.category, c.message))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields, replace
 from types import FrameType
 from typing import Any
 
-from generator.errors import ConfigError, SpecforgeError
+from specforge.document.errors import ConfigError, SpecforgeError
 
 PHASES = ("load", "validate", "build", "models", "render", "format")
 _PHASE_TITLES = {

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from generator.commands.common import add_spec_options, config_from
+from specforge.cli.common import add_spec_options, config_from
 
 
 def add_fault_option(parser: argparse.ArgumentParser) -> None:
     """`--fault NAME[=N]`, repeatable (shared with `specforge conform`)."""
-    from conformance.faults import FAULTS
+    from specforge.conformance.faults import FAULTS
 
     names = ", ".join(FAULTS)
     parser.add_argument(
@@ -106,9 +106,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.faults import parse_faults
-    from conformance.mock.server import MockOptions, check_host, serve
-    from generator.errors import ConfigError
+    from specforge.conformance.faults import parse_faults
+    from specforge.conformance.mock.server import MockOptions, check_host, serve
+    from specforge.document.errors import ConfigError
 
     config = config_from(args)
     check_host(args.host, args.allow_remote)

@@ -1,6 +1,6 @@
 """Load an OpenAPI document: safe YAML/JSON, no duplicate keys, local `$ref`s only by default.
 
-Every input is bounded (see `generator.limits`): the file is read with a bounded read, YAML
+Every input is bounded (see `specforge.document.limits`): the file is read with a bounded read, YAML
 aliases are counted and their expansion measured on the parser's event stream before anything
 is built, and the built document is checked for size, depth, enum sizes, `$ref` chains and
 values JSON cannot hold before any other code sees it.
@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from generator.errors import Finding, SpecError, pointer_from_path
-from generator.limits import Limits, active, exceeded, phase
+from specforge.document.errors import Finding, SpecError, pointer_from_path
+from specforge.document.limits import Limits, active, exceeded, phase
 
 MAX_FINDINGS = 20
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

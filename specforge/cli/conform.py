@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from generator.commands.common import add_spec_options, config_from
-from generator.commands.mock import add_fault_option
+from specforge.cli.common import add_spec_options, config_from
+from specforge.cli.mock import add_fault_option
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,9 +54,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.runner import ConformOptions, conform
-    from conformance.settings import DEFAULT_BUDGET
-    from generator.errors import ConfigError
+    from specforge.conformance.runner import ConformOptions, conform
+    from specforge.conformance.settings import DEFAULT_BUDGET
+    from specforge.document.errors import ConfigError
 
     config = config_from(args)
     if args.max_examples < 1:

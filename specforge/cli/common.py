@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from generator import limits
-from generator.config import Config, load_config
+from specforge.config import Config, load_config
+from specforge.document import limits
 
 
 def add_spec_options(parser: argparse.ArgumentParser, *, output: bool = False) -> None:

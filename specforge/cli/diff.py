@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from generator.commands.common import add_limit_option, with_limits
-from generator.config import load_config
-from generator.diff import Change, DiffResult, diff_documents
-from generator.errors import SpecError
-from generator.loader import load_spec
-from generator.schemas import normalize
-from generator.validate import find_findings, openapi_version
+from specforge.cli.common import add_limit_option, with_limits
+from specforge.config import load_config
+from specforge.document.errors import SpecError
+from specforge.document.loader import load_spec
+from specforge.document.schemas import normalize
+from specforge.document.validate import find_findings, openapi_version
+from specforge.gate.diff import Change, DiffResult, diff_documents
 
 FORMATS = ("text", "json", "markdown")
 THRESHOLDS = ("breaking", "any", "none")

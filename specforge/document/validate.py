@@ -8,9 +8,9 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
-from generator.errors import Finding, SpecError, pointer_from_path
-from generator.limits import phase
-from generator.loader import LoadedSpec
+from specforge.document.errors import Finding, SpecError, pointer_from_path
+from specforge.document.limits import phase
+from specforge.document.loader import LoadedSpec
 
 MAX_FINDINGS = 200
 MAX_SHAPE_FINDINGS = 20

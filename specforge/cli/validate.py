@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from generator.commands.common import add_spec_options, config_from
-from generator.pipeline import load_and_validate
+from specforge.cli.common import add_spec_options, config_from
+from specforge.generator.pipeline import load_and_validate
 
 
 def register(subparsers: Any) -> None:

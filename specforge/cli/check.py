@@ -8,10 +8,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from generator.commands.common import add_spec_options, config_from
-from generator.drift import unified_diff
-from generator.output import normal_output
-from generator.pipeline import generate
+from specforge.cli.common import add_spec_options, config_from
+from specforge.generator.drift import unified_diff
+from specforge.generator.output import normal_output
+from specforge.generator.pipeline import generate
 
 
 def register(subparsers: Any) -> None:

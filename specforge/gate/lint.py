@@ -21,10 +21,10 @@ from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from generator import naming
-from generator.errors import pointer_from_path
-from generator.parse import HTTP_METHODS, build_api
-from generator.schemas import json_types, replacement_of
+from specforge.document.errors import pointer_from_path
+from specforge.document.schemas import json_types, replacement_of
+from specforge.generator import naming
+from specforge.generator.parse import HTTP_METHODS, build_api
 
 Severity = Literal["error", "warning"]
 Path_ = tuple[Any, ...]

@@ -9,8 +9,8 @@ from typing import Any
 
 import tomllib
 
-from generator.errors import ConfigError
-from generator.limits import Limits
+from specforge.document.errors import ConfigError
+from specforge.document.limits import Limits
 
 _PACKAGE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 

@@ -1,1 +1,0 @@
-"""Sub-commands of the `specforge` CLI; each module has `register(subparsers)`."""
