@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,10 +10,9 @@ from urllib.parse import quote
 import jsonschema_rs
 
 from specforge.conformance.examples import build
-from specforge.document.errors import Finding, SpecError
-from specforge.document.loader import load_spec, resolve_pointer
-from specforge.document.schemas import normalize
-from specforge.document.validate import find_findings, openapi_version
+from specforge.document.document import load_document
+from specforge.document.errors import Finding
+from specforge.document.loader import resolve_pointer
 from specforge.generator.ir import Api, Operation, Poller
 from specforge.generator.parse import build_api
 
@@ -179,19 +177,21 @@ def completion_fields(schema: dict[str, Any]) -> list[str]:
 
 def load_model(path: Path, *, lenient: bool = False) -> SpecModel:
     """Load, validate and normalise the spec at `path`; invalid specs need `lenient`."""
-    spec = load_spec(path)
-    findings = find_findings(spec)
-    version = openapi_version(spec.document)
-    if not version:
-        raise SpecError(spec.source, findings)
-    if findings and not lenient:
-        raise SpecError(
-            spec.source, [*findings, Finding("", "hint", "pass --lenient to serve it anyway")]
-        )
-    for finding in findings[:5] if lenient else []:
-        print(f"warning: {finding.render(spec.source)}", file=sys.stderr)
-    document = normalize(spec.document, version)
-    api = build_api(document)
+    loaded = load_document(
+        path, lenient=lenient, warn=lenient, hint="pass --lenient to serve it anyway"
+    )
+    spec, findings = loaded.spec, list(loaded.findings)
+    api = build_api(loaded.normalized)
+    # Served and checked against the model's schemas: the components plus the inline request
+    # and response schemas the model named.
+    components = loaded.normalized.get("components")
+    document = {
+        **loaded.normalized,
+        "components": {
+            **(components if isinstance(components, dict) else {}),
+            "schemas": api.schemas,
+        },
+    }
     registry = jsonschema_rs.Registry([(SPEC_URI, document)])
     return SpecModel(
         source=spec.source,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -10,7 +11,6 @@ from specforge.document.errors import pointer_from_path
 from specforge.document.limits import Limits, phase
 from specforge.document.schemas import (
     COMPONENT_PREFIX,
-    TypeHints,
     bounds_of,
     enum_of,
     json_types,
@@ -31,6 +31,7 @@ from specforge.generator.ir import (
     Server,
     Warning_,
 )
+from specforge.generator.type_hints import TypeHints
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PENDING_STATES = frozenset(
@@ -125,14 +126,17 @@ def _split_url(url: str) -> SplitResult:
 
 class _Builder:
     def __init__(self, document: dict[str, Any], idempotency_header: str) -> None:
-        self.document = document
+        # The caller's document stays as it is: defaults are repaired in a copy of the schemas.
+        found = document.get("components")
+        components = dict(found) if isinstance(found, dict) else {}
+        schemas = components.get("schemas")
+        components["schemas"] = copy.deepcopy(schemas) if isinstance(schemas, dict) else {}
+        self.document = {**document, "components": components}
+        document = self.document
         self.warnings: list[Warning_] = []
         self.idempotency_header = idempotency_header or str(
             document.get("x-idempotency-header", "")
         )
-        components = document.setdefault("components", {})
-        if not isinstance(components.get("schemas"), dict):
-            components["schemas"] = {}
         self.components: dict[str, Any] = components["schemas"]
         self.classes: dict[str, str] = {}
         self._taken_classes: set[str] = set()
@@ -418,7 +422,8 @@ class _Builder:
         )
 
     def _synthetic(self, schema: dict[str, Any], name: str, origin: str) -> str:
-        """Register an inline schema (found at `origin`) as a component; returns its name."""
+        """Register a copy of an inline schema (found at `origin`) as a component; its name."""
+        schema = copy.deepcopy(schema)
         self._repair(schema, origin)
         base = naming.pascal(name)
         component = base

@@ -12,11 +12,11 @@ from typing import Any
 
 from specforge import __version__
 from specforge.config import Config
+from specforge.document.document import SpecDocument, load_document
 from specforge.document.errors import Finding, SpecforgeError
 from specforge.document.limits import phase
-from specforge.document.loader import LoadedSpec, load_spec
+from specforge.document.loader import LoadedSpec
 from specforge.document.schemas import json_types, ref_name
-from specforge.document.validate import find_findings, openapi_version
 from specforge.generator.escaping import Escaped, json_document, python_comment, python_identifier
 from specforge.generator.ir import Api, Warning_
 from specforge.generator.models import generate_models, model_document, open_enum_refs
@@ -58,29 +58,24 @@ class GenerationResult:
         )
 
 
-def load_and_validate(config: Config) -> tuple[LoadedSpec, list[Finding]]:
-    """Load the spec; refuse it on validator findings unless lenient (then they are warnings)."""
-    spec = load_spec(
-        config.spec, allow_external_refs=config.allow_external_refs, limits=config.limits
+def load_config_document(config: Config) -> SpecDocument:
+    """The configured spec as a document; validator findings refuse it unless lenient."""
+    return load_document(
+        config.spec,
+        lenient=config.lenient,
+        allow_external_refs=config.allow_external_refs,
+        limits=config.limits,
     )
-    findings = find_findings(spec)
-    if findings and (not config.lenient or any(f.rule == "openapi-version" for f in findings)):
-        from specforge.document.errors import SpecError
-
-        raise SpecError(spec.source, findings)
-    return spec, findings
 
 
 def build(config: Config) -> GenerationResult:
     """Render every file of the package in memory (unformatted)."""
-    spec, findings = load_and_validate(config)
-    from specforge.document.schemas import normalize
-
-    document = normalize(spec.document, openapi_version(spec.document))
+    loaded = load_config_document(config)
+    spec, document = loaded.spec, loaded.normalized
     api = build_api(document, idempotency_header=config.idempotency_header, limits=config.limits)
     with phase("render", config.limits, spec.source):
         files = _Renderer(config, spec, api, document).render()
-    return GenerationResult(files=files, api=api, findings=findings)
+    return GenerationResult(files=files, api=api, findings=list(loaded.findings))
 
 
 def generate(config: Config, output: Path | None = None) -> GenerationResult:

@@ -9,10 +9,7 @@ from typing import Any
 
 from specforge.cli.common import add_limit_option, with_limits
 from specforge.config import load_config
-from specforge.document.errors import SpecError
-from specforge.document.loader import load_spec
-from specforge.document.schemas import normalize
-from specforge.document.validate import find_findings, openapi_version
+from specforge.document.document import load_document
 from specforge.gate.diff import Change, DiffResult, diff_documents
 
 FORMATS = ("text", "json", "markdown")
@@ -62,11 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
 def load_normalized(path: Path) -> dict[str, Any]:
     """The document at `path`, normalised; SpecError (exit 2) unless it is a valid 3.0/3.1 spec."""
-    spec = load_spec(path)
-    problems = find_findings(spec)
-    if problems:
-        raise SpecError(spec.source, problems)
-    return normalize(spec.document, openapi_version(spec.document))
+    return load_document(path).normalized
 
 
 def diff_files(old: Path, new: Path) -> DiffResult:

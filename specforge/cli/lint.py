@@ -12,10 +12,9 @@ import yaml
 
 from specforge.cli.common import add_limit_option, with_limits
 from specforge.config import load_config
-from specforge.document.errors import ConfigError, Finding, SpecError
-from specforge.document.loader import LoadedSpec, load_spec
-from specforge.document.schemas import normalize
-from specforge.document.validate import find_findings, openapi_version
+from specforge.document.document import load_document
+from specforge.document.errors import ConfigError, Finding
+from specforge.document.loader import LoadedSpec
 from specforge.gate.lint import RULES, LintFinding, lint_document, unknown_rules
 from specforge.generator.escaping import github_annotation
 
@@ -61,19 +60,10 @@ def run(args: argparse.Namespace) -> int:
             f"[tool.specforge] lint_ignore names unknown rule(s) {', '.join(unknown)}; "
             f"accepted: {', '.join(RULES)} (optionally followed by '#/json/pointer')"
         )
-    spec = load_valid_spec(args.spec or config.spec)
-    findings = lint_document(normalize(spec.document, openapi_version(spec.document)), ignore)
-    print(render(findings, spec, args.format))
+    document = load_document(args.spec or config.spec)
+    findings = lint_document(document.normalized, ignore)
+    print(render(findings, document.spec, args.format))
     return 1 if any(finding.severity == "error" for finding in findings) else 0
-
-
-def load_valid_spec(path: Path) -> LoadedSpec:
-    """Load `path`, raising SpecError (exit 2) unless it is a valid OpenAPI 3.0/3.1 document."""
-    spec = load_spec(path)
-    problems = find_findings(spec)
-    if problems:
-        raise SpecError(spec.source, problems)
-    return spec
 
 
 def render(findings: Sequence[LintFinding], spec: LoadedSpec, fmt: str) -> str:
@@ -150,4 +140,4 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
-__all__ = ["FORMATS", "Finding", "LineIndex", "load_valid_spec", "register", "render", "run"]
+__all__ = ["FORMATS", "Finding", "LineIndex", "register", "render", "run"]

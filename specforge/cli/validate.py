@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from specforge.cli.common import add_spec_options, config_from
-from specforge.generator.pipeline import load_and_validate
+from specforge.generator.pipeline import load_config_document
 
 
 def register(subparsers: Any) -> None:
@@ -23,7 +23,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
-    spec, findings = load_and_validate(config)
+    document = load_config_document(config)
+    spec, findings = document.spec, document.findings
     for finding in findings:
         print(f"warning: {finding.render(spec.source)}", file=sys.stderr)
     print(

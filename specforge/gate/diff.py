@@ -13,7 +13,6 @@ equal.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Iterator
@@ -158,7 +157,7 @@ def _merged(changes: list[Change]) -> list[Change]:
 # -- the generated SDK's public surface ------------------------------------------------------------
 def sdk_surface(document: dict[str, Any]) -> Surface:
     """Classes, `resource.method`s and their parameters as the generator would name them."""
-    api = build_api(copy.deepcopy(document))
+    api = build_api(document)
     methods: set[str] = set()
     parameters: set[str] = set()
     for op in api.operations:

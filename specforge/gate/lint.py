@@ -7,7 +7,6 @@ the JSON pointer of every place it finds and what is wrong there.
 from __future__ import annotations
 
 import ast
-import copy
 import re
 import textwrap
 from collections.abc import Callable, Iterable, Iterator
@@ -107,7 +106,7 @@ class LintContext:
         """`resource.method` of every generated method -> its argument names (spec and Python)."""
         if self._methods is None:
             self._methods = {}
-            for op in build_api(copy.deepcopy(self.document)).operations:
+            for op in build_api(self.document).operations:
                 fields = (*op.parameters, *(op.body.properties if op.body else ()))
                 names = {field.name for field in fields} | {field.python_name for field in fields}
                 self._methods[".".join((*op.resource, op.method_name))] = names

@@ -25,10 +25,8 @@ from typing import Literal
 
 from specforge.cli.diff import as_json, as_markdown, diff_files
 from specforge.config import load_config
+from specforge.document.document import load_document
 from specforge.document.errors import SpecforgeError
-from specforge.document.loader import load_spec
-from specforge.document.schemas import normalize
-from specforge.document.validate import find_findings, openapi_version
 from specforge.gate.lint import LintFinding, lint_document
 
 TRAILER = "Spec-Breaking-Change: intended"
@@ -89,17 +87,15 @@ def breaking_change_intended(root: Path, base: str) -> bool:
 
 # -- the steps -------------------------------------------------------------------------------------
 def step_validate(gate: Gate) -> Step:
-    spec = load_spec(gate.spec)
-    problems = find_findings(spec)
-    if problems:
-        first = problems[0].render()
-        return Step("validate", "fail", f"{len(problems)} problem(s), first: {first}")
-    return Step("validate", "pass", f"valid OpenAPI {openapi_version(spec.document)} document")
+    document = load_document(gate.spec, lenient=True)
+    if document.findings:
+        first = document.findings[0].render()
+        return Step("validate", "fail", f"{len(document.findings)} problem(s), first: {first}")
+    return Step("validate", "pass", f"valid OpenAPI {document.raw.get('openapi')} document")
 
 
 def _lint(path: Path, ignore: tuple[str, ...]) -> list[LintFinding]:
-    document = load_spec(path).document
-    return lint_document(normalize(document, openapi_version(document) or "3.1"), ignore)
+    return lint_document(load_document(path, lenient=True).normalized, ignore)
 
 
 def step_lint(gate: Gate) -> Step:
