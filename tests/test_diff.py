@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from specforge.cli import main
-from specforge.cli.diff import diff_files
 from specforge.gate.diff import DiffResult
+from specforge.gate.report import diff_files
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from specforge.cli.diff import as_json, as_markdown, diff_files
 from specforge.config import load_config
 from specforge.document.document import load_document
 from specforge.document.errors import SpecforgeError
 from specforge.gate.lint import LintFinding, lint_document
+from specforge.gate.report import as_json, as_markdown, diff_files
 
 TRAILER = "Spec-Breaking-Change: intended"
 _TRAILER = re.compile(r"^\s*Spec-Breaking-Change:\s*intended\s*$", re.IGNORECASE | re.MULTILINE)
