@@ -180,8 +180,11 @@ class _Renderer:
         views = api_views(self.api)
         classes = set(self.api.schema_classes.values())
         roots = [(name, views[name][0].class_name) for name in views]
+        models = self._models()
         files = {
-            "pyproject.toml": self._render("package/pyproject.toml.jinja"),
+            "pyproject.toml": self._render(
+                "package/pyproject.toml.jinja", dependencies=package_dependencies(models)
+            ),
             "README.md": self._render("package/README.md.jinja", **self._readme()),
             f"{package}/__init__.py": self._render("package/src/__init__.py.jinja"),
             f"{package}/_version.py": self._render("package/src/_version.py.jinja"),
@@ -194,7 +197,7 @@ class _Renderer:
             f"{package}/_client.py": self._render("package/src/_client.py.jinja", roots=roots),
             f"{package}/py.typed": "",
             f"{package}/_schemas.json": self._schemas_json(),
-            f"{package}/models.py": self._models(),
+            f"{package}/models.py": models,
             f"{package}/resources/__init__.py": f'{self.header}\n"""Resource classes, one module per top-level resource."""\n',
         }
         for root, resource_views in views.items():
@@ -285,6 +288,21 @@ class _Renderer:
                 }
             )
         return examples
+
+
+RUNTIME_DEPENDENCIES = ("httpx>=0.27", "pydantic>=2.11", "jsonschema>=4.23", "jsonschema-rs>=0.29")
+# Pydantic types that need an optional dependency, as the models module names them.
+MODEL_EXTRAS = {
+    "EmailStr": "email-validator>=2",
+    "NameEmail": "email-validator>=2",
+}
+
+
+def package_dependencies(models_source: str) -> list[str]:
+    """What the generated package needs: the runtime's, plus what its models use."""
+    used = set(re.findall(r"\b[A-Z][A-Za-z]+\b", models_source))
+    extras = {requirement for name, requirement in MODEL_EXTRAS.items() if name in used}
+    return [*RUNTIME_DEPENDENCIES, *sorted(extras)]
 
 
 def _example_value(hint: str) -> str:
