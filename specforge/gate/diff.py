@@ -6,6 +6,11 @@ Wire impact is judged from both sides of the old contract:
 - `breaks_sdk`: the generated SDK's public source changes incompatibly (removed or renamed
   names, arguments that become required, narrower argument or wider return types).
 
+Whom each kind of change breaks is written once, in the table `CATEGORIES` (one row per
+category and situation, e.g. `property-added` in a request and required); the differ names the
+row it found by its `CategoryId` and takes the verdicts from it. docs/spec-gate.md carries the
+table (`category_table()`).
+
 Operations are matched by method and effective URL (server base path + path), so moving a
 prefix between a server and the path key is not a change; `enum: [x]` and `const: x` compare
 equal.
@@ -16,41 +21,643 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from specforge.document.errors import pointer_from_path
+from specforge.document.keywords import HTTP_METHODS
 from specforge.document.loader import resolve_pointer
 from specforge.document.schemas import enum_of, json_types, ref_name, replacement_of
-from specforge.generator.parse import HTTP_METHODS, build_api
+from specforge.generator.parse import build_api
 
 Direction = Literal["request", "response"]
 Path_ = tuple[Any, ...]
 LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties")
 UPPER_BOUNDS = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties")
 OTHER_BOUNDS = ("pattern", "multipleOf", "uniqueItems", "format")
-# Categories that grow what the SDK or API offers (a minor bump when nothing breaks).
-ADDITIVE = frozenset(
-    {
-        "path-added",
-        "operation-added",
-        "parameter-added",
-        "property-added",
-        "enum-value-added",
-        "type-widened",
-        "bounds-loosened",
-        "component-added",
-        "content-type-added",
-        "response-status-added",
-        "request-body-added",
-        "server-url-changed",
-        "operation-deprecated",
-        "parameter-deprecated",
-        "property-deprecated",
-    }
-)
 _TEMPLATE = re.compile(r"\{[^}/]*\}")
+
+
+Level = Literal["breaking", "non-breaking", "info"]
+CategoryId = Literal[
+    "server-url-changed:path",
+    "server-url-changed:host",
+    "path-added",
+    "path-removed",
+    "operation-added",
+    "operation-removed",
+    "operation-deprecated",
+    "operation-undeprecated",
+    "parameter-added:required",
+    "parameter-added:optional",
+    "parameter-removed",
+    "parameter-required",
+    "parameter-optional",
+    "parameter-deprecated",
+    "parameter-undeprecated",
+    "request-body-added:required",
+    "request-body-added:optional",
+    "request-body-removed",
+    "request-body-required",
+    "request-body-optional",
+    "content-type-added:request",
+    "content-type-added:response",
+    "content-type-removed:request",
+    "content-type-removed:success-response",
+    "content-type-removed:other-response",
+    "response-status-added:success",
+    "response-status-added:other",
+    "response-status-removed",
+    "type-widened:request",
+    "type-widened:response",
+    "type-narrowed:request",
+    "type-narrowed:response",
+    "type-changed",
+    "enum-value-added:request",
+    "enum-value-added:response",
+    "enum-value-removed:request",
+    "enum-value-removed:response",
+    "bounds-tightened:request",
+    "bounds-tightened:response",
+    "bounds-loosened:request",
+    "bounds-loosened:response",
+    "bounds-changed",
+    "property-added:request-required",
+    "property-added:request-optional",
+    "property-added:response-required",
+    "property-added:response-optional",
+    "property-removed:request",
+    "property-removed:response-required",
+    "property-removed:response-optional",
+    "property-required:request",
+    "property-required:response",
+    "property-optional:request",
+    "property-optional:response",
+    "property-deprecated",
+    "property-undeprecated",
+    "component-added",
+    "component-removed",
+    "component-renamed",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Category:
+    """One row of the diff policy: a kind of change, in one situation, and whom it breaks.
+
+    `id` is `name` or `name:situation`; reports show `name` (the situation only picks the
+    verdicts). `additive` changes suggest a minor bump when nothing breaks.
+    """
+
+    id: CategoryId
+    level: Level
+    breaks_clients: bool = False
+    breaks_servers: bool = False
+    breaks_sdk: bool = False
+    additive: bool = False
+    when: str = ""
+    description: str
+    example: str
+
+    @property
+    def name(self) -> str:
+        """The category as reports show it (`property-added`)."""
+        return self.id.partition(":")[0]
+
+
+CATEGORIES: tuple[Category, ...] = (
+    Category(
+        id="server-url-changed:path",
+        level="breaking",
+        breaks_clients=True,
+        breaks_servers=True,
+        additive=True,
+        when="its URL path changes",
+        description="an operation (same operationId, or same method and path key) moves to "
+        "another URL",
+        example="server `https://api.example.com/v1` -> `https://api.example.com/v2`",
+    ),
+    Category(
+        id="server-url-changed:host",
+        level="breaking",
+        breaks_clients=True,
+        additive=True,
+        when="same path, another origin",
+        description="an operation is served from another scheme or host",
+        example="`https://api.example.com` -> `https://eu.api.example.com`",
+    ),
+    Category(
+        id="path-added",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        description="a new path with its operation(s)",
+        example="`GET /owners` added",
+    ),
+    Category(
+        id="path-removed",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        description="a path and its operation(s) removed",
+        example="`GET /owners` removed",
+    ),
+    Category(
+        id="operation-added",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        description="a new method on a path that already has operations",
+        example="`DELETE /pets/{pet_id}` added next to its `GET`",
+    ),
+    Category(
+        id="operation-removed",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        description="a method removed from a path that keeps other operations",
+        example="`DELETE /pets/{pet_id}` removed, its `GET` kept",
+    ),
+    Category(
+        id="operation-deprecated",
+        level="info",
+        additive=True,
+        description="an operation marked `deprecated: true`",
+        example="`GET /pets` gains `deprecated: true`",
+    ),
+    Category(
+        id="operation-undeprecated",
+        level="info",
+        description="an operation no longer deprecated",
+        example="`GET /pets` loses `deprecated: true`",
+    ),
+    Category(
+        id="parameter-added:required",
+        level="breaking",
+        breaks_clients=True,
+        breaks_servers=True,
+        breaks_sdk=True,
+        additive=True,
+        when="required (path parameters always are)",
+        description="a new parameter every call must send",
+        example="required query `owner` added to `GET /pets`",
+    ),
+    Category(
+        id="parameter-added:optional",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        when="optional",
+        description="a new optional parameter",
+        example="optional query `limit` added to `GET /pets`",
+    ),
+    Category(
+        id="parameter-removed",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        description="a parameter removed (its SDK argument goes)",
+        example="query `limit` removed from `GET /pets`",
+    ),
+    Category(
+        id="parameter-required",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        description="an optional parameter made required",
+        example="query `limit` gains `required: true`",
+    ),
+    Category(
+        id="parameter-optional",
+        level="non-breaking",
+        breaks_servers=True,
+        description="a required parameter made optional",
+        example="query `limit` loses `required: true`",
+    ),
+    Category(
+        id="parameter-deprecated",
+        level="info",
+        additive=True,
+        description="a parameter marked `deprecated: true`",
+        example="query `tag` gains `deprecated: true`",
+    ),
+    Category(
+        id="parameter-undeprecated",
+        level="info",
+        description="a parameter no longer deprecated",
+        example="query `tag` loses `deprecated: true`",
+    ),
+    Category(
+        id="request-body-added:required",
+        level="breaking",
+        breaks_clients=True,
+        breaks_servers=True,
+        breaks_sdk=True,
+        additive=True,
+        when="required",
+        description="a required request body added to an operation that had none",
+        example="`POST /pets/{pet_id}/walk` now needs a JSON body",
+    ),
+    Category(
+        id="request-body-added:optional",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        when="optional",
+        description="an optional request body added to an operation that had none",
+        example="`POST /pets/{pet_id}/walk` accepts an optional JSON body",
+    ),
+    Category(
+        id="request-body-removed",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        description="an operation no longer takes a request body",
+        example="`POST /pets` loses its `requestBody`",
+    ),
+    Category(
+        id="request-body-required",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        description="an optional request body made required",
+        example="`requestBody` gains `required: true`",
+    ),
+    Category(
+        id="request-body-optional",
+        level="non-breaking",
+        breaks_servers=True,
+        description="a required request body made optional",
+        example="`requestBody` loses `required: true`",
+    ),
+    Category(
+        id="content-type-added:request",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        when="in a request body",
+        description="a request media type added",
+        example="`multipart/form-data` accepted next to `application/json`",
+    ),
+    Category(
+        id="content-type-added:response",
+        level="breaking",
+        breaks_clients=True,
+        additive=True,
+        when="in a response",
+        description="a response media type added (clients may get a body they cannot read)",
+        example="`200` may also answer `application/xml`",
+    ),
+    Category(
+        id="content-type-removed:request",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        when="in a request body",
+        description="a request media type no longer accepted",
+        example="`multipart/form-data` no longer accepted",
+    ),
+    Category(
+        id="content-type-removed:success-response",
+        level="breaking",
+        breaks_servers=True,
+        breaks_sdk=True,
+        when="in a 2xx response",
+        description="a success media type removed (the SDK's return type changes)",
+        example="`200` no longer answers `application/xml`",
+    ),
+    Category(
+        id="content-type-removed:other-response",
+        level="non-breaking",
+        breaks_servers=True,
+        when="in another response",
+        description="an error (or default) response media type removed",
+        example="`400` no longer answers `text/plain`",
+    ),
+    Category(
+        id="response-status-added:success",
+        level="breaking",
+        breaks_clients=True,
+        additive=True,
+        when="a 2xx status",
+        description="a new success status (clients may not expect it)",
+        example="`202` documented next to `200`",
+    ),
+    Category(
+        id="response-status-added:other",
+        level="non-breaking",
+        additive=True,
+        when="another status",
+        description="a new error, redirect or default response",
+        example="`409` documented for `POST /pets`",
+    ),
+    Category(
+        id="response-status-removed",
+        level="non-breaking",
+        breaks_servers=True,
+        description="a documented response removed (servers that still send it stray from the "
+        "spec)",
+        example="`409` no longer documented for `POST /pets`",
+    ),
+    Category(
+        id="type-widened:request",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        when="in a request",
+        description="a request value may have more types (a type, a `oneOf`/`anyOf` "
+        "alternative, or any type)",
+        example="`age: integer` -> `age: number`",
+    ),
+    Category(
+        id="type-widened:response",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        additive=True,
+        when="in a response",
+        description="a response value may have more types",
+        example="`id: integer` -> `id: [integer, string]`",
+    ),
+    Category(
+        id="type-narrowed:request",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        when="in a request",
+        description="a request value may have fewer types",
+        example="`age: number` -> `age: integer`",
+    ),
+    Category(
+        id="type-narrowed:response",
+        level="non-breaking",
+        breaks_servers=True,
+        when="in a response",
+        description="a response value may have fewer types",
+        example="`id: [integer, string]` -> `id: integer`",
+    ),
+    Category(
+        id="type-changed",
+        level="breaking",
+        breaks_clients=True,
+        breaks_servers=True,
+        breaks_sdk=True,
+        description="a value's type replaced by an unrelated one",
+        example="`id: integer` -> `id: string`",
+    ),
+    Category(
+        id="enum-value-added:request",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        when="in a request",
+        description="a request enum gains a value (or its value restriction is lifted)",
+        example="`kind: [cat, dog]` -> `kind: [cat, dog, bird]`",
+    ),
+    Category(
+        id="enum-value-added:response",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        additive=True,
+        when="in a response",
+        description="a response enum gains a value clients do not know (or loses its restriction)",
+        example="`status: [queued, done]` -> `status: [queued, running, done]`",
+    ),
+    Category(
+        id="enum-value-removed:request",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        when="in a request",
+        description="a request enum loses a value (or a free value becomes an enum)",
+        example="`kind: [cat, dog, bird]` -> `kind: [cat, dog]`",
+    ),
+    Category(
+        id="enum-value-removed:response",
+        level="non-breaking",
+        breaks_servers=True,
+        when="in a response",
+        description="a response enum loses a value (or a free value becomes an enum)",
+        example="`status: [queued, running, done]` -> `status: [queued, done]`",
+    ),
+    Category(
+        id="bounds-tightened:request",
+        level="breaking",
+        breaks_clients=True,
+        when="in a request",
+        description="a request bound is stricter, or added",
+        example="`maxLength: 100` -> `maxLength: 50`",
+    ),
+    Category(
+        id="bounds-tightened:response",
+        level="non-breaking",
+        breaks_servers=True,
+        when="in a response",
+        description="a response bound is stricter, or added",
+        example="`maximum: 100` added to a response property",
+    ),
+    Category(
+        id="bounds-loosened:request",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        when="in a request",
+        description="a request bound is looser, or removed",
+        example="`maxLength: 50` -> `maxLength: 100`",
+    ),
+    Category(
+        id="bounds-loosened:response",
+        level="breaking",
+        breaks_clients=True,
+        additive=True,
+        when="in a response",
+        description="a response bound is looser, or removed (clients may get values they "
+        "did not expect)",
+        example="`maximum: 100` removed from a response property",
+    ),
+    Category(
+        id="bounds-changed",
+        level="breaking",
+        breaks_clients=True,
+        breaks_servers=True,
+        description="a `pattern`, `multipleOf`, `uniqueItems` or `format` changes, or a bound "
+        "that cannot be ordered",
+        example="`pattern: ^[a-z]+$` -> `pattern: ^[a-z0-9]+$`",
+    ),
+    Category(
+        id="property-added:request-required",
+        level="breaking",
+        breaks_clients=True,
+        breaks_servers=True,
+        breaks_sdk=True,
+        additive=True,
+        when="in a request, required",
+        description="a new property every request must send",
+        example="required `owner` added to `NewPet`",
+    ),
+    Category(
+        id="property-added:request-optional",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        when="in a request, optional",
+        description="a new optional request property",
+        example="optional `color` added to `NewPet`",
+    ),
+    Category(
+        id="property-added:response-required",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        when="in a response, required",
+        description="a new property every response carries (servers that omit it stray "
+        "from the spec)",
+        example="required `created_at` added to `Pet`",
+    ),
+    Category(
+        id="property-added:response-optional",
+        level="non-breaking",
+        additive=True,
+        when="in a response, optional",
+        description="a new optional response property",
+        example="optional `nickname` added to `Pet`",
+    ),
+    Category(
+        id="property-removed:request",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        when="in a request",
+        description="a request property removed (its SDK argument goes)",
+        example="`color` removed from `NewPet`",
+    ),
+    Category(
+        id="property-removed:response-required",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        when="in a response, required before",
+        description="a response property clients could rely on removed",
+        example="required `status` removed from `VideoJob`",
+    ),
+    Category(
+        id="property-removed:response-optional",
+        level="breaking",
+        breaks_sdk=True,
+        when="in a response, optional before",
+        description="an optional response property removed (its SDK attribute goes)",
+        example="optional `nickname` removed from `Pet`",
+    ),
+    Category(
+        id="property-required:request",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        when="in a request",
+        description="an optional request property made required",
+        example="`tag` added to `required` of `NewPet`",
+    ),
+    Category(
+        id="property-required:response",
+        level="non-breaking",
+        breaks_servers=True,
+        when="in a response",
+        description="an optional response property made required",
+        example="`name` added to `required` of `Pet`",
+    ),
+    Category(
+        id="property-optional:request",
+        level="non-breaking",
+        breaks_servers=True,
+        when="in a request",
+        description="a required request property made optional",
+        example="`tag` removed from `required` of `NewPet`",
+    ),
+    Category(
+        id="property-optional:response",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        when="in a response",
+        description="a required response property made optional (clients may find it missing)",
+        example="`name` removed from `required` of `Pet`",
+    ),
+    Category(
+        id="property-deprecated",
+        level="info",
+        additive=True,
+        description="a property marked `deprecated: true`",
+        example="`frame_images` deprecated (use `media.frame_images` instead)",
+    ),
+    Category(
+        id="property-undeprecated",
+        level="info",
+        description="a property no longer deprecated",
+        example="`frame_images` loses `deprecated: true`",
+    ),
+    Category(
+        id="component-added",
+        level="non-breaking",
+        additive=True,
+        description="a schema added to `components/schemas` (a new SDK class)",
+        example="schema `AudioRef` added",
+    ),
+    Category(
+        id="component-removed",
+        level="breaking",
+        breaks_sdk=True,
+        description="a schema removed from `components/schemas` (its SDK class goes)",
+        example="schema `AudioRef` removed",
+    ),
+    Category(
+        id="component-renamed",
+        level="breaking",
+        breaks_sdk=True,
+        description="a schema renamed (matched by `$ref` or equal content): the SDK class "
+        "name changes",
+        example="schema `Error` renamed to `ApiError`",
+    ),
+)
+BY_ID: dict[CategoryId, Category] = {category.id: category for category in CATEGORIES}
+if set(BY_ID) != set(get_args(CategoryId)) or len(BY_ID) != len(CATEGORIES):
+    raise RuntimeError("the diff categories and CategoryId disagree")  # pragma: no cover
+# Categories that grow what the SDK or API offers (a minor bump when nothing breaks).
+ADDITIVE = frozenset(category.name for category in CATEGORIES if category.additive)
+
+
+def category_table() -> str:
+    """The category table as Markdown (docs/spec-gate.md carries it; a test keeps them equal)."""
+    mark = {True: "**breaks**", False: "ok"}
+    lines = [
+        "| Category | When | Level | Clients | Servers | SDK | Bump | Change | Example |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in CATEGORIES:
+        breaking = row.breaks_clients or row.breaks_sdk
+        bump = "major" if breaking else "minor" if row.additive else "patch"
+        cells = (
+            f"`{row.name}`",
+            row.when or "—",
+            row.level,
+            mark[row.breaks_clients],
+            mark[row.breaks_servers],
+            mark[row.breaks_sdk],
+            bump,
+            row.description,
+            row.example,
+        )
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+Deprecatable = Literal["operation", "parameter", "property"]
+_DEPRECATION: dict[Deprecatable, tuple[CategoryId, CategoryId]] = {
+    "operation": ("operation-deprecated", "operation-undeprecated"),
+    "parameter": ("parameter-deprecated", "parameter-undeprecated"),
+    "property": ("property-deprecated", "property-undeprecated"),
+}
 
 
 @dataclass(frozen=True)
@@ -142,13 +749,11 @@ def _merged(changes: list[Change]) -> list[Change]:
         key = (change.pointer, change.category, change.message)
         seen = merged.get(key)
         if seen is not None:
-            change = Change(
-                change.pointer,
-                change.category,
-                change.message,
-                seen.breaks_clients or change.breaks_clients,
-                seen.breaks_servers or change.breaks_servers,
-                seen.breaks_sdk or change.breaks_sdk,
+            change = replace(
+                change,
+                breaks_clients=seen.breaks_clients or change.breaks_clients,
+                breaks_servers=seen.breaks_servers or change.breaks_servers,
+                breaks_sdk=seen.breaks_sdk or change.breaks_sdk,
             )
         merged[key] = change
     return list(merged.values())
@@ -240,12 +845,6 @@ def _operations(document: dict[str, Any]) -> dict[tuple[str, str], _Op]:
     return found
 
 
-def _flags(direction: Direction, widened: bool) -> tuple[bool, bool]:
-    """(breaks_clients, breaks_servers) when what a message may hold widens or narrows."""
-    request = direction == "request"
-    return (not widened, widened) if request else (widened, not widened)
-
-
 def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
@@ -272,11 +871,18 @@ class _Differ:
         self.renames: dict[str, str] = {}
         self._seen: set[tuple[str, str, str]] = set()
 
-    def add(
-        self, where: Path_, category: str, message: str, clients: bool, servers: bool, sdk: bool
-    ) -> None:
+    def add(self, where: Path_, category: CategoryId, message: str) -> None:
+        """Record a change of `category`; whom it breaks comes from the category table."""
+        row = BY_ID[category]
         self.changes.append(
-            Change(pointer_from_path(where), category, message, clients, servers, sdk)
+            Change(
+                pointer_from_path(where),
+                row.name,
+                message,
+                breaks_clients=row.breaks_clients,
+                breaks_servers=row.breaks_servers,
+                breaks_sdk=row.breaks_sdk,
+            )
         )
 
     def run(self) -> None:
@@ -288,11 +894,8 @@ class _Differ:
             added.remove(after)
             self.add(
                 after.location,
-                "server-url-changed",
+                "server-url-changed:path",
                 f"{after.label} moved from {before.url} to {after.url}",
-                True,
-                True,
-                False,
             )
             self.operation(before, after)
         self.paths_and_operations(removed, added, old_ops, new_ops)
@@ -301,11 +904,8 @@ class _Differ:
             if before.origin != after.origin:
                 self.add(
                     after.location,
-                    "server-url-changed",
+                    "server-url-changed:host",
                     f"{after.label} moved from {before.url} to {after.url}",
-                    True,
-                    False,
-                    False,
                 )
             self.operation(before, after)
         self.components()
@@ -334,42 +934,14 @@ class _Differ:
         new_urls = {op.key[1] for op in new_ops.values()}
         for op in added:
             if op.key[1] in old_urls:
-                self.add(
-                    op.location,
-                    "operation-added",
-                    f"operation {op.label} added",
-                    False,
-                    True,
-                    False,
-                )
+                self.add(op.location, "operation-added", f"operation {op.label} added")
             else:
-                self.add(
-                    op.location[:2],
-                    "path-added",
-                    f"path {op.path} added ({op.method})",
-                    False,
-                    True,
-                    False,
-                )
+                self.add(op.location[:2], "path-added", f"path {op.path} added ({op.method})")
         for op in removed:
             if op.key[1] in new_urls:
-                self.add(
-                    op.location,
-                    "operation-removed",
-                    f"operation {op.label} removed",
-                    True,
-                    False,
-                    True,
-                )
+                self.add(op.location, "operation-removed", f"operation {op.label} removed")
             else:
-                self.add(
-                    op.location[:2],
-                    "path-removed",
-                    f"path {op.path} removed ({op.method})",
-                    True,
-                    False,
-                    True,
-                )
+                self.add(op.location[:2], "path-removed", f"path {op.path} removed ({op.method})")
 
     # -- one operation ---------------------------------------------------------------------------
     def operation(self, before: _Op, after: _Op) -> None:
@@ -380,24 +952,16 @@ class _Differ:
         self.request_body(before, after)
         self.responses(before, after)
 
-    def deprecation(self, old: Any, new: Any, where: Path_, kind: str, name: str) -> None:
+    def deprecation(self, old: Any, new: Any, where: Path_, kind: Deprecatable, name: str) -> None:
         was = isinstance(old, dict) and old.get("deprecated") is True
         now = isinstance(new, dict) and new.get("deprecated") is True
+        deprecated, undeprecated = _DEPRECATION[kind]
         if now and not was:
             replacement = replacement_of(new) if isinstance(new, dict) else ""
             hint = f" (use {replacement} instead)" if replacement else ""
-            self.add(
-                where, f"{kind}-deprecated", f"{kind} {name} deprecated{hint}", False, False, False
-            )
+            self.add(where, deprecated, f"{kind} {name} deprecated{hint}")
         elif was and not now:
-            self.add(
-                where,
-                f"{kind}-undeprecated",
-                f"{kind} {name} no longer deprecated",
-                False,
-                False,
-                False,
-            )
+            self.add(where, undeprecated, f"{kind} {name} no longer deprecated")
 
     def _parameters(
         self, document: dict[str, Any], op: _Op
@@ -430,11 +994,8 @@ class _Differ:
             state = "required" if required else "optional"
             self.add(
                 where,
-                "parameter-added",
+                "parameter-added:required" if required else "parameter-added:optional",
                 f"{state} {key[0]} parameter {parameter['name']!r} added to {after.label}",
-                required,
-                True,
-                required,
             )
         for key in sorted(set(old) - set(new)):
             where, parameter = old[key]
@@ -442,31 +1003,14 @@ class _Differ:
                 where,
                 "parameter-removed",
                 f"{key[0]} parameter {parameter['name']!r} removed from {before.label}",
-                True,
-                False,
-                True,
             )
         for key in sorted(set(old) & set(new)):
             (old_where, was), (where, now) = old[key], new[key]
             name = str(now["name"])
             if now.get("required") is True and was.get("required") is not True:
-                self.add(
-                    where,
-                    "parameter-required",
-                    f"parameter {name!r} made required",
-                    True,
-                    False,
-                    True,
-                )
+                self.add(where, "parameter-required", f"parameter {name!r} made required")
             elif was.get("required") is True and now.get("required") is not True:
-                self.add(
-                    where,
-                    "parameter-optional",
-                    f"parameter {name!r} made optional",
-                    False,
-                    True,
-                    False,
-                )
+                self.add(where, "parameter-optional", f"parameter {name!r} made optional")
             self.deprecation(was, now, where, "parameter", repr(name))
             self.schema(
                 was.get("schema"),
@@ -489,31 +1033,17 @@ class _Differ:
             required = isinstance(now, dict) and now.get("required") is True
             self.add(
                 where,
-                "request-body-added",
+                "request-body-added:required" if required else "request-body-added:optional",
                 f"request body added to {after.label}",
-                required,
-                True,
-                required,
             )
             return
         if not isinstance(now, dict):
-            self.add(
-                old_where,
-                "request-body-removed",
-                f"request body removed from {before.label}",
-                True,
-                False,
-                True,
-            )
+            self.add(old_where, "request-body-removed", f"request body removed from {before.label}")
             return
         if now.get("required") is True and was.get("required") is not True:
-            self.add(
-                where, "request-body-required", "request body made required", True, False, True
-            )
+            self.add(where, "request-body-required", "request body made required")
         elif was.get("required") is True and now.get("required") is not True:
-            self.add(
-                where, "request-body-optional", "request body made optional", False, True, False
-            )
+            self.add(where, "request-body-optional", "request body made optional")
         self.content(was, now, old_where, where, "request", after.label)
 
     def content(
@@ -527,26 +1057,25 @@ class _Differ:
     ) -> None:
         old_content = _mapping(was.get("content"))
         new_content = _mapping(now.get("content"))
-        success = direction == "request" or str(where[-1]).startswith("2")
+        request = direction == "request"
+        removed: CategoryId = (
+            "content-type-removed:request"
+            if request
+            else "content-type-removed:success-response"
+            if str(where[-1]).startswith("2")
+            else "content-type-removed:other-response"
+        )
         for media in sorted(set(new_content) - set(old_content)):
-            clients, servers = _flags(direction, True)
             self.add(
                 (*where, "content", media),
-                "content-type-added",
+                "content-type-added:request" if request else "content-type-added:response",
                 f"{direction} content type {media} added ({label})",
-                clients,
-                servers,
-                False,
             )
         for media in sorted(set(old_content) - set(new_content)):
-            clients, servers = _flags(direction, False)
             self.add(
                 (*old_where, "content", media),
-                "content-type-removed",
+                removed,
                 f"{direction} content type {media} removed ({label})",
-                clients,
-                servers,
-                success,
             )
         for media in sorted(set(old_content) & set(new_content)):
             old_media, new_media = old_content[media], new_content[media]
@@ -564,23 +1093,18 @@ class _Differ:
         new = _mapping(after.operation.get("responses"))
         old_codes, new_codes = {str(k): k for k in old}, {str(k): k for k in new}
         for code in sorted(set(new_codes) - set(old_codes)):
-            success = code.startswith("2")
             self.add(
                 (*after.location, "responses", code),
-                "response-status-added",
+                "response-status-added:success"
+                if code.startswith("2")
+                else "response-status-added:other",
                 f"response {code} added to {after.label}",
-                success,
-                False,
-                False,
             )
         for code in sorted(set(old_codes) - set(new_codes)):
             self.add(
                 (*before.location, "responses", code),
                 "response-status-removed",
                 f"response {code} removed from {before.label}",
-                False,
-                True,
-                False,
             )
         for code in sorted(set(old_codes) & set(new_codes)):
             old_where, was = self.resolve(
@@ -679,14 +1203,15 @@ class _Differ:
         shown_was = ", ".join(sorted(was)) if was else "any"
         shown_now = ", ".join(sorted(now)) if now else "any"
         message = f"type {shown_was} -> {shown_now}"
+        request = direction == "request"
         if now is None or (was is not None and _covers(now, was)):
-            clients, servers = _flags(direction, True)
-            self.add(where, "type-widened", message, clients, servers, clients)
+            self.add(where, "type-widened:request" if request else "type-widened:response", message)
         elif was is None or _covers(was, now):
-            clients, servers = _flags(direction, False)
-            self.add(where, "type-narrowed", message, clients, servers, clients)
+            self.add(
+                where, "type-narrowed:request" if request else "type-narrowed:response", message
+            )
         else:
-            self.add(where, "type-changed", message, True, True, True)
+            self.add(where, "type-changed", message)
             return bool(was & now & {"object", "array"})
         return True
 
@@ -699,46 +1224,19 @@ class _Differ:
             return
         added = [now[key] for key in now if key not in was] if was else []
         removed = [was[key] for key in was if key not in now] if now else []
+        request = direction == "request"
+        more: CategoryId = "enum-value-added:request" if request else "enum-value-added:response"
+        fewer: CategoryId = (
+            "enum-value-removed:request" if request else "enum-value-removed:response"
+        )
         if not was:
-            clients, servers = _flags(direction, False)
-            self.add(
-                where,
-                "enum-value-removed",
-                f"values restricted to {list(now.values())!r}",
-                clients,
-                servers,
-                clients,
-            )
+            self.add(where, fewer, f"values restricted to {list(now.values())!r}")
         if not now:
-            clients, servers = _flags(direction, True)
-            self.add(
-                where,
-                "enum-value-added",
-                f"value restriction {list(was.values())!r} lifted",
-                clients,
-                servers,
-                clients,
-            )
+            self.add(where, more, f"value restriction {list(was.values())!r} lifted")
         if added:
-            clients, servers = _flags(direction, True)
-            self.add(
-                where,
-                "enum-value-added",
-                f"enum value(s) {added!r} added",
-                clients,
-                servers,
-                clients,
-            )
+            self.add(where, more, f"enum value(s) {added!r} added")
         if removed:
-            clients, servers = _flags(direction, False)
-            self.add(
-                where,
-                "enum-value-removed",
-                f"enum value(s) {removed!r} removed",
-                clients,
-                servers,
-                clients,
-            )
+            self.add(where, fewer, f"enum value(s) {removed!r} removed")
 
     def bounds(
         self, old: dict[str, Any], new: dict[str, Any], where: Path_, direction: Direction
@@ -754,12 +1252,21 @@ class _Differ:
             else:
                 tightened = None
             message = f"{keyword} {was!r} -> {now!r}"
+            request = direction == "request"
             if tightened is None:
-                self.add(where, "bounds-changed", message, True, True, False)
+                self.add(where, "bounds-changed", message)
+            elif tightened:
+                self.add(
+                    where,
+                    "bounds-tightened:request" if request else "bounds-tightened:response",
+                    message,
+                )
             else:
-                clients, servers = _flags(direction, not tightened)
-                category = "bounds-tightened" if tightened else "bounds-loosened"
-                self.add(where, category, message, clients, servers, False)
+                self.add(
+                    where,
+                    "bounds-loosened:request" if request else "bounds-loosened:response",
+                    message,
+                )
 
     def properties(
         self,
@@ -777,44 +1284,46 @@ class _Differ:
         for name in [name for name in now if name not in was]:
             required = name in new_required
             state = "required" if required else "optional"
-            clients, servers = (required, True) if request else (False, required)
+            added: CategoryId = (
+                (
+                    "property-added:request-required"
+                    if request
+                    else "property-added:response-required"
+                )
+                if required
+                else (
+                    "property-added:request-optional"
+                    if request
+                    else "property-added:response-optional"
+                )
+            )
             self.add(
-                (*where, "properties", name),
-                "property-added",
-                f"{state} {direction} property {name!r} added",
-                clients,
-                servers,
-                request and required,
+                (*where, "properties", name), added, f"{state} {direction} property {name!r} added"
             )
         for name in [name for name in was if name not in now]:
-            clients = request or name in old_required
+            removed: CategoryId = (
+                "property-removed:request"
+                if request
+                else "property-removed:response-required"
+                if name in old_required
+                else "property-removed:response-optional"
+            )
             self.add(
-                (*old_where, "properties", name),
-                "property-removed",
-                f"{direction} property {name!r} removed",
-                clients,
-                False,
-                True,
+                (*old_where, "properties", name), removed, f"{direction} property {name!r} removed"
             )
         for name in [name for name in now if name in was]:
             at = (*where, "properties", name)
             if name in new_required and name not in old_required:
                 self.add(
                     at,
-                    "property-required",
+                    "property-required:request" if request else "property-required:response",
                     f"{direction} property {name!r} made required",
-                    request,
-                    not request,
-                    request,
                 )
             elif name in old_required and name not in new_required:
                 self.add(
                     at,
-                    "property-optional",
+                    "property-optional:request" if request else "property-optional:response",
                     f"{direction} property {name!r} made optional",
-                    not request,
-                    request,
-                    not request,
                 )
             self.deprecation(
                 self._with_target(self.old, was[name]),
@@ -845,6 +1354,7 @@ class _Differ:
             if not was or not now:
                 continue
             old_keys, new_keys = [_json(b) for b in was], [_json(b) for b in now]
+            request = direction == "request"
             if len(was) == len(now):
                 for index, (before, after) in enumerate(zip(was, now, strict=True)):
                     self.schema(
@@ -857,25 +1367,17 @@ class _Differ:
                 continue
             for index, key in enumerate(new_keys):
                 if key not in old_keys:
-                    clients, servers = _flags(direction, True)
                     self.add(
                         (*where, keyword, index),
-                        "type-widened",
+                        "type-widened:request" if request else "type-widened:response",
                         f"{keyword} alternative added",
-                        clients,
-                        servers,
-                        clients,
                     )
             for index, key in enumerate(old_keys):
                 if key not in new_keys:
-                    clients, servers = _flags(direction, False)
                     self.add(
                         (*old_where, keyword, index),
-                        "type-narrowed",
+                        "type-narrowed:request" if request else "type-narrowed:response",
                         f"{keyword} alternative removed",
-                        clients,
-                        servers,
-                        clients,
                     )
 
     # -- components ------------------------------------------------------------------------------
@@ -901,9 +1403,6 @@ class _Differ:
                 ("components", "schemas", after),
                 "component-renamed",
                 f"schema {before} renamed to {after} ({note})",
-                False,
-                False,
-                True,
             )
         for name in removed:
             if name not in pairs:
@@ -911,9 +1410,6 @@ class _Differ:
                     ("components", "schemas", name),
                     "component-removed",
                     f"schema {name} removed",
-                    False,
-                    False,
-                    True,
                 )
         for name in added:
             if name not in pairs.values():
@@ -921,9 +1417,6 @@ class _Differ:
                     ("components", "schemas", name),
                     "component-added",
                     f"schema {name} added",
-                    False,
-                    False,
-                    False,
                 )
 
 
