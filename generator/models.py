@@ -10,6 +10,7 @@ import warnings
 from typing import Any
 
 from specforge.document.errors import Finding, SpecError
+from specforge.document.keywords import SCHEMA_KEYWORDS, SCHEMA_LIST_KEYWORDS, SCHEMA_MAP_KEYWORDS
 from specforge.document.limits import Limits, phase
 from specforge.document.schemas import COMPONENT_PREFIX, ref_name
 
@@ -66,22 +67,7 @@ def model_document(
 GENERATOR_KEYS = frozenset(
     {"customTypePath", "customBasePath", "default_factory", "$id", "$schema"}
 )
-_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
-_SCHEMA_ONE = (
-    "items",
-    "additionalProperties",
-    "unevaluatedProperties",
-    "unevaluatedItems",
-    "propertyNames",
-    "contains",
-    "not",
-    "if",
-    "then",
-    "else",
-    "additionalItems",
-    "contentSchema",
-)
-_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
+_SCHEMA_LISTS = (*SCHEMA_LIST_KEYWORDS, "items")
 
 
 def strip_generator_keys(schema: Any) -> None:
@@ -101,11 +87,11 @@ def strip_generator_keys(schema: Any) -> None:
         ref = node.get("$ref")
         if ref is not None and not (isinstance(ref, str) and ref.startswith("#")):
             del node["$ref"]  # never fetched nor read from disk by the model generator
-        for key in _SCHEMA_MAPS:
+        for key in SCHEMA_MAP_KEYWORDS:
             value = node.get(key)
             if isinstance(value, dict):
                 stack.extend(value.values())
-        for key in _SCHEMA_ONE:
+        for key in SCHEMA_KEYWORDS:
             value = node.get(key)
             if isinstance(value, dict):
                 stack.append(value)

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from specforge.document.errors import pointer_from_path
+from specforge.document.keywords import HTTP_METHODS
 from specforge.document.limits import Limits, phase
 from specforge.document.schemas import (
     COMPONENT_PREFIX,
@@ -33,7 +34,6 @@ from specforge.generator.ir import (
 )
 from specforge.generator.type_hints import TypeHints
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PENDING_STATES = frozenset(
     {
         "queued",

@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from specforge.document.errors import Finding, SpecError, pointer_from_path
+from specforge.document.keywords import HTTP_METHODS
 from specforge.document.limits import Limits
 from specforge.document.loader import LoadedSpec, load_spec, resolve_pointer
 from specforge.document.schemas import normalize
 from specforge.document.validate import find_findings, openapi_version
-
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ from typing import Any
 import yaml
 
 from specforge.document.errors import Finding, SpecError, pointer_from_path
+from specforge.document.keywords import HTTP_METHODS
 from specforge.document.limits import Limits, active, exceeded, phase
 
 MAX_FINDINGS = 20
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _STATUS_KEY = re.compile(r"^[1-5][0-9][0-9]$")
 
 

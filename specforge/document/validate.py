@@ -9,6 +9,12 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
 from specforge.document.errors import Finding, SpecError, pointer_from_path
+from specforge.document.keywords import (
+    HTTP_METHODS,
+    SCHEMA_KEYWORDS,
+    SCHEMA_LIST_KEYWORDS,
+    SCHEMA_MAP_KEYWORDS,
+)
 from specforge.document.limits import phase
 from specforge.document.loader import LoadedSpec
 
@@ -76,23 +82,6 @@ def _find_findings(spec: LoadedSpec) -> list[Finding]:
 # -- the skeleton of the document ---------------------------------------------------------------
 # For each kind of object: field -> (what the value must be, the kind of its members).
 # "map" is a mapping, "list" a list, "map-of" a mapping of members, "list-of" a list of them.
-_OPERATION_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
-_SCHEMA_ONE = (
-    "items",
-    "additionalProperties",
-    "unevaluatedProperties",
-    "unevaluatedItems",
-    "propertyNames",
-    "contains",
-    "not",
-    "if",
-    "then",
-    "else",
-    "additionalItems",
-    "contentSchema",
-)
-_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 _FIELDS: dict[str, dict[str, tuple[str, str]]] = {
     "root": {
         "info": ("map", "any"),
@@ -106,7 +95,7 @@ _FIELDS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "server": {"variables": ("map-of", "any")},
     "pathItem": {
-        **{method: ("map", "operation") for method in _OPERATION_METHODS},
+        **{method: ("map", "operation") for method in HTTP_METHODS},
         "parameters": ("list-of", "parameter"),
         "servers": ("list-of", "server"),
     },
@@ -152,9 +141,9 @@ _FIELDS: dict[str, dict[str, tuple[str, str]]] = {
         "pathItems": ("map-of", "pathItem"),
     },
     "schema": {
-        **{key: ("map-of-schema", "schema") for key in _SCHEMA_MAPS},
-        **{key: ("schema", "schema") for key in _SCHEMA_ONE},
-        **{key: ("list-of-schema", "schema") for key in _SCHEMA_LISTS},
+        **{key: ("map-of-schema", "schema") for key in SCHEMA_MAP_KEYWORDS},
+        **{key: ("schema", "schema") for key in SCHEMA_KEYWORDS},
+        **{key: ("list-of-schema", "schema") for key in SCHEMA_LIST_KEYWORDS},
         "required": ("strings", ""),
         "enum": ("list", ""),
         "type": ("type", ""),

@@ -21,9 +21,10 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from specforge.document.errors import pointer_from_path
+from specforge.document.keywords import HTTP_METHODS
 from specforge.document.schemas import json_types, replacement_of
 from specforge.generator import naming
-from specforge.generator.parse import HTTP_METHODS, build_api
+from specforge.generator.parse import build_api
 
 Severity = Literal["error", "warning"]
 Path_ = tuple[Any, ...]
