@@ -1,16 +1,46 @@
-"""Options shared by the sub-commands that read a spec."""
+"""Options shared by the sub-commands that read a spec, and what they need installed."""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import shlex
 from pathlib import Path
 
-from specforge.config import Config, load_config
+from specforge.config import NO_SPEC_MESSAGE, Config, load_config
 from specforge.document import limits
+from specforge.document.errors import ConfigError
+
+# The settings that name things in the generated package: [tool.specforge] key -> flag help.
+NAME_OPTIONS = {
+    "package": ("NAME", "import name of the generated package (default: from the spec's title)"),
+    "output": ("DIR", "folder of the generated package project (default: the package name)"),
+    "sdk_name": ("TEXT", "name the SDK goes by in its README and docstrings (default: the title)"),
+    "api_key_env": (
+        "VAR",
+        "environment variable the client reads its key from (default: "
+        "PACKAGE_API_KEY, or _ACCESS_TOKEN / _CREDENTIALS by security scheme)",
+    ),
+    "base_url_env": (
+        "VAR",
+        "environment variable that overrides the base URL (default: PACKAGE_BASE_URL)",
+    ),
+    "idempotency_header": (
+        "NAME",
+        "header carrying one key across retried POSTs (default: "
+        "the spec's x-idempotency-header or Idempotency-Key parameter)",
+    ),
+}
+# Sub-commands that need the `conformance` extra, and the modules it brings.
+EXTRAS = {
+    "mock": ("uvicorn", "httptools"),
+    "conform": ("pytest", "hypothesis", "schemathesis", "uvicorn", "httptools"),
+}
 
 
 def add_spec_options(parser: argparse.ArgumentParser, *, output: bool = False) -> None:
-    """`--spec`, `--lenient`, `--allow-external-refs` (and `--output`/`--package`)."""
+    """`--spec`, `--lenient`, `--allow-external-refs`, `--limit` (and, with `output`, a flag
+    for every naming setting: `--package`, `--output`, `--sdk-name`, `--api-key-env`, ...)."""
     parser.add_argument(
         "--spec",
         type=Path,
@@ -18,17 +48,7 @@ def add_spec_options(parser: argparse.ArgumentParser, *, output: bool = False) -
         help="OpenAPI 3.0/3.1 document, YAML or JSON (default: [tool.specforge] spec)",
     )
     if output:
-        parser.add_argument(
-            "--output",
-            type=Path,
-            metavar="DIR",
-            help="folder of the generated package project (default: [tool.specforge] output)",
-        )
-        parser.add_argument(
-            "--package",
-            metavar="NAME",
-            help="import name of the generated package (default: [tool.specforge] package)",
-        )
+        add_name_options(parser)
     parser.add_argument(
         "--lenient",
         action="store_true",
@@ -42,6 +62,18 @@ def add_spec_options(parser: argparse.ArgumentParser, *, output: bool = False) -
         help="accept non-local $refs (they are never fetched; default: refuse them)",
     )
     add_limit_option(parser)
+
+
+def add_name_options(parser: argparse.ArgumentParser) -> None:
+    """One flag per naming setting; each overrides its [tool.specforge] key."""
+    for key, (metavar, text) in NAME_OPTIONS.items():
+        parser.add_argument(
+            "--" + key.replace("_", "-"),
+            dest=key,
+            type=Path if key == "output" else str,
+            metavar=metavar,
+            help=f"{text}; [tool.specforge] {key}",
+        )
 
 
 def add_limit_option(parser: argparse.ArgumentParser) -> None:
@@ -60,18 +92,62 @@ def add_limit_option(parser: argparse.ArgumentParser) -> None:
 def with_limits(config: Config, args: argparse.Namespace) -> Config:
     """`config` with the `--limit` values applied; they become the limits in force."""
     values = limits.parse_assignments(getattr(args, "limit", None) or [])
-    config = config.with_overrides(limits=config.limits.updated(values, "--limit"))
+    if values:
+        config = config.with_overrides(limits=config.limits.updated(values, "--limit"))
     limits.use(config.limits)
     return config
 
 
+def overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The settings given on the command line (None where not given)."""
+    keys = ("spec", *NAME_OPTIONS, "lenient", "allow_external_refs")
+    return {key: getattr(args, key, None) for key in keys}
+
+
 def config_from(args: argparse.Namespace) -> Config:
-    """[tool.specforge] with the command-line options applied on top."""
-    config = load_config().with_overrides(
-        spec=getattr(args, "spec", None),
-        output=getattr(args, "output", None),
-        package=getattr(args, "package", None),
-        lenient=getattr(args, "lenient", None),
-        allow_external_refs=getattr(args, "allow_external_refs", None),
+    """[tool.specforge] with the command-line options applied on top; ConfigError without a
+    spec, the spec's own error when the names to derive from it cannot be read."""
+    base = load_config()
+    values = limits.parse_assignments(getattr(args, "limit", None) or [])
+    config = base.with_overrides(
+        **overrides(args), limits=base.limits.updated(values, "--limit") if values else None
     )
-    return with_limits(config, args)
+    limits.use(config.limits)
+    if not config.has_spec:
+        raise ConfigError(NO_SPEC_MESSAGE)
+    if config.spec_error is not None:
+        raise config.spec_error
+    return config
+
+
+def command_flags(args: argparse.Namespace, *, names: bool = True) -> list[str]:
+    """The settings given on the command line, as flags again (without the naming flags when
+    not `names`), for another specforge command that should read the same settings."""
+    flags: list[str] = []
+    for key, value in overrides(args).items():
+        if key in NAME_OPTIONS and not names:
+            continue
+        flag = "--" + key.replace("_", "-")
+        if value is True:
+            flags.append(flag)
+        elif value not in (None, False):
+            flags += [flag, str(value)]
+    for assignment in getattr(args, "limit", None) or []:
+        flags += ["--limit", assignment]
+    return flags
+
+
+def generate_command(args: argparse.Namespace) -> str:
+    """The `specforge generate` command line that writes what this command checked."""
+    return shlex.join(["specforge", "generate", *command_flags(args)])
+
+
+def missing_extra(command: str) -> str:
+    """A message when `specforge <command>` needs an extra that is not installed, else ""."""
+    missing = [name for name in EXTRAS.get(command, ()) if importlib.util.find_spec(name) is None]
+    if not missing:
+        return ""
+    return (
+        f"this command needs the conformance extra ({', '.join(missing)} not installed): "
+        "pip install 'specforge[conformance]'"
+    )

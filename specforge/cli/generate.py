@@ -17,7 +17,8 @@ def register(subparsers: Any) -> None:
         description="Validate the spec and write a typed Python SDK (models, sync and async "
         "client). In a folder generated before, only the files specforge wrote are replaced "
         "or removed (they are listed in .specforge-manifest.json); everything else is kept. "
-        "The new package is built beside the folder and swapped in whole.",
+        "The new package is built beside the folder and swapped in whole. Names not set in "
+        "[tool.specforge] or by a flag are derived from the spec's title and security scheme.",
     )
     add_spec_options(parser, output=True)
     parser.set_defaults(handler=run)
@@ -42,6 +43,13 @@ def run(args: argparse.Namespace) -> int:
     if report.kept:
         print(f"kept {_count(report.kept)} not written by specforge: {report.kept_summary()}")
     print(f"generated {config.output}: {result.summary()}")
+    if "package" in config.derived:
+        print(
+            f"note: package {config.package}, {config.api_key_env} and {config.base_url_env} "
+            "come from the spec's title; 'specforge init' writes them to pyproject.toml, so "
+            "that a new title does not rename the package",
+            file=sys.stderr,
+        )
     if report.cwd_replaced:
         print(
             "note: the current folder was replaced by the new package; "
