@@ -13,7 +13,7 @@ all: setup validate generate conformance
 $(STAMP): pyproject.toml generated/together_videos/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]" -e generated/together_videos
+	$(BIN)/python -m pip install --quiet -e ".[dev,conformance]" -e generated/together_videos
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -57,7 +57,7 @@ bench-quick: setup
 	$(BIN)/python -m bench --quick
 
 gate: setup
-	$(BIN)/python -m specforge.gate.steps --base "$(BASE)"
+	$(SPECFORGE) gate --base "$(BASE)"
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache reports

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import os
 import sys
 from collections.abc import Sequence
 
-from specforge import __version__
-from specforge.document import limits
-from specforge.document.errors import SpecforgeError
-
 # Sub-command modules, in the order `--help` lists them. Each has `register(subparsers)`,
 # which adds its parser and sets `handler(args) -> int` as the default `handler`.
-COMMANDS = ("generate", "check", "validate", "lint", "diff", "mock", "conform")
+COMMANDS = ("init", "generate", "check", "validate", "lint", "diff", "mock", "conform", "gate")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -26,6 +20,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
+    from specforge import __version__
+
     parser = _Parser(
         prog="specforge", description="Spec-driven Python SDK generator and API conformance suite."
     )
@@ -44,10 +42,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (0 ok, 1 findings or failure, 2 bad usage or spec)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run the CLI; returns the exit code (0 ok, 1 findings or failure, 2 bad usage or spec,
+    130 interrupted, also while starting up)."""
     try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    import os
+
+    from specforge.cli.common import missing_extra
+    from specforge.document import limits
+    from specforge.document.errors import SpecforgeError
+
+    args = build_parser().parse_args(argv)
+    try:
+        needed = missing_extra(args.command)
+        if needed:
+            print(f"specforge {args.command}: {needed}", file=sys.stderr)
+            return 2
         return int(args.handler(args))
     except SpecforgeError as error:
         print(f"specforge {args.command}: {error}", file=sys.stderr)
@@ -55,8 +70,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except limits.PhaseAlarm as alarm:  # a budget ran out outside the phase that set it
         print(f"specforge {args.command}: {alarm.timeout()}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
     except Exception as error:  # a bug: say so in one line (the traceback on request)
         if os.environ.get("SPECFORGE_TRACEBACK"):
             raise

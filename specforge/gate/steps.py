@@ -1,4 +1,4 @@
-"""The spec-change gate: `python -m specforge.gate.steps --base REF` (what `make gate` runs).
+"""The spec-change gate: `specforge gate --base REF` (also `python -m specforge.gate.steps`).
 
 Steps: validate the spec, lint it (only errors that BASE did not already have fail), diff it
 against the spec at BASE (a breaking change fails unless a commit says it is intended),
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from specforge.config import load_config
+from specforge.config import NO_SPEC_MESSAGE, Config, load_config
 from specforge.document.document import load_document
 from specforge.document.errors import SpecforgeError
 from specforge.gate.lint import LintFinding, lint_document
@@ -60,6 +60,11 @@ class Gate:
     ignore: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
     _base_spec: Path | None = None
+    # Where `specforge check` and `specforge conform` run (the folder the gate was started in,
+    # so they read the same [tool.specforge]; default: root), and the flags they are given.
+    workdir: Path | None = None
+    check_args: tuple[str, ...] = ()
+    conform_args: tuple[str, ...] = ()
 
     def base_spec(self) -> Path | None:
         """The spec as it is at BASE, in a temporary file (None when it did not exist)."""
@@ -186,7 +191,7 @@ def _outcome(process: subprocess.CompletedProcess[str]) -> str:
 def step_drift(gate: Gate) -> Step:
     if not command_exists("check"):
         return Step("drift", "skip", "`specforge check` is not available yet")
-    process = run_specforge(gate.root, "check")
+    process = run_specforge(gate.workdir or gate.root, "check", *gate.check_args)
     status: Status = "pass" if process.returncode == 0 else "fail"
     return Step("drift", status, _outcome(process))
 
@@ -194,13 +199,13 @@ def step_drift(gate: Gate) -> Step:
 def step_conform(gate: Gate) -> Step:
     if not command_exists("conform"):
         return Step("conform", "skip", "`specforge conform` is not available yet")
-    usage = run_specforge(gate.root, "conform", "--help").stdout
-    args = ["conform"]
+    usage = run_specforge(gate.workdir or gate.root, "conform", "--help").stdout
+    args = ["conform", *gate.conform_args]
     if "--junit-xml" in usage:
         args += ["--junit-xml", str(gate.reports / "conformance.xml")]
     if "--report" in usage:
         args += ["--report", str(gate.reports / "conformance.md")]
-    process = run_specforge(gate.root, *args)
+    process = run_specforge(gate.workdir or gate.root, *args)
     status: Status = "pass" if process.returncode == 0 else "fail"
     return Step("conform", status, _outcome(process))
 
@@ -241,12 +246,21 @@ def summary(steps: Sequence[Step], base: str) -> str:
     return "\n".join(lines)
 
 
+DESCRIPTION = (
+    "Validate, lint, diff against BASE, check drift (specforge check) and conformance "
+    "(specforge conform), then print one summary table; exit 1 when a step fails, 2 on bad "
+    f"usage. A breaking change fails unless a commit message has the line '{TRAILER}'."
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m specforge.gate.steps",
-        description=f"Validate, lint, diff against BASE, check drift and conformance. A breaking "
-        f"change fails unless a commit message has the line '{TRAILER}'.",
-    )
+    parser = argparse.ArgumentParser(prog="python -m specforge.gate.steps", description=DESCRIPTION)
+    add_options(parser)
+    return parser
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The gate's own options (`specforge gate` adds the spec and naming flags)."""
     parser.add_argument(
         "--base",
         required=True,
@@ -268,13 +282,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="STEP",
         help=f"skip a step (repeatable; one of {', '.join(STEP_NAMES)})",
     )
-    return parser
 
 
-def prepare(args: argparse.Namespace) -> Gate:
-    """The gate's context; GateUsageError when not in a git checkout or BASE is unknown."""
+def prepare(
+    args: argparse.Namespace,
+    config: Config | None = None,
+    check_args: Sequence[str] = (),
+    conform_args: Sequence[str] = (),
+) -> Gate:
+    """The gate's context; GateUsageError when not in a git checkout, BASE is unknown or no spec
+    is configured. `config` defaults to [tool.specforge]; the argument lists go to the
+    `specforge check` and `specforge conform` the gate runs."""
     if not args.base.strip():
-        raise GateUsageError("--base is empty: pass a git ref, e.g. make gate BASE=origin/main")
+        raise GateUsageError(
+            "--base is empty: pass a git ref, e.g. specforge gate --base origin/main"
+        )
     top = git(Path.cwd(), "rev-parse", "--show-toplevel")
     if top.returncode != 0:
         raise GateUsageError("not inside a git checkout: the gate compares with a git ref")
@@ -284,10 +306,19 @@ def prepare(args: argparse.Namespace) -> Gate:
             f"git ref {args.base!r} not found: fetch it first (in CI, check out with "
             "fetch-depth: 0) or pass an existing branch, tag or commit"
         )
-    config = load_config()
+    config = config or load_config()
+    if not config.has_spec:
+        raise GateUsageError(NO_SPEC_MESSAGE)
     args.reports.mkdir(parents=True, exist_ok=True)
     return Gate(
-        base=args.base, spec=config.spec, reports=args.reports, root=root, ignore=config.lint_ignore
+        base=args.base,
+        spec=config.spec,
+        reports=args.reports,
+        root=root,
+        ignore=config.lint_ignore,
+        workdir=Path.cwd(),
+        check_args=tuple(check_args),
+        conform_args=tuple(conform_args),
     )
 
 
