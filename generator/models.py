@@ -30,6 +30,9 @@ _OPTIONS: dict[str, Any] = {
     "union_mode": "left_to_right",
     "strict_nullable": False,
     "set_default_enum_member": True,
+    # Component schemas keep their names and inline models are named after their parent
+    # (`A.w` -> `AW`), so an inline model never takes the class a component's name asks for.
+    "naming_strategy": "parent-prefixed",
 }
 
 

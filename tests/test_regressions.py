@@ -126,3 +126,19 @@ def test_schemas_whose_names_collide_get_classes_that_exist(tmp_path: Path) -> N
     assert len(set(classes.values())) == 4
     for name, class_name in classes.items():
         assert hasattr(models, class_name), (name, class_name)
+
+
+def test_an_inline_model_named_like_a_component_does_not_take_its_class(tmp_path: Path) -> None:
+    """`A.w` (inline) and component `W`: the class named for `W` is W's model, not A.w's."""
+    from specforge.document.schemas import normalize
+    from specforge.generator.parse import build_api
+
+    schemas = {
+        "A": {"type": "object", "properties": {"w": {"type": "object", "properties": {"x": {}}}}},
+        "W": {"type": "object", "required": ["wid"], "properties": {"wid": {"type": "integer"}}},
+    }
+    models = _models(tmp_path, schemas)
+    document = {"openapi": "3.1.0", "paths": {}, "components": {"schemas": schemas}}
+    w_class = build_api(normalize(document, "3.1")).schema_classes["W"]
+    assert set(getattr(models, w_class).model_fields) == {"wid"}
+    assert "x" in models.A.model_fields["w"].annotation.__args__[0].model_fields
