@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from specforge.conformance import checks
 from specforge.conformance.http import Call
 from specforge.conformance.model import SpecModel
 from specforge.document.schemas import json_types
@@ -29,7 +30,7 @@ _PARAM = re.compile(r"\{([^{}/]+)\}")
 class Case:
     """A named request variant and the check that judges its answer."""
 
-    check: str
+    check: checks.RequestCheck
     name: str
     call: Call
 
@@ -105,7 +106,7 @@ def enum_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> list[C
         for value in values:
             cases.append(
                 Case(
-                    "enum_values_accepted",
+                    checks.enum_values_accepted,
                     f"{item.name}={value!r}",
                     base.call(auth, body={**base.body, item.name: value}),
                 )
@@ -118,7 +119,7 @@ def enum_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> list[C
         for other in sorted(o for o in others if o not in values):
             cases.append(
                 Case(
-                    "enum_others_rejected",
+                    checks.enum_others_rejected,
                     f"{item.name}={other!r}",
                     base.call(auth, body={**base.body, item.name: other}, paid=False),
                 )
@@ -134,7 +135,10 @@ def boundary_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> li
         kinds = json_types(model.resolve(item.schema))
         for key, edge, past in _edges(bounds, kinds):
             example = model.resolve(item.schema)
-            for check, size in (("boundary_edge_accepted", edge), ("boundary_past_rejected", past)):
+            for check, size in (
+                (checks.boundary_edge_accepted, edge),
+                (checks.boundary_past_rejected, past),
+            ):
                 value = _sized(key, size, example, model)
                 if value is None:
                     continue
@@ -146,7 +150,7 @@ def boundary_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> li
                         base.call(
                             auth,
                             body={**base.body, item.name: value},
-                            paid=check == "boundary_edge_accepted",
+                            paid=check is checks.boundary_edge_accepted,
                         ),
                     )
                 )
@@ -163,7 +167,7 @@ def invalid_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> lis
             body = {k: v for k, v in base.body.items() if k != item.name}
             cases.append(
                 Case(
-                    "invalid_input_rejected",
+                    checks.invalid_input_rejected,
                     f"required {item.name} missing",
                     base.call(auth, body=body, paid=False),
                 )
@@ -172,7 +176,7 @@ def invalid_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> lis
         if len(kinds) == 1 and kinds[0] in _WRONG and "enum" not in model.resolve(item.schema):
             cases.append(
                 Case(
-                    "invalid_input_rejected",
+                    checks.invalid_input_rejected,
                     f"{item.name} not {kinds[0]}",
                     base.call(auth, body={**base.body, item.name: _WRONG[kinds[0]]}, paid=False),
                 )
@@ -189,7 +193,7 @@ def auth_cases(base: Baseline) -> list[Case]:
         "token without scheme": {"Authorization": "sk-not-a-bearer-header"},
     }
     return [
-        Case("auth_required", name, base.call(headers, paid=False))
+        Case(checks.auth_required, name, base.call(headers, paid=False))
         for name, headers in variants.items()
     ]
 

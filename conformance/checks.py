@@ -1,22 +1,32 @@
 """The checks: small named functions, each judging one promise of the spec.
 
-Each takes what it needs (the spec model, the operation, one or more exchanges) and returns a
-`Verdict`: `pass`, a server `violation`, or a spec `gap` (a sensible answer the spec does not
-document). `None` means the check does not apply.
+Every check is registered by a decorator under the name reports show, with the first paragraph
+of its docstring as its description: `@response_check(name)` for the checks run on every
+exchange of the suite (`(model, operation, exchange)`), `@check(name)` for the others, each with
+the signature of the evidence it judges (one exchange and the case name, three exchanges to
+compare, a job's statuses...). The decorator returns a `Check`: the suite calls it (mypy checks
+the arguments against the function) and records the verdict under `check.name`, so a check is
+never named by a string. A check returns a `Verdict`: `pass`, a server `violation`, or a spec
+`gap` (a sensible answer the spec does not document). `None` means the check does not apply.
 """
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, ParamSpec
+
+import httpx
 
 from specforge.conformance.http import Exchange
 from specforge.conformance.model import SpecModel, completion_fields
 from specforge.conformance.results import Kind
 from specforge.conformance.secrets import scrub
 from specforge.generator.ir import Operation, Poller, Response
+
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
@@ -27,14 +37,68 @@ class Verdict:
 
 
 PASS = Verdict("pass")
-Check = Callable[..., Verdict | None]
-RESPONSE_CHECKS: list[str] = []
 
 
-def response_check(function: Check) -> Check:
-    """Mark a check that runs on every exchange of the suite."""
-    RESPONSE_CHECKS.append(function.__name__)
-    return function
+@dataclass(frozen=True)
+class Check(Generic[P]):
+    """A registered check: the name reports show, what it asserts, and its function."""
+
+    name: str
+    description: str
+    judge: Callable[P, Verdict | None]
+    every_response: bool = False
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Verdict | None:
+        return self.judge(*args, **kwargs)
+
+
+ResponseCheck = Check[[SpecModel, Operation, Exchange]]
+"""A check run on every exchange: the spec, the operation, the exchange."""
+RequestCheck = Check[[Exchange, str]]
+"""A check of one request's answer: the exchange and the case's name."""
+
+CHECKS: dict[str, Check[...]] = {}
+"""Every check by name, in the order they are defined."""
+RESPONSE_CHECKS: list[ResponseCheck] = []
+"""The checks run on every exchange, in order."""
+
+
+def check(name: str) -> Callable[[Callable[P, Verdict | None]], Check[P]]:
+    """Register a check function as `name`; its docstring's first paragraph describes it."""
+
+    def register(function: Callable[P, Verdict | None]) -> Check[P]:
+        return _register(Check(name, _description(name, function), function))
+
+    return register
+
+
+def response_check(
+    name: str,
+) -> Callable[[Callable[[SpecModel, Operation, Exchange], Verdict | None]], ResponseCheck]:
+    """Register a check run on every exchange of the suite, as `name`."""
+
+    def register(
+        function: Callable[[SpecModel, Operation, Exchange], Verdict | None],
+    ) -> ResponseCheck:
+        registered = _register(Check(name, _description(name, function), function, True))
+        RESPONSE_CHECKS.append(registered)
+        return registered
+
+    return register
+
+
+def _register(registered: Check[P]) -> Check[P]:
+    if registered.name in CHECKS:
+        raise ValueError(f"check {registered.name!r} is registered twice")
+    CHECKS[registered.name] = registered
+    return registered
+
+
+def _description(name: str, function: Callable[..., Any]) -> str:
+    description = " ".join((inspect.getdoc(function) or "").split("\n\n")[0].split())
+    if not description:
+        raise ValueError(f"check {name!r} has no docstring to describe it")
+    return description
 
 
 def documented(op: Operation, status: int) -> Response | None:
@@ -47,7 +111,7 @@ def documented(op: Operation, status: int) -> Response | None:
 
 
 # -- on every response --------------------------------------------------------------------------
-@response_check
+@response_check("no_server_error")
 def no_server_error(model: SpecModel, op: Operation, ex: Exchange) -> Verdict | None:
     """No input, valid or not, gets a 5xx."""
     if ex.status >= 500:
@@ -55,7 +119,7 @@ def no_server_error(model: SpecModel, op: Operation, ex: Exchange) -> Verdict | 
     return PASS
 
 
-@response_check
+@response_check("status_code_documented")
 def status_code_documented(model: SpecModel, op: Operation, ex: Exchange) -> Verdict | None:
     """The status is documented; an undocumented 2xx is a violation, an undocumented 4xx a gap."""
     if ex.status >= 500:
@@ -67,7 +131,7 @@ def status_code_documented(model: SpecModel, op: Operation, ex: Exchange) -> Ver
     return Verdict(kind, f"a documented status ({statuses})", f"{ex.status} (undocumented)")
 
 
-@response_check
+@response_check("response_content_type")
 def response_content_type(model: SpecModel, op: Operation, ex: Exchange) -> Verdict | None:
     """A documented response comes with its documented content type."""
     response = documented(op, ex.status)
@@ -86,7 +150,7 @@ def response_content_type(model: SpecModel, op: Operation, ex: Exchange) -> Verd
     )
 
 
-@response_check
+@response_check("response_schema")
 def response_schema(model: SpecModel, op: Operation, ex: Exchange) -> Verdict | None:
     """A documented JSON response validates against its schema."""
     response = documented(op, ex.status)
@@ -103,7 +167,7 @@ def response_schema(model: SpecModel, op: Operation, ex: Exchange) -> Verdict | 
     return Verdict("violation", f"a body matching {response.schema_pointer}", _errors(errors))
 
 
-@response_check
+@response_check("response_enum_values")
 def response_enum_values(model: SpecModel, op: Operation, ex: Exchange) -> Verdict | None:
     """Enum (and const) values in responses stay within the listed set."""
     response = documented(op, ex.status)
@@ -133,36 +197,43 @@ def _rejected(ex: Exchange, what: str) -> Verdict:
     return Verdict("violation", f"4xx for {what}", ex.describe())
 
 
+@check("baseline_accepted")
 def baseline_accepted(ex: Exchange, case: str) -> Verdict:
     """A minimal valid request (required fields only) is accepted."""
     return _accepted(ex, f"a valid request ({case})")
 
 
+@check("enum_values_accepted")
 def enum_values_accepted(ex: Exchange, case: str) -> Verdict:
     """Every listed enum value of a request field is accepted."""
     return _accepted(ex, f"a listed enum value ({case})")
 
 
+@check("enum_others_rejected")
 def enum_others_rejected(ex: Exchange, case: str) -> Verdict:
     """Values outside an enum (another case, an unknown value) are rejected with a 4xx."""
     return _rejected(ex, f"a value outside the enum ({case})")
 
 
+@check("invalid_input_rejected")
 def invalid_input_rejected(ex: Exchange, case: str) -> Verdict:
     """A body or parameter that breaks the schema is rejected with a 4xx."""
     return _rejected(ex, f"an invalid request ({case})")
 
 
+@check("boundary_edge_accepted")
 def boundary_edge_accepted(ex: Exchange, case: str) -> Verdict:
     """A value exactly at a bound is accepted."""
     return _accepted(ex, f"a value at the bound ({case})")
 
 
+@check("boundary_past_rejected")
 def boundary_past_rejected(ex: Exchange, case: str) -> Verdict:
     """A value one step past a bound is rejected with a 4xx."""
     return _rejected(ex, f"a value one step past the bound ({case})")
 
 
+@check("auth_required")
 def auth_required(ex: Exchange, case: str) -> Verdict:
     """A missing or malformed credential gets 401 or 403, never 2xx or 5xx."""
     if ex.status in (401, 403):
@@ -170,6 +241,7 @@ def auth_required(ex: Exchange, case: str) -> Verdict:
     return Verdict("violation", f"401 or 403 for {case}", ex.describe())
 
 
+@check("deprecated_fallback")
 def deprecated_fallback(deprecated: Exchange, replacement: Exchange, again: Exchange) -> Verdict:
     """A request using only the deprecated field is answered like one using its replacement."""
     if not 200 <= deprecated.status < 300:
@@ -190,6 +262,7 @@ def deprecated_fallback(deprecated: Exchange, replacement: Exchange, again: Exch
     return PASS
 
 
+@check("deprecated_conflict")
 def deprecated_conflict(both: Exchange, replacement: Exchange, again: Exchange) -> Verdict:
     """Deprecated field and replacement together: never a 5xx; a 2xx answers like the replacement."""
     if both.status >= 500:
@@ -223,6 +296,7 @@ def _differences(candidate: Exchange, reference: Exchange, again: Exchange) -> l
 
 
 # -- lifecycle ----------------------------------------------------------------------------------
+@check("lifecycle_retrievable")
 def lifecycle_retrievable(created: Exchange, retrieved: Exchange) -> Verdict:
     """A created job can be retrieved by its id."""
     if 200 <= retrieved.status < 300:
@@ -230,6 +304,7 @@ def lifecycle_retrievable(created: Exchange, retrieved: Exchange) -> Verdict:
     return Verdict("violation", "2xx when retrieving a job just created", retrieved.describe())
 
 
+@check("lifecycle_status_forward")
 def lifecycle_status_forward(poller: Poller, statuses: list[str]) -> Verdict:
     """A job's status only moves forward: pending states, then one terminal state that stays."""
     rank = {state: 0 for state in poller.pending} | {state: 1 for state in poller.terminal}
@@ -244,6 +319,7 @@ def lifecycle_status_forward(poller: Poller, statuses: list[str]) -> Verdict:
     return PASS
 
 
+@check("lifecycle_completed_outputs")
 def lifecycle_completed_outputs(
     model: SpecModel, poller: Poller, schema_pointer: str, body: Any, done_state: str
 ) -> Verdict | None:
@@ -261,6 +337,7 @@ def lifecycle_completed_outputs(
     return PASS
 
 
+@check("lifecycle_unknown_id")
 def lifecycle_unknown_id(ex: Exchange) -> Verdict:
     """Retrieving an id that was never created gets 404 (or another 4xx)."""
     if ex.status == 404:
@@ -268,6 +345,13 @@ def lifecycle_unknown_id(ex: Exchange) -> Verdict:
     if 400 <= ex.status < 500:
         return Verdict("gap", "404 for an unknown id", ex.describe())
     return Verdict("violation", "404 for an unknown id", ex.describe())
+
+
+# -- transport ----------------------------------------------------------------------------------
+@check("no_transport_error")
+def no_transport_error(error: httpx.HTTPError) -> Verdict:
+    """Every request gets an HTTP answer (no refused connection, timeout or broken reply)."""
+    return Verdict("violation", "an HTTP response", f"{type(error).__name__}: {error}")
 
 
 def _errors(errors: list[Any], limit: int = 3) -> str:

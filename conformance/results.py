@@ -95,7 +95,10 @@ def summarize(outcomes: list[Outcome]) -> Summary:
 
 
 def render(summary: Summary, *, strict: bool, header: list[str], max_details: int = 3) -> str:
-    """The human report: one line per check, then each failure with expected, got and curl."""
+    """The human report: one line per check (with what it asserts), then each failure with
+    expected, got and curl."""
+    from specforge.conformance.checks import CHECKS  # checks import this module
+
     lines = [*header, "", "## Checks", ""]
     for check, counts in summary.checks.items():
         failing = counts["violation"] or (strict and counts["gap"])
@@ -110,7 +113,9 @@ def render(summary: Summary, *, strict: bool, header: list[str], max_details: in
         if counts["skip"]:
             extra.append(f"{counts['skip']} skipped")
         detail = f" ({', '.join(extra)})" if extra else ""
-        lines.append(f"- {status} {check}: {counts['pass']} passed{detail}")
+        registered = CHECKS.get(check)
+        about = f" — {registered.description}" if registered else ""
+        lines.append(f"- {status} {check}: {counts['pass']} passed{detail}{about}")
     lines += _details("Server violations", summary.violations, max_details)
     gap_title = (
         "Spec gaps (failing: --strict)"

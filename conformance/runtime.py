@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -15,10 +13,6 @@ from specforge.conformance.model import SpecModel, load_model
 from specforge.conformance.results import Outcome, Recorder
 from specforge.conformance.settings import SuiteSettings
 from specforge.generator.ir import Operation
-
-_RESPONSE_CHECKS: list[Callable[..., checks.Verdict | None]] = [
-    getattr(checks, name) for name in checks.RESPONSE_CHECKS
-]
 
 
 @dataclass
@@ -50,32 +44,27 @@ class Run:
             self.recorder.add(Outcome("budget", "skip", op.operation_id, case, "", str(exhausted)))
             return None
         except httpx.HTTPError as error:
-            self.recorder.add(
-                Outcome(
-                    "no_transport_error",
-                    "violation",
-                    op.operation_id,
-                    case,
-                    "an HTTP response",
-                    f"{type(error).__name__}: {error}",
-                    self.sender.curl(call),
-                )
-            )
+            self.judge(checks.no_transport_error, op, case, checks.no_transport_error(error), call)
             return None
-        for check in _RESPONSE_CHECKS:
-            self.judge(check.__name__, op, case, check(self.model, op, exchange), exchange.call)
+        for check in checks.RESPONSE_CHECKS:
+            self.judge(check, op, case, check(self.model, op, exchange), exchange.call)
         return exchange
 
     def judge(
-        self, name: str, op: Operation, case: str, verdict: checks.Verdict | None, call: Call | None
+        self,
+        check: checks.Check[...],
+        op: Operation,
+        case: str,
+        verdict: checks.Verdict | None,
+        call: Call | None,
     ) -> None:
-        """Record a verdict (nothing when the check did not apply)."""
+        """Record `check`'s verdict (nothing when the check did not apply)."""
         if verdict is None:
             return
         curl = self.sender.curl(call) if call is not None and verdict.kind != "pass" else ""
         self.recorder.add(
             Outcome(
-                name,
+                check.name,
                 verdict.kind,
                 op.operation_id,
                 case,
@@ -86,12 +75,12 @@ class Run:
         )
 
     def check(
-        self, name: str, op: Operation, call: Call, case: str, *extra: Any
+        self, check: checks.RequestCheck, op: Operation, call: Call, case: str
     ) -> Exchange | None:
-        """Send `call` and judge it with the named check (which takes the exchange and the case name)."""
+        """Send `call` and judge its answer with `check` (given the exchange and the case name)."""
         exchange = self.send(op, call, case)
         if exchange is not None:
-            self.judge(name, op, case, getattr(checks, name)(exchange, case, *extra), call)
+            self.judge(check, op, case, check(exchange, case), call)
         return exchange
 
     def failures_since(self, mark: int) -> list[Outcome]:

@@ -7,12 +7,21 @@ the suite, every fault changes what the mock answers, every diff category is emi
 from __future__ import annotations
 
 import copy
+import io
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, get_args
 
 import pytest
 
+from specforge.conformance import checks
+from specforge.conformance.http import Call
+from specforge.conformance.mock.server import free_port
+from specforge.conformance.results import Outcome, render, summarize
+from specforge.conformance.runner import ConformOptions, conform
+from specforge.conformance.runtime import Run
+from specforge.conformance.settings import SuiteSettings
 from specforge.document.document import load_document
 from specforge.gate import diff
 
@@ -20,6 +29,83 @@ ROOT = Path(__file__).resolve().parents[1]
 PAIRS = ROOT / "tests" / "fixtures" / "diff"
 SPEC_GATE_DOC = ROOT / "docs" / "spec-gate.md"
 SEED_SPEC = ROOT / "spec" / "together-videos.yaml"
+WITH_RETRIEVE = ROOT / "tests" / "fixtures" / "videos-with-retrieve.yaml"
+CONFORMANCE_DOC = ROOT / "docs" / "conformance.md"
+
+
+# -- conformance checks ----------------------------------------------------------------------------
+def test_checks_have_unique_names_and_descriptions() -> None:
+    assert len(checks.CHECKS) >= 19
+    for name, entry in checks.CHECKS.items():
+        assert entry.name == name and re.fullmatch(r"[a-z][a-z0-9_]*", name), name
+        assert entry.description.endswith("."), name
+    assert [c.name for c in checks.RESPONSE_CHECKS] == [
+        name for name, entry in checks.CHECKS.items() if entry.every_response
+    ]
+    assert len(checks.RESPONSE_CHECKS) == 5
+
+
+def test_a_second_check_of_the_same_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="registered twice"):
+
+        @checks.check("no_server_error")
+        def again() -> checks.Verdict:
+            """A second check under a taken name."""
+            return checks.PASS
+
+
+def test_a_check_without_a_description_is_refused() -> None:
+    with pytest.raises(ValueError, match="no docstring"):
+
+        @checks.check("undescribed_check")
+        def undescribed() -> checks.Verdict:
+            return checks.PASS
+
+    assert "undescribed_check" not in checks.CHECKS
+
+
+def test_every_check_is_documented() -> None:
+    text = CONFORMANCE_DOC.read_text(encoding="utf-8")
+    section = text[text.index("### Checks") : text.index("**Robustness**")]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    documented = {name for row in rows for name in re.findall(r"`(\w+)`", row.split("|")[1])}
+    assert documented == set(checks.CHECKS)
+
+
+def test_every_check_is_run_by_the_suite() -> None:
+    """Against the conformant mock every check passes somewhere, apart from the transport one."""
+    result = conform(ConformOptions(spec=WITH_RETRIEVE, max_examples=4), out=io.StringIO())
+    assert result.failed_checks == []
+    assert set(checks.CHECKS) - set(result.passed_checks) == {"no_transport_error"}
+    for name, entry in checks.CHECKS.items():
+        if name in result.passed_checks:
+            assert f"{name}: " in result.report and entry.description in result.report
+
+
+def test_a_request_without_an_answer_is_judged_by_no_transport_error() -> None:
+    settings = SuiteSettings(
+        spec=str(WITH_RETRIEVE), base_url=f"http://127.0.0.1:{free_port()}", api_key="k"
+    )
+    run = Run.start(settings)
+    try:
+        op = run.model.api.operations[0]
+        assert run.send(op, Call("GET", "/v2/videos/x"), "closed port") is None
+    finally:
+        run.sender.close()
+    (outcome,) = run.recorder.outcomes
+    assert (outcome.check, outcome.kind, outcome.expected) == (
+        "no_transport_error",
+        "violation",
+        "an HTTP response",
+    )
+    assert outcome.curl.startswith("curl ")
+
+
+def test_report_lines_carry_the_check_description() -> None:
+    outcomes = [Outcome("auth_required", "pass"), Outcome("budget", "skip")]
+    report = render(summarize(outcomes), strict=False, header=["# r"])
+    assert f"- PASS auth_required: 1 passed — {checks.auth_required.description}" in report
+    assert "- SKIP budget: 0 passed (1 skipped)\n" in report  # not a check: no description
 
 
 # -- diff categories -------------------------------------------------------------------------------

@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+from typing import ParamSpec
+
 import pytest
 
+from specforge.conformance.checks import Check
+from specforge.conformance.http import Call
 from specforge.conformance.runtime import Run
+from specforge.generator.ir import Operation
+
+P = ParamSpec("P")
+
+
+def judge(
+    run: Run,
+    check: Check[P],
+    op: Operation,
+    case: str,
+    call: Call | None,
+    *evidence: P.args,
+    **named: P.kwargs,
+) -> None:
+    """Run `check` on the evidence (typed as its function takes it) and record its verdict."""
+    run.judge(check, op, case, check(*evidence, **named), call)
 
 
 def assert_clean(run: Run, mark: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from specforge.conformance import cases, checks
 from specforge.conformance.runtime import Run
-from specforge.conformance.suite.helpers import assert_clean
+from specforge.conformance.suite.helpers import assert_clean, judge
 from specforge.generator.ir import Operation
 
 
@@ -25,20 +25,26 @@ def test_deprecated(run: Run, operation_id: str) -> None:
         deprecated = run.send(op, case.deprecated_only, f"{label}: deprecated only")
         if replacement is None or again is None or deprecated is None:
             continue
-        run.judge(
-            "deprecated_fallback",
+        judge(
+            run,
+            checks.deprecated_fallback,
             op,
             f"{label}: deprecated only",
-            checks.deprecated_fallback(deprecated, replacement, again),
             case.deprecated_only,
+            deprecated,
+            replacement,
+            again,
         )
         both = run.send(op, case.both, f"{label}: both given")
         if both is not None:
-            run.judge(
-                "deprecated_conflict",
+            judge(
+                run,
+                checks.deprecated_conflict,
                 op,
                 f"{label}: both given",
-                checks.deprecated_conflict(both, replacement, again),
                 case.both,
+                both,
+                replacement,
+                again,
             )
     assert_clean(run, mark)

@@ -10,7 +10,7 @@ from specforge.conformance import cases, checks
 from specforge.conformance.http import Call
 from specforge.conformance.model import success_state
 from specforge.conformance.runtime import Run
-from specforge.conformance.suite.helpers import assert_clean
+from specforge.conformance.suite.helpers import assert_clean, judge
 from specforge.generator.ir import Operation
 
 
@@ -26,7 +26,7 @@ def test_lifecycle(run: Run, operation_id: str) -> None:
     base = cases.baseline(run.model, create)
     if base is None:
         pytest.skip("no JSON request can be built for the create operation")
-    created = run.check("baseline_accepted", create, base.call(run.auth), "create a job")
+    created = run.check(checks.baseline_accepted, create, base.call(run.auth), "create a job")
     if created is None:
         pytest.skip("over budget")
     body = created.json()
@@ -47,35 +47,44 @@ def test_lifecycle(run: Run, operation_id: str) -> None:
         if got is None:
             break
         if attempt == 0:
-            run.judge(
-                "lifecycle_retrievable",
+            judge(
+                run,
+                checks.lifecycle_retrievable,
                 retrieve,
                 "retrieve the created job",
-                checks.lifecycle_retrievable(created, got),
                 call,
+                created,
+                got,
             )
         answer = got.json()
         if not 200 <= got.status < 300 or not isinstance(answer, dict):
             break
         statuses.append(str(answer.get(poller.status_field)))
-        run.judge(
-            "lifecycle_completed_outputs",
+        judge(
+            run,
+            checks.lifecycle_completed_outputs,
             retrieve,
             f"{done} job",
-            checks.lifecycle_completed_outputs(run.model, poller, schema_pointer, answer, done),
             call,
+            run.model,
+            poller,
+            schema_pointer,
+            answer,
+            done,
         )
         if statuses[-1] in poller.terminal:
             if extra_after_terminal == 0:
                 break
             extra_after_terminal -= 1
         time.sleep(run.settings.poll_interval)
-    run.judge(
-        "lifecycle_status_forward",
+    judge(
+        run,
+        checks.lifecycle_status_forward,
         retrieve,
         " -> ".join(statuses),
-        checks.lifecycle_status_forward(poller, statuses),
         None,
+        poller,
+        statuses,
     )
     unknown = Call(
         "GET",
@@ -84,11 +93,5 @@ def test_lifecycle(run: Run, operation_id: str) -> None:
     )
     got = run.send(retrieve, unknown, "retrieve an unknown id")
     if got is not None:
-        run.judge(
-            "lifecycle_unknown_id",
-            retrieve,
-            "retrieve an unknown id",
-            checks.lifecycle_unknown_id(got),
-            unknown,
-        )
+        judge(run, checks.lifecycle_unknown_id, retrieve, "retrieve an unknown id", unknown, got)
     assert_clean(run, mark)

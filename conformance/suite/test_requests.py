@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from specforge.conformance import cases
+from specforge.conformance import cases, checks
 from specforge.conformance.runtime import Run
 from specforge.conformance.suite.helpers import assert_clean
 from specforge.generator.ir import Operation
@@ -29,7 +29,7 @@ def test_baseline(run: Run, operation_id: str) -> None:
         # ids come from other operations, or no 2xx is documented: only the response checks apply
         run.send(base.op, call, "valid request with placeholder path parameters")
     else:
-        run.check("baseline_accepted", base.op, call, "minimal valid request")
+        run.check(checks.baseline_accepted, base.op, call, "minimal valid request")
     assert_clean(run, mark)
 
 

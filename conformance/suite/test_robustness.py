@@ -17,7 +17,7 @@ from specforge.conformance.http import Call
 from specforge.conformance.runtime import Run
 from specforge.conformance.schemathesis_schema import schemathesis_document
 from specforge.conformance.secrets import scrub
-from specforge.conformance.suite.helpers import assert_clean
+from specforge.conformance.suite.helpers import assert_clean, judge
 from specforge.generator.ir import Operation
 
 _SCHEMAS: dict[int, Any] = {}
@@ -111,13 +111,7 @@ def test_fuzz(run: Run, operation_id: str, mode: GenerationMode) -> None:
         if exchange is None or mode != GenerationMode.NEGATIVE:
             return
         if _valid_body(run, op, call) is False and op.body and "json" in op.body.content_type:
-            run.judge(
-                "invalid_input_rejected",
-                op,
-                label,
-                checks.invalid_input_rejected(exchange, label),
-                call,
-            )
+            judge(run, checks.invalid_input_rejected, op, label, call, exchange, label)
 
     try:
         fuzz()
