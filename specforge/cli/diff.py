@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,9 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     with_limits(load_config(), args)
-    result = diff_files(args.old, args.new)
+    notes: list[str] = []
+    result = diff_files(args.old, args.new, notes)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     print(render(result, args.format, str(args.old), str(args.new)))
     return 1 if fails(result, args.fail_on) else 0

@@ -21,13 +21,25 @@ _SURFACE_LABELS = (
 )
 
 
-def load_normalized(path: Path) -> dict[str, Any]:
-    """The document at `path`, normalised; SpecError (exit 2) unless it is a valid 3.0/3.1 spec."""
-    return load_document(path).normalized
+def load_normalized(path: Path, notes: list[str] | None = None) -> dict[str, Any]:
+    """The document at `path`, normalised.
+
+    A document the validator rejects is still compared, as written (a note says what is
+    invalid); only one that cannot be read or parsed, or is not OpenAPI 3.x, is refused
+    (SpecError, exit 2).
+    """
+    document = load_document(path, lenient=True)
+    if document.findings and notes is not None:
+        first = document.findings[0].render(document.source)
+        notes.append(
+            f"{path}: not a valid OpenAPI document ({len(document.findings)} finding(s), "
+            f"first: {first}); compared as written"
+        )
+    return document.normalized
 
 
-def diff_files(old: Path, new: Path) -> DiffResult:
-    return diff_documents(load_normalized(old), load_normalized(new))
+def diff_files(old: Path, new: Path, notes: list[str] | None = None) -> DiffResult:
+    return diff_documents(load_normalized(old, notes), load_normalized(new, notes))
 
 
 def fails(result: DiffResult, threshold: str) -> bool:
