@@ -24,11 +24,11 @@ JOB = "/components/schemas/VideoJob/properties"
 SEED_CHANGES = [
     ("/components/schemas/AudioRef", "component-added", False, False, False),
     (f"{BODY}/frame_images", "property-deprecated", False, False, False),
-    (f"{BODY}/generate_audio", "property-added", False, True, False),
-    (f"{BODY}/media", "property-added", False, True, False),
-    (f"{BODY}/ratio", "property-added", False, True, False),
+    (f"{BODY}/generate_audio", "property-added", False, False, False),
+    (f"{BODY}/media", "property-added", False, False, False),
+    (f"{BODY}/ratio", "property-added", False, False, False),
     (f"{BODY}/reference_images", "property-deprecated", False, False, False),
-    (f"{BODY}/resolution", "property-added", False, True, False),
+    (f"{BODY}/resolution", "property-added", False, False, False),
     (f"{JOB}/completed_at", "property-added", False, False, False),
     (f"{JOB}/created_at", "property-added", False, True, False),
     (f"{JOB}/error", "property-added", False, False, False),
@@ -130,7 +130,7 @@ CASES: dict[
         [("parameter-optional", False, True, False, f"{P}/get/parameters/0")],
     ),
     "property-added": (
-        [("property-added", False, True, False, f"{S}/NewPet/properties/color")],
+        [("property-added", False, False, False, f"{S}/NewPet/properties/color")],
         [("property-removed", True, False, True, f"{S}/NewPet/properties/color")],
     ),
     "property-required": (
@@ -269,7 +269,7 @@ def test_cli_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["summary"] == {
         "changes": 19,
         "breaks_clients": 0,
-        "breaks_servers": 9,
+        "breaks_servers": 5,
         "breaks_sdk": 0,
         "breaking": False,
         "semver": "minor",
@@ -317,11 +317,11 @@ def test_cli_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", str(V1), str(CURRENT)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert (
-        f"[property-added] #{BODY}/media: optional request property 'media' added (breaks servers)"
+        f"[property-added] #{BODY}/media: optional request property 'media' added (compatible)"
         in out
     )
     assert out[-1] == (
-        "Suggested SDK version bump: minor (19 change(s): 0 break clients, 9 break servers, "
+        "Suggested SDK version bump: minor (19 change(s): 0 break clients, 5 break servers, "
         "0 break the generated SDK)"
     )
 

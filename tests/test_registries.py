@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,13 +17,18 @@ from typing import Any, get_args
 import pytest
 
 from specforge.conformance import checks
+from specforge.conformance.faults import FAULTS, Fault, FaultName, parse_faults
 from specforge.conformance.http import Call
+from specforge.conformance.mock.app import MockApp
+from specforge.conformance.mock.handler import MockHandler, Reply, Request
 from specforge.conformance.mock.server import free_port
+from specforge.conformance.model import SpecModel, load_model
 from specforge.conformance.results import Outcome, render, summarize
 from specforge.conformance.runner import ConformOptions, conform
 from specforge.conformance.runtime import Run
 from specforge.conformance.settings import SuiteSettings
 from specforge.document.document import load_document
+from specforge.document.errors import ConfigError
 from specforge.gate import diff
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,6 +114,146 @@ def test_report_lines_carry_the_check_description() -> None:
     assert "- SKIP budget: 0 passed (1 skipped)\n" in report  # not a check: no description
 
 
+# -- mock faults -----------------------------------------------------------------------------------
+AUTH = {"authorization": "Bearer k"}
+Probe = Callable[[MockHandler], list[Reply]]
+
+
+def _post(handler: MockHandler, body: dict[str, Any], headers: dict[str, str] = AUTH) -> Reply:
+    request = Request(
+        "POST",
+        "/v2/videos",
+        headers={**headers, "content-type": "application/json"},
+        body=json.dumps(body).encode(),
+    )
+    return handler.handle(request)
+
+
+def _get(handler: MockHandler, path: str) -> Reply:
+    return handler.handle(Request("GET", path, headers=dict(AUTH)))
+
+
+def _create(body: dict[str, Any], headers: dict[str, str] = AUTH) -> Probe:
+    return lambda handler: [_post(handler, body, headers)]
+
+
+def _many(count: int) -> Probe:
+    return lambda handler: [_post(handler, {"model": "m", "seed": n}) for n in range(count)]
+
+
+def _lifecycle(retrieves: int) -> Probe:
+    def probe(handler: MockHandler) -> list[Reply]:
+        created = _post(handler, {"model": "m"})
+        job = f"/v2/videos/{json.loads(created.body)['id']}"
+        return [created, *(_get(handler, job) for _ in range(retrieves))]
+
+    return probe
+
+
+FRAMES = [{"input_image": "https://example.com/a.png"}]
+# For each fault, requests whose answers it changes (the handler's, in process; latency is the
+# ASGI app's and has its own test).
+PROBES: dict[str, Probe] = {
+    "missing-required-field": _create({"model": "m"}),
+    "wrong-type": _create({"model": "m"}),
+    "unlisted-enum-value": _create({"model": "m"}),
+    "undocumented-content-type": _create({"model": "m"}),
+    "undocumented-status": _create({"model": "m"}),
+    "server-error-on-input": _many(6),
+    "no-auth-check": _create({"model": "m"}, headers={}),
+    "accept-invalid-body": _create({"model": "m", "steps": 51}),
+    "reject-valid-enum-value": _create({"model": "m", "output_format": "WEBM"}),
+    "accept-enum-other-case": _create({"model": "m", "output_format": "mp4"}),
+    "ignore-deprecated-field": _create({"model": "m", "frame_images": FRAMES}),
+    "deprecated-conflict-500": _create(
+        {"model": "m", "frame_images": FRAMES, "media": {"frame_images": FRAMES}}
+    ),
+    "boundary-edge-rejected": _create({"model": "m", "steps": 50}),
+    "boundary-off-by-one": _create({"model": "m", "steps": 51}),
+    "status-regression": _lifecycle(3),
+    "missing-outputs-on-completed": _lifecycle(2),
+    "unknown-id-found": lambda handler: [_get(handler, "/v2/videos/never-created")],
+    "rate-limit": _many(3),
+    "unavailable": _many(4),
+}
+
+
+@pytest.fixture(scope="module")
+def model() -> SpecModel:
+    return load_model(WITH_RETRIEVE)
+
+
+def _answers(handler: MockHandler, probe: Probe) -> list[tuple[int, str, bytes]]:
+    return [(reply.status, reply.content_type, reply.body) for reply in probe(handler)]
+
+
+def test_faults_have_unique_names_descriptions_and_settings() -> None:
+    assert list(FAULTS) == list(get_args(FaultName))
+    for name, fault in FAULTS.items():
+        assert fault.name == name and fault.description, name
+        assert not fault.detected_by or fault.detected_by in checks.CHECKS, name
+        # a fault no check catches is one clients must survive: it takes a value (N)
+        assert bool(fault.detected_by) != bool(fault.default), name
+
+
+def _acts(fault: Fault) -> bool:
+    hooks = (
+        fault.on_arrival,
+        fault.on_input,
+        fault.on_field,
+        fault.on_conflict,
+        fault.on_retrieve,
+        fault.on_completed,
+        fault.on_answer,
+    )
+    flags = (fault.skips_auth, fault.skips_validation, fault.drops_deprecated)
+    return any(hook is not None for hook in hooks) or any(flags) or fault.finds_unknown_ids
+
+
+def test_every_fault_but_latency_acts_through_a_hook() -> None:
+    assert [name for name, fault in FAULTS.items() if not _acts(fault)] == ["latency"]
+    assert set(PROBES) == set(FAULTS) - {"latency"}
+
+
+@pytest.mark.parametrize("name", sorted(PROBES))
+def test_fault_changes_what_the_mock_answers(name: str, model: SpecModel) -> None:
+    probe = PROBES[name]
+    plain = _answers(MockHandler(model), probe)
+    faulty = _answers(MockHandler(model, parse_faults([name])), probe)
+    assert plain != faulty
+    assert plain == _answers(MockHandler(model), probe)  # the difference is the fault's
+
+
+def test_latency_fault_delays_the_app(model: SpecModel) -> None:
+    assert MockApp(MockHandler(model)).delay == 0
+    assert MockApp(MockHandler(model, parse_faults(["latency=150"]))).delay == 0.15
+    assert MockApp(MockHandler(model, parse_faults(["latency"]))).delay == 0.2
+
+
+def test_the_handler_never_tests_a_fault_name() -> None:
+    source = (ROOT / "conformance" / "mock" / "handler.py").read_text(encoding="utf-8")
+    assert [name for name in FAULTS if f'"{name}"' in source] == []
+
+
+def test_every_fault_is_documented() -> None:
+    text = CONFORMANCE_DOC.read_text(encoding="utf-8")
+    section = text[text.index("## Fault switches") : text.index("## Clients against the mock")]
+    rows = [line.split("|") for line in section.splitlines() if line.startswith("| `")]
+    documented = {re.sub(r"=\w+$", "", row[1].strip().strip("`")): row[3].strip() for row in rows}
+    assert set(documented) == set(FAULTS)
+    for name, fault in FAULTS.items():
+        assert documented[name] == f"`{fault.detected_by}`" or not fault.detected_by, name
+
+
+def test_an_unknown_fault_is_refused_with_the_accepted_names() -> None:
+    with pytest.raises(ConfigError) as refused:
+        parse_faults(["wrong-type,no-such-fault"])
+    assert str(refused.value) == f"unknown fault 'no-such-fault'; accepted: {', '.join(FAULTS)}"
+    with pytest.raises(ConfigError, match="takes no value"):
+        parse_faults(["wrong-type=3"])
+    assert parse_faults(["rate-limit=5", "wrong-type"]).value("rate-limit") == 5
+
+
 # -- diff categories -------------------------------------------------------------------------------
 def load_normalized(path: Path) -> dict[str, Any]:
     return load_document(path).normalized
@@ -155,6 +301,12 @@ JSON_BODY = {"content": {"application/json": {"schema": {"type": "object"}}}}
 # Edits of tests/fixtures/diff/base.yaml reaching the categories its fixture pairs do not:
 # (before, after) -> the category ids of base -> edited, and of edited -> base.
 SCENARIOS: dict[str, tuple[Edit | None, Edit, set[str], set[str]]] = {
+    "optional request property added where OLD forbade unknown ones": (
+        _set((*SCHEMAS, "NewPet", "additionalProperties"), False),
+        _set((*SCHEMAS, "NewPet", "properties", "color"), {"type": "string"}),
+        {"property-added:request-optional-closed"},
+        {"property-removed:request"},
+    ),
     "pattern changed": (
         _set((*SCHEMAS, "Pet", "properties", "name", "pattern"), "^a"),
         _set((*SCHEMAS, "Pet", "properties", "name", "pattern"), "^b"),

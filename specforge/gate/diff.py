@@ -85,6 +85,7 @@ CategoryId = Literal[
     "bounds-changed",
     "property-added:request-required",
     "property-added:request-optional",
+    "property-added:request-optional-closed",
     "property-added:response-required",
     "property-added:response-optional",
     "property-removed:request",
@@ -140,8 +141,7 @@ CATEGORIES: tuple[Category, ...] = (
     ),
     Category(
         id="server-url-changed:host",
-        level="breaking",
-        breaks_clients=True,
+        level="info",
         additive=True,
         when="same path, another origin",
         description="an operation is served from another scheme or host",
@@ -500,11 +500,21 @@ CATEGORIES: tuple[Category, ...] = (
     Category(
         id="property-added:request-optional",
         level="non-breaking",
+        additive=True,
+        when="in a request, optional, where OLD allowed unknown properties",
+        description="a new optional request property (a server implementing OLD still accepts "
+        "requests that carry it)",
+        example="optional `color` added to `NewPet`",
+    ),
+    Category(
+        id="property-added:request-optional-closed",
+        level="non-breaking",
         breaks_servers=True,
         additive=True,
-        when="in a request, optional",
-        description="a new optional request property",
-        example="optional `color` added to `NewPet`",
+        when="in a request, optional, where OLD forbade unknown properties",
+        description="a new optional request property that a server implementing OLD refuses "
+        "(`additionalProperties: false`)",
+        example="optional `color` added to `NewPet`, which had `additionalProperties: false`",
     ),
     Category(
         id="property-added:response-required",
@@ -1182,14 +1192,21 @@ class _Differ:
             merged["required"] = required
         return merged
 
-    @staticmethod
-    def type_set(schema: dict[str, Any]) -> frozenset[str] | None:
+    @classmethod
+    def type_set(cls, schema: dict[str, Any]) -> frozenset[str] | None:
+        """The JSON types a value may have (None: any, or not known here)."""
         kinds = json_types(schema)
         if kinds:
             return frozenset(kinds)
         values = enum_of(schema)
         if values:
             return frozenset(_json_type(value) for value in values)
+        for keyword in ("oneOf", "anyOf"):
+            members = schema.get(keyword)
+            if isinstance(members, list) and members:
+                sets = [cls.type_set(m) if isinstance(m, dict) else None for m in members]
+                if all(found is not None for found in sets):
+                    return frozenset().union(*(found for found in sets if found is not None))
         return None
 
     def types(
@@ -1292,7 +1309,11 @@ class _Differ:
                 )
                 if required
                 else (
-                    "property-added:request-optional"
+                    (
+                        "property-added:request-optional-closed"
+                        if old.get("additionalProperties") is False
+                        else "property-added:request-optional"
+                    )
                     if request
                     else "property-added:response-optional"
                 )
