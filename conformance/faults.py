@@ -1,70 +1,374 @@
-"""Fault switches of the mock server: each breaks one promise of the spec on purpose."""
+"""Fault switches of the mock server: each breaks one promise of the spec on purpose.
+
+Every fault is one `Fault` entry of `FAULTS`, with what it does written next to it as hooks
+for the stage of a request it acts at (in the order the handler reaches them):
+
+1. `on_arrival(request_number, n)`: every request, before routing (throttles);
+2. `skips_auth`: credentials are not checked;
+3. `on_input(body + query)`: once the body is read;
+4. `skips_validation`: parameters and bodies are not validated;
+5. `on_field(rule, value) -> value`: each top-level body property with an enum or bounds,
+   before validation (returns the value the mock goes on with);
+6. `drops_deprecated`, `on_conflict(name)`: deprecated fields and their replacements;
+7. `finds_unknown_ids`, `on_retrieve(job, finished) -> finished`, `on_completed(job, body)`:
+   job resources;
+8. `on_answer(plan, answer)`: the success answer (status, content type, JSON body).
+
+A hook refuses the request by raising `Refusal`; the handler shapes it like its other errors.
+When several faults act at one stage, their hooks run in the order of `FAULTS`. The latency
+fault has no hook here: the ASGI app (`specforge.conformance.mock.app.MockApp`) delays every
+answer by its value.
+"""
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from specforge.document.errors import ConfigError
 
+if TYPE_CHECKING:
+    from specforge.conformance.mock.jobs import Job
+    from specforge.conformance.mock.plan import FieldRule, JobPlan, OperationPlan
 
-@dataclass(frozen=True)
-class FaultInfo:
-    """A fault: what it does, the check that must catch it, its default rate or delay."""
-
-    description: str
-    detected_by: str
-    default: int = 0
-
-
-FAULTS: dict[str, FaultInfo] = {
-    "missing-required-field": FaultInfo("responses omit a required property", "response_schema"),
-    "wrong-type": FaultInfo("a response property has the wrong JSON type", "response_schema"),
-    "unlisted-enum-value": FaultInfo(
-        "a response enum property carries a value the spec does not list", "response_enum_values"
-    ),
-    "undocumented-content-type": FaultInfo(
-        "JSON responses are sent as text/plain", "response_content_type"
-    ),
-    "undocumented-status": FaultInfo(
-        "successes answer 202 where the spec documents another 2xx", "status_code_documented"
-    ),
-    "server-error-on-input": FaultInfo(
-        "about one request in three answers 500 (chosen by a hash of the input)", "no_server_error"
-    ),
-    "no-auth-check": FaultInfo("credentials are not checked", "auth_required"),
-    "accept-invalid-body": FaultInfo(
-        "bodies and parameters are not validated (2xx for bad input)", "invalid_input_rejected"
-    ),
-    "reject-valid-enum-value": FaultInfo(
-        "the last listed value of each request enum is refused", "enum_values_accepted"
-    ),
-    "accept-enum-other-case": FaultInfo(
-        "request enums are matched case-insensitively", "enum_others_rejected"
-    ),
-    "ignore-deprecated-field": FaultInfo(
-        "deprecated fields are dropped instead of used as their replacement", "deprecated_fallback"
-    ),
-    "deprecated-conflict-500": FaultInfo(
-        "a deprecated field given with its replacement answers 500", "deprecated_conflict"
-    ),
-    "boundary-off-by-one": FaultInfo(
-        "bounds are one step looser (one past the edge is accepted)", "boundary_past_rejected"
-    ),
-    "boundary-edge-rejected": FaultInfo(
-        "bounds are one step tighter (the edge itself is refused)", "boundary_edge_accepted"
-    ),
-    "status-regression": FaultInfo(
-        "a completed job goes back to its pending state on the next retrieve",
-        "lifecycle_status_forward",
-    ),
-    "missing-outputs-on-completed": FaultInfo(
-        "completed jobs lack their outputs", "lifecycle_completed_outputs"
-    ),
-    "unknown-id-found": FaultInfo("retrieving an unknown id answers 2xx", "lifecycle_unknown_id"),
-    "latency": FaultInfo("every response is delayed by N milliseconds (default 200)", "", 200),
-    "rate-limit": FaultInfo("every Nth request (default 3) answers 429 with Retry-After", "", 3),
-    "unavailable": FaultInfo("every Nth request (default 4) answers 503 with Retry-After", "", 4),
+FaultName = Literal[
+    "missing-required-field",
+    "wrong-type",
+    "unlisted-enum-value",
+    "undocumented-content-type",
+    "undocumented-status",
+    "server-error-on-input",
+    "no-auth-check",
+    "accept-invalid-body",
+    "reject-valid-enum-value",
+    "accept-enum-other-case",
+    "ignore-deprecated-field",
+    "deprecated-conflict-500",
+    "boundary-edge-rejected",
+    "boundary-off-by-one",
+    "status-regression",
+    "missing-outputs-on-completed",
+    "unknown-id-found",
+    "latency",
+    "rate-limit",
+    "unavailable",
+]
+UNLISTED = "unlisted_value"
+_WRONG = {
+    "string": 12345,
+    "integer": "not-an-integer",
+    "number": "not-a-number",
+    "boolean": "yes",
+    "array": "not-an-array",
+    "object": "not-an-object",
 }
+
+
+class Refusal(Exception):
+    """What a hook raises to answer an error instead (`retry`: with a `Retry-After` header)."""
+
+    def __init__(
+        self, status: int, message: str, kind: str, *, retry: bool = False, **details: str
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.kind = kind
+        self.retry = retry
+        self.details = details
+
+
+@dataclass
+class Answer:
+    """A success answer on its way out: the `on_answer` hooks may change any part of it."""
+
+    status: int
+    content_type: str
+    body: dict[str, Any]
+
+
+ArrivalHook = Callable[[int, int], None]
+InputHook = Callable[[bytes], None]
+FieldHook = Callable[["FieldRule", Any], Any]
+ConflictHook = Callable[[str], None]
+RetrieveHook = Callable[["Job", bool], bool]
+CompletedHook = Callable[["JobPlan", dict[str, Any]], None]
+AnswerHook = Callable[["OperationPlan", Answer], None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fault:
+    """A fault: what it does, the check that must catch it, its default N, and its hooks."""
+
+    name: FaultName
+    description: str
+    detected_by: str = ""  # the check meant to catch it ("" for faults a client must survive)
+    default: int = 0  # N of `name=N` when not given (0: the fault takes no value)
+    on_arrival: ArrivalHook | None = None
+    skips_auth: bool = False
+    on_input: InputHook | None = None
+    skips_validation: bool = False
+    on_field: FieldHook | None = None
+    drops_deprecated: bool = False
+    on_conflict: ConflictHook | None = None
+    finds_unknown_ids: bool = False
+    on_retrieve: RetrieveHook | None = None
+    on_completed: CompletedHook | None = None
+    on_answer: AnswerHook | None = None
+
+
+# -- the hooks -------------------------------------------------------------------------------------
+def _drop_required_property(plan: OperationPlan, answer: Answer) -> None:
+    id_field = plan.job.poller.id_field if plan.job else "id"
+    candidates = [name for name in plan.response_required if name != id_field]
+    if candidates:
+        answer.body.pop(candidates[-1], None)
+
+
+def _wrong_type(plan: OperationPlan, answer: Answer) -> None:
+    id_field = plan.job.poller.id_field if plan.job else "id"
+    typed = [(n, t) for n, t in plan.response_typed if n != id_field and n in answer.body]
+    if typed:
+        name, kind = next(
+            ((n, t) for n, t in typed if t in ("number", "integer", "boolean")), typed[0]
+        )
+        answer.body[name] = _WRONG[kind]
+
+
+def _unlisted_enum_value(plan: OperationPlan, answer: Answer) -> None:
+    if plan.response_enums:
+        answer.body[plan.response_enums[0]] = UNLISTED
+
+
+def _text_plain(plan: OperationPlan, answer: Answer) -> None:
+    answer.content_type = "text/plain"
+
+
+def _another_success(plan: OperationPlan, answer: Answer) -> None:
+    answer.status = 202 if answer.status != 202 else 200
+
+
+def _server_error_on_input(raw: bytes) -> None:
+    if zlib.crc32(raw) % 3 == 0:
+        raise Refusal(500, "internal error (fault: server-error-on-input)", "server_error")
+
+
+def _refuse_last_enum_value(rule: FieldRule, value: Any) -> Any:
+    if rule.enum and isinstance(value, str) and value == rule.enum[-1]:
+        raise Refusal(
+            400,
+            f"{rule.name}: {value!r} is not supported",
+            "invalid_request_error",
+            param=rule.name,
+            rule="enum",
+        )
+    return value
+
+
+def _enum_any_case(rule: FieldRule, value: Any) -> Any:
+    if rule.enum and isinstance(value, str):
+        return next(
+            (e for e in rule.enum if isinstance(e, str) and e.lower() == value.lower()), value
+        )
+    return value
+
+
+def _measure(value: Any, bounds: dict[str, Any]) -> tuple[Any, Any, Any] | None:
+    """(what the bounds measure, lower bound, upper bound) for a number, string or array."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value, bounds.get("minimum"), bounds.get("maximum")
+    if isinstance(value, (str, list)):
+        return (
+            len(value),
+            bounds.get("minLength", bounds.get("minItems")),
+            bounds.get("maxLength", bounds.get("maxItems")),
+        )
+    return None
+
+
+def _refuse_the_edge(rule: FieldRule, value: Any) -> Any:
+    found = _measure(value, rule.bounds) if rule.bounds else None
+    if found is not None and found[0] in (found[1], found[2]):
+        raise Refusal(
+            400,
+            f"{rule.name}: {found[0]} is out of range",
+            "invalid_request_error",
+            param=rule.name,
+            rule="range",
+        )
+    return value
+
+
+def _accept_one_past(rule: FieldRule, value: Any) -> Any:
+    """A value one step past a bound, clamped to the bound (so it is accepted)."""
+    found = _measure(value, rule.bounds) if rule.bounds else None
+    if found is None:
+        return value
+    measure, low, high = found
+    if high is not None and measure == high + 1:
+        return high if isinstance(value, (int, float)) else value[:high]
+    if low is not None and measure == low - 1:
+        if isinstance(value, (int, float)):
+            return low
+        return value + "x" * low if isinstance(value, str) else value
+    return value
+
+
+def _conflict_500(name: str) -> None:
+    raise Refusal(500, "internal error (fault: deprecated-conflict-500)", "server_error")
+
+
+def _regress(job: Job, finished: bool) -> bool:
+    """A job already reported finished starts over (its status goes back to pending)."""
+    if finished and job.reported_done:
+        job.reported_done = False
+        job.retrieves = 0
+        return False
+    return finished
+
+
+def _drop_outputs(job: JobPlan, body: dict[str, Any]) -> None:
+    for name in set(job.done) - set(job.pending):
+        body.pop(name, None)
+
+
+def _every_nth(name: FaultName, status: int, kind: str) -> ArrivalHook:
+    def refuse(request_number: int, every: int) -> None:
+        if request_number % every == 0:
+            raise Refusal(status, f"try again later (fault: {name})", kind, retry=True)
+
+    return refuse
+
+
+# -- the registry ----------------------------------------------------------------------------------
+_FAULTS = (
+    Fault(
+        name="missing-required-field",
+        description="responses omit a required property",
+        detected_by="response_schema",
+        on_answer=_drop_required_property,
+    ),
+    Fault(
+        name="wrong-type",
+        description="a response property has the wrong JSON type",
+        detected_by="response_schema",
+        on_answer=_wrong_type,
+    ),
+    Fault(
+        name="unlisted-enum-value",
+        description="a response enum property carries a value the spec does not list",
+        detected_by="response_enum_values",
+        on_answer=_unlisted_enum_value,
+    ),
+    Fault(
+        name="undocumented-content-type",
+        description="JSON responses are sent as text/plain",
+        detected_by="response_content_type",
+        on_answer=_text_plain,
+    ),
+    Fault(
+        name="undocumented-status",
+        description="successes answer 202 where the spec documents another 2xx",
+        detected_by="status_code_documented",
+        on_answer=_another_success,
+    ),
+    Fault(
+        name="server-error-on-input",
+        description="about one request in three answers 500 (chosen by a hash of the input)",
+        detected_by="no_server_error",
+        on_input=_server_error_on_input,
+    ),
+    Fault(
+        name="no-auth-check",
+        description="credentials are not checked",
+        detected_by="auth_required",
+        skips_auth=True,
+    ),
+    Fault(
+        name="accept-invalid-body",
+        description="bodies and parameters are not validated (2xx for bad input)",
+        detected_by="invalid_input_rejected",
+        skips_validation=True,
+    ),
+    Fault(
+        name="reject-valid-enum-value",
+        description="the last listed value of each request enum is refused",
+        detected_by="enum_values_accepted",
+        on_field=_refuse_last_enum_value,
+    ),
+    Fault(
+        name="accept-enum-other-case",
+        description="request enums are matched case-insensitively",
+        detected_by="enum_others_rejected",
+        on_field=_enum_any_case,
+    ),
+    Fault(
+        name="ignore-deprecated-field",
+        description="deprecated fields are dropped instead of used as their replacement",
+        detected_by="deprecated_fallback",
+        drops_deprecated=True,
+    ),
+    Fault(
+        name="deprecated-conflict-500",
+        description="a deprecated field given with its replacement answers 500",
+        detected_by="deprecated_conflict",
+        on_conflict=_conflict_500,
+    ),
+    Fault(
+        name="boundary-edge-rejected",
+        description="bounds are one step tighter (the edge itself is refused)",
+        detected_by="boundary_edge_accepted",
+        on_field=_refuse_the_edge,
+    ),
+    Fault(
+        name="boundary-off-by-one",
+        description="bounds are one step looser (one past the edge is accepted)",
+        detected_by="boundary_past_rejected",
+        on_field=_accept_one_past,
+    ),
+    Fault(
+        name="status-regression",
+        description="a completed job goes back to its pending state on the next retrieve",
+        detected_by="lifecycle_status_forward",
+        on_retrieve=_regress,
+    ),
+    Fault(
+        name="missing-outputs-on-completed",
+        description="completed jobs lack their outputs",
+        detected_by="lifecycle_completed_outputs",
+        on_completed=_drop_outputs,
+    ),
+    Fault(
+        name="unknown-id-found",
+        description="retrieving an unknown id answers 2xx",
+        detected_by="lifecycle_unknown_id",
+        finds_unknown_ids=True,
+    ),
+    Fault(
+        name="latency",
+        description="every response is delayed by N milliseconds (default 200)",
+        default=200,
+    ),
+    Fault(
+        name="rate-limit",
+        description="every Nth request (default 3) answers 429 with Retry-After",
+        default=3,
+        on_arrival=_every_nth("rate-limit", 429, "rate_limit"),
+    ),
+    Fault(
+        name="unavailable",
+        description="every Nth request (default 4) answers 503 with Retry-After",
+        default=4,
+        on_arrival=_every_nth("unavailable", 503, "unavailable"),
+    ),
+)
+FAULTS: dict[str, Fault] = {fault.name: fault for fault in _FAULTS}
+if list(FAULTS) != list(get_args(FaultName)) or len(FAULTS) != len(_FAULTS):
+    raise RuntimeError("FAULTS and FaultName disagree")  # pragma: no cover
 
 
 @dataclass(frozen=True)
@@ -77,8 +381,12 @@ class Faults:
     def __contains__(self, name: object) -> bool:
         return name in self.active
 
-    def value(self, name: str) -> int:
+    def value(self, name: FaultName) -> int:
         return self.values.get(name, FAULTS[name].default)
+
+    def selected(self) -> list[Fault]:
+        """The active faults, in the order of `FAULTS` (the order their hooks run in)."""
+        return [fault for name, fault in FAULTS.items() if name in self.active]
 
     def as_args(self) -> list[str]:
         """The `--fault` arguments that recreate this set."""

@@ -1,4 +1,8 @@
-"""The mock's request handling: route, auth, content type, validation, answer, faults."""
+"""The mock's request handling: route, auth, content type, validation, answer, faults.
+
+Fault switches act through the hooks of their `specforge.conformance.faults.Fault` entry, which
+the handler calls at each stage of a request; it never tests a fault's name.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +10,16 @@ import copy
 import hashlib
 import itertools
 import json
-import zlib
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from specforge.conformance.faults import Faults
+from specforge.conformance.faults import Answer, Faults, Refusal
 from specforge.conformance.mock.jobs import JobStore
 from specforge.conformance.mock.plan import OperationPlan, ParamPlan, compile_plans, path_values
 from specforge.conformance.model import SpecModel
 
 JSON = "application/json"
-UNLISTED = "unlisted_value"
-_WRONG = {
-    "string": 12345,
-    "integer": "not-an-integer",
-    "number": "not-a-number",
-    "boolean": "yes",
-    "array": "not-an-array",
-    "object": "not-an-object",
-}
 ABSENT = object()
 _IGNORED_HEADERS = frozenset({"authorization", "content-type", "accept"})
 MAX_DEPTH = 64  # JSON nesting the mock parses; deeper bodies get a 400
@@ -96,34 +90,57 @@ class MockHandler:
             else:
                 self.dynamic.append(plan)
         self.dynamic.sort(key=lambda p: p.op.full_path.count("{"))
-        self._f = self.faults.active
+        chosen = self.faults.selected()
+        self._on_arrival = [
+            (f.on_arrival, self.faults.value(f.name)) for f in chosen if f.on_arrival
+        ]
+        self._checks_auth = not any(f.skips_auth for f in chosen)
+        self._on_input = [f.on_input for f in chosen if f.on_input]
+        self._validates = not any(f.skips_validation for f in chosen)
+        self._on_field = [f.on_field for f in chosen if f.on_field]
+        self._drops_deprecated = any(f.drops_deprecated for f in chosen)
+        self._on_conflict = [f.on_conflict for f in chosen if f.on_conflict]
+        self._finds_unknown_ids = any(f.finds_unknown_ids for f in chosen)
+        self._on_retrieve = [f.on_retrieve for f in chosen if f.on_retrieve]
+        self._on_completed = [f.on_completed for f in chosen if f.on_completed]
+        self._on_answer = [f.on_answer for f in chosen if f.on_answer]
 
     # -- entry point ---------------------------------------------------------------------------
     def handle(self, request: Request) -> Reply:
         """The reply to `request`; never raises."""
         try:
             self.count += 1
-            if self._f:
-                self._throttle()
+            for arrival, every in self._on_arrival:
+                arrival(self.count, every)
             plan, path_params = self._route(request.method, request.path)
         except _Refused as refused:
             return refused.reply
+        except Refusal as refusal:
+            return self._refusal(refusal)
         try:
             reply = self._handle(plan, path_params, request)
         except _Refused as refused:
             reply = refused.reply
+        except Refusal as refusal:
+            reply = self._refusal(refusal)
         if reply.status >= 400 and plan.errors:
             return _documented_error(plan, reply)
         return reply
 
+    def _refusal(self, refusal: Refusal) -> Reply:
+        """The error reply a fault's hook asked for."""
+        reply = error_reply(refusal.status, refusal.message, refusal.kind, **refusal.details)
+        if refusal.retry:
+            reply.headers.append(("retry-after", str(self.retry_after)))
+        return reply
+
     def _handle(self, plan: OperationPlan, path_params: dict[str, str], request: Request) -> Reply:
-        faults = self._f
-        if plan.auth and "no-auth-check" not in faults:
+        if plan.auth and self._checks_auth:
             self._authenticate(plan, request.headers)
         document = self._body(plan, request)
-        if "server-error-on-input" in faults and zlib.crc32(request.body + request.query) % 3 == 0:
-            return error_reply(500, "internal error (fault: server-error-on-input)", "server_error")
-        if "accept-invalid-body" not in faults:
+        for on_input in self._on_input:
+            on_input(request.body + request.query)
+        if self._validates:
             self._check_params(plan, request, path_params)
         if plan.body_validator is not None and document is not ABSENT:
             document = self._check_body(plan, document)
@@ -132,17 +149,6 @@ class MockHandler:
         return self._answer(plan, document, path_params)
 
     # -- steps ---------------------------------------------------------------------------------
-    def _throttle(self) -> None:
-        for name, status in (("rate-limit", 429), ("unavailable", 503)):
-            if name in self._f and self.count % self.faults.value(name) == 0:
-                reply = error_reply(
-                    status,
-                    f"try again later (fault: {name})",
-                    "rate_limit" if status == 429 else "unavailable",
-                )
-                reply.headers.append(("retry-after", str(self.retry_after)))
-                raise _Refused(reply)
-
     def _route(self, method: str, path: str) -> tuple[OperationPlan, dict[str, str]]:
         plan = self.static.get((method, path))
         if plan is not None:
@@ -265,10 +271,9 @@ class MockHandler:
             )
 
     def _check_body(self, plan: OperationPlan, document: Any) -> Any:
-        faults = self._f
-        if faults and isinstance(document, dict) and plan.rules:
+        if self._on_field and isinstance(document, dict) and plan.rules:
             document = self._bend_rules(plan, document)
-        if "accept-invalid-body" not in faults:
+        if self._validates:
             for error in _errors(plan.body_validator, document):
                 path = list(error.instance_path)
                 rule = str(error.schema_path[-1]) if error.schema_path else "schema"
@@ -288,31 +293,15 @@ class MockHandler:
         return document
 
     def _bend_rules(self, plan: OperationPlan, document: dict[str, Any]) -> dict[str, Any]:
-        """The request-side fault switches on enums and bounds."""
-        faults = self._f
+        """The faults' `on_field` hooks on each body property with an enum or bounds."""
         document = dict(document)
         for rule in plan.rules:
             if rule.name not in document:
                 continue
             value = document[rule.name]
-            if rule.enum and isinstance(value, str):
-                if "reject-valid-enum-value" in faults and value == rule.enum[-1]:
-                    raise _Refused(
-                        error_reply(
-                            400,
-                            f"{rule.name}: {value!r} is not supported",
-                            "invalid_request_error",
-                            param=rule.name,
-                            rule="enum",
-                        )
-                    )
-                if "accept-enum-other-case" in faults:
-                    document[rule.name] = next(
-                        (e for e in rule.enum if isinstance(e, str) and e.lower() == value.lower()),
-                        value,
-                    )
-            if rule.bounds:
-                document[rule.name] = _bend_bounds(rule.name, value, rule.bounds, faults)
+            for on_field in self._on_field:
+                value = on_field(rule, value)
+            document[rule.name] = value
         return document
 
     def _fallback(self, plan: OperationPlan, document: dict[str, Any]) -> dict[str, Any]:
@@ -322,7 +311,7 @@ class MockHandler:
             if name not in effective:
                 continue
             value = effective.pop(name)
-            if "ignore-deprecated-field" in self._f or not target or not target[0]:
+            if self._drops_deprecated or not target or not target[0]:
                 continue
             holder = effective
             for part in target[:-1]:
@@ -331,12 +320,8 @@ class MockHandler:
                     child = holder[part] = {}
                 holder = child
             if target[-1] in holder:
-                if "deprecated-conflict-500" in self._f:
-                    raise _Refused(
-                        error_reply(
-                            500, "internal error (fault: deprecated-conflict-500)", "server_error"
-                        )
-                    )
+                for on_conflict in self._on_conflict:
+                    on_conflict(name)
                 continue
             holder[target[-1]] = value
         return effective
@@ -345,7 +330,7 @@ class MockHandler:
     def _answer(self, plan: OperationPlan, document: Any, path_params: dict[str, str]) -> Reply:
         job = plan.job
         if job is None:
-            if not self._f and not (plan.id_field or plan.echo):
+            if not self._on_answer and not (plan.id_field or plan.echo):
                 return Reply(plan.status, plan.encoded, plan.content_type or JSON)
             body = copy.deepcopy(plan.template)
             if isinstance(body, dict) and isinstance(document, dict):
@@ -360,14 +345,13 @@ class MockHandler:
         job_id = path_params.get(job.id_param, "")
         state = self.jobs.get(job_id)
         if state is None:
-            if "unknown-id-found" in self._f:
+            if self._finds_unknown_ids:
                 return self._finish(plan, self._job_body(plan, job_id, done=True, document=None))
             return error_reply(404, f"no job with id {job_id!r}", "not_found", param=job.id_param)
         done = self.jobs.advance(state)
-        if "status-regression" in self._f and done and state.reported_done:
-            state.reported_done, done = False, False
-            state.retrieves = 0
-        elif done:
+        for on_retrieve in self._on_retrieve:
+            done = on_retrieve(state, done)
+        if done:
             state.reported_done = True
         return self._finish(plan, self._job_body(plan, job_id, done=done, document=None))
 
@@ -377,9 +361,9 @@ class MockHandler:
         job = plan.job
         assert job is not None
         body = copy.deepcopy(job.done if done else job.pending)
-        if done and "missing-outputs-on-completed" in self._f:
-            for name in set(job.done) - set(job.pending):
-                body.pop(name, None)
+        if done:
+            for on_completed in self._on_completed:
+                on_completed(job, body)
         body[job.poller.id_field] = job_id
         body[job.poller.status_field] = job.done_state if done else job.pending_state
         if isinstance(document, dict):
@@ -387,38 +371,18 @@ class MockHandler:
         return body
 
     def _finish(self, plan: OperationPlan, body: Any) -> Reply:
-        faults = self._f
         status, content_type = plan.status, plan.content_type or JSON
-        if faults and isinstance(body, dict):
-            body = self._break_response(plan, body)
-            if "undocumented-content-type" in faults:
-                content_type = "text/plain"
-            if "undocumented-status" in faults:
-                status = 202 if status != 202 else 200
+        if self._on_answer and isinstance(body, dict):
+            answer = Answer(status, content_type, body)
+            for on_answer in self._on_answer:
+                on_answer(plan, answer)
+            status, content_type, body = answer.status, answer.content_type, answer.body
         encoded = (
             json.dumps(body, separators=(",", ":")).encode()
             if plan.kind == "json"
             else plan.encoded
         )
         return Reply(status, encoded, content_type)
-
-    def _break_response(self, plan: OperationPlan, body: dict[str, Any]) -> dict[str, Any]:
-        faults = self._f
-        id_field = plan.job.poller.id_field if plan.job else "id"
-        if "missing-required-field" in faults:
-            candidates = [name for name in plan.response_required if name != id_field]
-            if candidates:
-                body.pop(candidates[-1], None)
-        if "wrong-type" in faults:
-            typed = [(n, t) for n, t in plan.response_typed if n != id_field and n in body]
-            if typed:
-                name, kind = next(
-                    ((n, t) for n, t in typed if t in ("number", "integer", "boolean")), typed[0]
-                )
-                body[name] = _WRONG[kind]
-        if "unlisted-enum-value" in faults and plan.response_enums:
-            body[plan.response_enums[0]] = UNLISTED
-        return body
 
 
 def parse_json(body: bytes) -> Any:
@@ -536,40 +500,4 @@ def coerce(raw: list[str], kinds: tuple[str, ...]) -> Any:
             return value == "true"
         if kind == "string":
             return value
-    return value
-
-
-def _bend_bounds(name: str, value: Any, bounds: dict[str, Any], faults: frozenset[str]) -> Any:
-    """Bounds one step looser (clamp values one past the edge) or tighter (refuse the edge)."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        measure, low, high = value, bounds.get("minimum"), bounds.get("maximum")
-    elif isinstance(value, (str, list)):
-        measure, low, high = (
-            len(value),
-            bounds.get("minLength", bounds.get("minItems")),
-            bounds.get("maxLength", bounds.get("maxItems")),
-        )
-    else:
-        return value
-    if "boundary-edge-rejected" in faults and measure in (low, high):
-        raise _Refused(
-            error_reply(
-                400,
-                f"{name}: {measure} is out of range",
-                "invalid_request_error",
-                param=name,
-                rule="range",
-            )
-        )
-    if "boundary-off-by-one" in faults:
-        if high is not None and measure == high + 1:
-            return high if isinstance(value, (int, float)) else value[:high]
-        if low is not None and measure == low - 1:
-            return (
-                low
-                if isinstance(value, (int, float))
-                else (value + "x" * low if isinstance(value, str) else value)
-            )
     return value
