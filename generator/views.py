@@ -26,11 +26,7 @@ class Argument:
     description: str
     deprecated: bool
     replaced_by: str
-
-    @property
-    def store(self) -> str:
-        """The mapping this argument is stored in inside the generated method."""
-        return "body" if self.target == "body" else f"call.{self.target}"
+    bounds: tuple[tuple[str, Any], ...] = ()
 
 
 _PATH_TEMPLATE = re.compile(r"(\{[^{}]*\})")
@@ -58,11 +54,27 @@ class MethodView:
     body_argument: Argument | None
     return_hint: str
     cast: str
-    doc: str
+    doc: str  # the docstring's text, wrapped for a method (see `method_doc`), not yet escaped
 
     @property
     def request_path(self) -> str:
         return request_path(self.op.full_path)
+
+    @property
+    def stores(self) -> tuple[tuple[str, tuple[Argument, ...]], ...]:
+        """The `RequestInput` fields the arguments go to, each with its arguments, in order.
+
+        An exploded body is a `body` dict even without properties (it is sent as `{}`); a
+        body passed whole is not listed (see `body_argument`).
+        """
+        order = ("path_params", "query", "headers", "cookies", "body")
+        exploded = bool(self.op.body and self.op.body.exploded)
+        found = []
+        for target in order:
+            arguments = tuple(a for a in self.arguments if a.target == target)
+            if arguments or (target == "body" and exploded):
+                found.append((target, arguments))
+        return tuple(found)
 
     @property
     def arguments(self) -> tuple[Argument, ...]:
@@ -95,6 +107,7 @@ class Flavour:
     await_: Escaped  # "await " before a call
     dunder: Escaped  # "a" in __aenter__ / __aexit__
     sleep: Escaped  # module whose sleep() the poller awaits
+    raw_wrapper: Escaped  # the runtime function that gives a method's `RawResponse` twin
 
 
 def _code(text: str) -> Escaped:
@@ -103,7 +116,15 @@ def _code(text: str) -> Escaped:
 
 
 FLAVOURS = (
-    Flavour(_code(""), _code("SyncTransport"), _code(""), _code(""), _code(""), _code("time")),
+    Flavour(
+        _code(""),
+        _code("SyncTransport"),
+        _code(""),
+        _code(""),
+        _code(""),
+        _code("time"),
+        _code("raw_response_wrapper"),
+    ),
     Flavour(
         _code("Async"),
         _code("AsyncTransport"),
@@ -111,6 +132,7 @@ FLAVOURS = (
         _code("await "),
         _code("a"),
         _code("asyncio"),
+        _code("async_raw_response_wrapper"),
     ),
 )
 
@@ -134,6 +156,7 @@ def _argument(field: Field) -> Argument:
         description=field.description,
         deprecated=field.deprecated,
         replaced_by=field.replaced_by,
+        bounds=field.bounds,
     )
 
 
@@ -155,6 +178,7 @@ def method_view(op: Operation) -> MethodView:
             "",
         )
     constant = "_" + "_".join((*op.resource, op.method_name)).upper()
+    body = (body_argument,) if body_argument else ()
     return MethodView(
         op=op,
         constant=constant,
@@ -166,26 +190,208 @@ def method_view(op: Operation) -> MethodView:
         cast=op.success.model
         if op.success and op.success.kind == "json" and op.success.model
         else "",
-        doc=_method_doc(op),
+        doc=method_doc(op, (*positional, *body, *keywords)),
     )
 
 
-def _method_doc(op: Operation) -> str:
-    parts = [op.summary or f"{op.method} {op.full_path}"]
+# -- docstrings --------------------------------------------------------------------------------
+DOC_WIDTH = 88
+"""Columns a generated docstring line takes at most, indentation included; only a word or a
+code span longer than a line, and code blocks and tables, which are kept as written, go past."""
+METHOD_INDENT = 8  # a method's docstring lines are indented this far
+ARGUMENT_INDENT = 4  # an `Args:` entry, relative to the docstring; its continuation lines 8
+_NARROWEST = 24  # a line is given at least this many columns, however deep its indentation
+_FENCE = re.compile(r"\s*(`{3,}|~{3,})")
+_LIST_ITEM = re.compile(r"(\s*)([-*+]|\d{1,9}[.)])\s+(\S.*)")
+_HEADING = re.compile(r"\s*#{1,6}(\s|$)")
+
+
+def _width(text: str) -> int:
+    """The columns `text` takes once escaped for a docstring (a backslash is written twice)."""
+    return len(text) + text.count("\\") + 3 * text.count('"""')
+
+
+def _words(text: str) -> list[str]:
+    """The words of `text`, each code span one word with its spaces (see `_fill`)."""
+    groups: list[list[str]] = []
+    in_span = False
+    for word in text.split():
+        if in_span:
+            groups[-1].append(word)
+        else:
+            groups.append([word])
+        if word.count("`") % 2:
+            in_span = not in_span
+    return [" ".join(group) for group in groups]
+
+
+def _fill(text: str, first: int, rest: int) -> list[str]:
+    """`text` as lines of at most `first` (the first line) and `rest` columns.
+
+    Lines break between words, never inside a code span unless the span is longer than a
+    line on its own (it then breaks at its spaces, which Markdown reads as spaces).
+    """
+    words: list[str] = []
+    for word in _words(text):
+        words.extend([word] if " " not in word or _width(word) <= rest else word.split(" "))
+    lines: list[str] = []
+    line, used = "", 0
+    for word in words:
+        size = _width(word)
+        if line and used + 1 + size > (rest if lines else first):
+            lines.append(line)
+            line, used = word, size
+        elif line:
+            line, used = f"{line} {word}", used + 1 + size
+        else:
+            line, used = word, size
+    if line:
+        lines.append(line)
+    return lines
+
+
+def wrap_doc(text: str, width: int, first: int | None = None) -> list[str]:
+    """Markdown-ish prose as docstring lines of at most `width` columns (`first` for line one).
+
+    Paragraphs are refilled and list items wrapped under their text; fenced and indented
+    code, table rows and headings are kept line for line (a row too wide for `width` is
+    wrapped, its continuation lines indented by two). Blank lines separate blocks, one each.
+    """
+    out: list[str] = []
+    block: tuple[str, str, list[str]] | None = None  # (first-line prefix, hanging prefix, text)
+    fence = ""
+
+    def flush() -> None:
+        nonlocal block
+        if block is None:
+            return
+        lead, hang, parts = block
+        room = (width if out or first is None else first) - len(lead)
+        lines = _fill(" ".join(parts), max(room, _NARROWEST), max(width - len(hang), _NARROWEST))
+        out.extend([lead + lines[0], *(hang + line for line in lines[1:])] if lines else [])
+        block = None
+
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if fence:
+            out.append(line)
+            if line.strip().startswith(fence):
+                fence = ""
+            continue
+        opening = _FENCE.match(line)
+        item = _LIST_ITEM.fullmatch(line)
+        if opening:
+            flush()
+            fence = opening.group(1)
+            out.append(line)
+        elif not line:
+            flush()
+            if out and out[-1]:
+                out.append("")
+        elif item:
+            flush()
+            indent, marker, rest = item.groups()
+            lead = f"{indent}{marker} "
+            block = (lead, " " * len(lead), [rest])
+        elif line.lstrip().startswith("|") and _width(line) > width:
+            flush()  # a table row too wide to keep: wrapped under itself
+            indent = line[: len(line) - len(line.lstrip())]
+            block = (indent, indent + "  ", [line.strip()])
+            flush()
+        elif (
+            line.lstrip().startswith("|")
+            or _HEADING.match(line)
+            or (block is None and line.startswith(("    ", "\t")))
+        ):
+            flush()
+            out.append(line)
+        elif block is None:
+            block = ("", "", [line.strip()])
+        else:
+            block[2].append(line.strip())
+    flush()
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def method_doc(op: Operation, arguments: tuple[Argument, ...]) -> str:
+    """A method's docstring text, for `indent_doc(METHOD_INDENT)` to escape and indent.
+
+    The summary, the description, the request line, a deprecation notice, then `Args:` for the
+    arguments that have something to say (a description, else their constraints).
+    """
+    width = DOC_WIDTH - METHOD_INDENT
+    blocks = [wrap_doc(op.summary or f"{op.method} {op.full_path}", width, width - 3)]
     if op.description and op.description != op.summary:
-        parts.append(op.description)
-    parts.append(f"`{op.method} {op.full_path}`")
+        blocks.append(wrap_doc(op.description, width))
+    blocks.append([f"`{op.method} {op.full_path}`"])
     if op.deprecated:
-        parts.append("Deprecated: this operation is deprecated by the API.")
-    return "\n\n".join(parts)
+        blocks.append(["Deprecated: this operation is deprecated by the API."])
+    entries = ["Args:"]
+    for argument in arguments:
+        text = argument_doc(argument)
+        if not text:
+            continue
+        lead = " " * ARGUMENT_INDENT + argument.python_name + ": "
+        hang = " " * (2 * ARGUMENT_INDENT)
+        lines = wrap_doc(text, width - len(hang), width - len(lead)) or [""]
+        entries.append(lead + lines[0])
+        entries.extend(hang + line if line else "" for line in lines[1:])
+    if len(entries) > 1:
+        blocks.append(entries)
+    return "\n\n".join("\n".join(block) for block in blocks if block)
+
+
+def poll_doc(terminal: tuple[str, ...]) -> str:
+    """The docstring text of a resource's `poll` method."""
+    width = DOC_WIDTH - METHOD_INDENT
+    summary = f"Retrieve `id` until its status is terminal ({', '.join(terminal)})."
+    detail = (
+        "Waits `interval` seconds between attempts, growing to `max_interval`; raises "
+        "`PollingTimeoutError` after `timeout` seconds."
+    )
+    return "\n".join([*wrap_doc(summary, width, width - 3), "", *wrap_doc(detail, width)])
 
 
 def argument_doc(argument: Argument) -> str:
-    text = " ".join(argument.description.split())
+    """What an argument's docstring entry says: its description, with a deprecation notice
+    in front when the description has none; without a description, its constraints, if any
+    (else nothing: the entry is left out)."""
+    text = argument.description.strip()
     if argument.deprecated and "deprecated" not in text.lower():
         instead = f" Use `{argument.replaced_by}` instead." if argument.replaced_by else ""
         text = f"Deprecated.{instead} {text}".strip()
-    return text or "(no description in the spec)"
+    return text or _constraints(argument.bounds)
+
+
+_BOUND_PHRASES = {
+    "minimum": "at least {}",
+    "maximum": "at most {}",
+    "exclusiveMinimum": "more than {}",
+    "exclusiveMaximum": "less than {}",
+    "minLength": "at least {} character{}",
+    "maxLength": "at most {} character{}",
+    "minItems": "at least {} item{}",
+    "maxItems": "at most {} item{}",
+    "multipleOf": "a multiple of {}",
+}
+
+
+def _constraints(bounds: tuple[tuple[str, Any], ...]) -> str:
+    """A sentence naming the bounds a schema states ("At least 1, at most 10."), or ""."""
+    phrases = []
+    for keyword, value in bounds:
+        if keyword == "pattern" and isinstance(value, str):
+            phrases.append(f"matching the pattern `{value}`")
+        elif (
+            keyword in _BOUND_PHRASES
+            and isinstance(value, (int, float))
+            and not isinstance(value, bool)
+        ):
+            phrases.append(_BOUND_PHRASES[keyword].format(value, "" if value == 1 else "s"))
+    text = ", ".join(phrases)
+    return f"{text[:1].upper()}{text[1:]}." if text else ""
 
 
 _BUILTIN_TYPES = frozenset(
@@ -244,6 +450,7 @@ def resource_views(
                 "pending": node.poller.pending,
                 "model": node.poller.model,
                 "create": _shadow_safe(method_view(create), shadowed),
+                "doc": poll_doc(node.poller.terminal),
             }
         views.append(
             ResourceView(

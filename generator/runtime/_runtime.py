@@ -13,21 +13,25 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextvars
+import dataclasses
 import email.utils
 import enum
+import functools
+import importlib
 import logging
 import math
 import os
 import random
 import re
 import ssl
+import sys
 import time
 import uuid
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timezone
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, ParamSpec, TypeVar
 from urllib.parse import quote
 
 import httpcore
@@ -82,6 +86,7 @@ _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
 
 ResponseValidation = Literal["strict", "warn", "off"]
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class NotGiven:
@@ -128,6 +133,7 @@ class OperationSpec:
     parameters: tuple[ParameterSpec, ...] = ()
     idempotency_header: str = ""
     origin: str = ""
+    model: str = ""  # the class in the package's `models` that a JSON success body becomes
 
 
 @dataclass(frozen=True)
@@ -141,20 +147,99 @@ class RawResponse(Generic[T]):
     retries_taken: int = 0
 
 
+class _RawSlot:
+    """Where the transport leaves the response of each call made inside a raw-response wrapper."""
+
+    __slots__ = ("response",)
+
+    def __init__(self) -> None:
+        self.response: RawResponse[Any] | None = None
+
+
+# The slot of the innermost raw-response wrapper running in this thread or task (None: none).
+_RAW_SLOT: contextvars.ContextVar[_RawSlot | None] = contextvars.ContextVar(
+    f"{PACKAGE}_raw_response", default=None
+)
+
+
+def _handed_over(raw: RawResponse[T]) -> RawResponse[T]:
+    """`raw`, also left in the slot of the raw-response wrapper the call runs under."""
+    slot = _RAW_SLOT.get()
+    if slot is not None:
+        slot.response = raw
+    return raw
+
+
+def _raw_result(method: Callable[..., Any], slot: _RawSlot, result: T) -> RawResponse[T]:
+    """The last response `method` received, with its return value as the parsed body."""
+    raw = slot.response
+    if raw is None:
+        name = getattr(method, "__qualname__", repr(method))
+        raise RuntimeError(f"{name} returned without making a request")
+    outer = _RAW_SLOT.get()  # a wrapped method called inside another one: the outer sees it too
+    if outer is not None:
+        outer.response = raw
+    return raw if raw.parsed is result else dataclasses.replace(raw, parsed=result)
+
+
+def raw_response_wrapper(method: Callable[P, T]) -> Callable[P, RawResponse[T]]:
+    """`method` with the same parameters, returning a `RawResponse` of what it returns.
+
+    The status and headers are those of the last response the method received (the final
+    retrieve of a poll); each wrapper has its own slot in a context variable, so calls in
+    other threads, tasks or nested wrappers do not mix.
+    """
+
+    @functools.wraps(method)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:
+        slot = _RawSlot()
+        token = _RAW_SLOT.set(slot)
+        try:
+            result = method(*args, **kwargs)
+        finally:
+            _RAW_SLOT.reset(token)
+        return _raw_result(method, slot, result)
+
+    return wrapped
+
+
+def async_raw_response_wrapper(
+    method: Callable[P, Awaitable[T]],
+) -> Callable[P, Coroutine[Any, Any, RawResponse[T]]]:
+    """`raw_response_wrapper` for coroutine methods."""
+
+    @functools.wraps(method)
+    async def wrapped(*args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:
+        slot = _RawSlot()
+        token = _RAW_SLOT.set(slot)
+        try:
+            result = await method(*args, **kwargs)
+        finally:
+            _RAW_SLOT.reset(token)
+        return _raw_result(method, slot, result)
+
+    return wrapped
+
+
 @dataclass
 class RequestInput:
-    """The pieces of one call before it becomes an HTTP request."""
+    """The pieces of one call before it becomes an HTTP request.
 
-    path_params: dict[str, Any] = field(default_factory=dict)
-    query: dict[str, Any] = field(default_factory=dict)
-    headers: dict[str, Any] = field(default_factory=dict)
-    cookies: dict[str, Any] = field(default_factory=dict)
-    body: Any = NOT_GIVEN
+    The per-call options come first, in the order of every generated method's signature (the
+    methods pass them by position); then the arguments by where they travel. An entry left
+    NOT_GIVEN is not sent.
+    """
+
     timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN
     max_retries: int | NotGiven = NOT_GIVEN
     extra_headers: Mapping[str, str] | None = None
     extra_query: Mapping[str, Any] | None = None
     extra_body: Mapping[str, Any] | None = None
+    path_params: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, Any] = field(default_factory=dict)
+    cookies: dict[str, Any] = field(default_factory=dict)
+    body: Any = NOT_GIVEN
 
 
 def to_jsonable(value: Any) -> Any:
@@ -170,10 +255,36 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def warn_deprecated(name: str, replacement: str, stacklevel: int = 4) -> None:
+def _model(name: str) -> Any:
+    """The class `name` of the package's `models` (imported on first use), or None."""
+    if not name:
+        return None
+    return getattr(importlib.import_module(".models", __package__), name)
+
+
+def _given(values: Mapping[str, Any]) -> dict[str, Any]:
+    """`values` without the entries the caller left NOT_GIVEN."""
+    return {name: value for name, value in values.items() if value is not NOT_GIVEN}
+
+
+def _caller_stacklevel() -> int:
+    """The `stacklevel` of the first frame outside this package, for a `warnings.warn` made
+    by the function that calls this one: the user's line, whether it called a method directly,
+    through `with_raw_response` or through `create_and_poll`."""
+    level, frame = 1, sys._getframe(1)
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(
+        f"{PACKAGE}."
+    ):
+        level, frame = level + 1, frame.f_back
+    return level
+
+
+def warn_deprecated(name: str, replacement: str) -> None:
     """Tell the caller that `name` is deprecated and what to use instead."""
     instead = f"; use {replacement} instead" if replacement else ""
-    warnings.warn(f"{name} is deprecated{instead}", DeprecationWarning, stacklevel=stacklevel)
+    warnings.warn(
+        f"{name} is deprecated{instead}", DeprecationWarning, stacklevel=_caller_stacklevel()
+    )
 
 
 def _serialize_parameter(spec: ParameterSpec, value: Any) -> Any:
@@ -504,6 +615,11 @@ class BaseClient:
     def _build(
         self, op: OperationSpec, call: RequestInput, idempotency_key: str | None
     ) -> dict[str, Any]:
+        # Generated methods pass every argument; the ones left NOT_GIVEN are not sent.
+        call.path_params, call.query = _given(call.path_params), _given(call.query)
+        call.headers, call.cookies = _given(call.headers), _given(call.cookies)
+        if isinstance(call.body, dict):
+            call.body = _given(call.body)
         if call.body is not NOT_GIVEN and call.extra_body:
             call.body = (
                 {**call.body, **call.extra_body} if isinstance(call.body, dict) else call.body
@@ -798,7 +914,7 @@ class BaseClient:
                         f"{op.name}: response drifts from the spec at {problem['pointer'] or '/'}: "
                         f"{problem['message']} ({problem['rule']})",
                         ResponseDriftWarning,
-                        stacklevel=5,
+                        stacklevel=_caller_stacklevel(),
                     )
         if cast is None:
             return data
@@ -841,7 +957,9 @@ class SyncTransport(BaseClient):
         # bounded per phase and between body chunks.
         self.deadline_bound = http_client is None and _bound_by_deadline(self._http)
 
-    def request(self, op: OperationSpec, call: RequestInput, cast: Any) -> RawResponse[Any]:
+    def request(self, op: OperationSpec, call: RequestInput) -> RawResponse[Any]:
+        """Send one call (retried, redirected, bounded as configured); its response parsed."""
+        cast = _model(op.model)
         plan = self._prepare(op, call)
         token = _DEADLINE.set(plan.deadline)
         try:
@@ -860,7 +978,7 @@ class SyncTransport(BaseClient):
                     if error is not None:
                         raise self._failure(plan, error) from error
                     assert response is not None
-                    return self._parse(op, response, cast, attempt)
+                    return _handed_over(self._parse(op, response, cast, attempt))
                 time.sleep(delay)
                 attempt += 1
         finally:
@@ -911,7 +1029,9 @@ class AsyncTransport(BaseClient):
         super().__init__(**options)
         self._http = http_client or httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
 
-    async def request(self, op: OperationSpec, call: RequestInput, cast: Any) -> RawResponse[Any]:
+    async def request(self, op: OperationSpec, call: RequestInput) -> RawResponse[Any]:
+        """Send one call (retried, redirected, bounded as configured); its response parsed."""
+        cast = _model(op.model)
         plan = self._prepare(op, call)
         attempt = 0
         while True:
@@ -928,7 +1048,7 @@ class AsyncTransport(BaseClient):
                 if error is not None:
                     raise self._failure(plan, error) from error
                 assert response is not None
-                return self._parse(op, response, cast, attempt)
+                return _handed_over(self._parse(op, response, cast, attempt))
             await asyncio.sleep(delay)
             attempt += 1
 
@@ -988,4 +1108,6 @@ __all__ = [
     "ParameterSpec",
     "RawResponse",
     "RequestInput",
+    "async_raw_response_wrapper",
+    "raw_response_wrapper",
 ]

@@ -11,7 +11,7 @@ from pydantic import Field
 from together_videos._base_model import BaseModel
 
 
-class Error(BaseModel):
+class VideoJobError(BaseModel):
     """
     Error payload that explains why generation failed, if applicable.
     """
@@ -20,7 +20,7 @@ class Error(BaseModel):
     message: str
 
 
-class Outputs(BaseModel):
+class VideoJobOutputs(BaseModel):
     """
     Available upon completion, the outputs provides the cost charged and the hosted url to access the video
     """
@@ -40,7 +40,7 @@ class VideoOutputFormat(str, Enum):
     WEBM = "WEBM"
 
 
-class Frame(str, Enum):
+class VideoFrameImageInputFrame(str, Enum):
     """
     Optional param to specify where to insert the frame. If this is omitted, the following heuristics are applied:
     - frame_images size is one, frame is first.
@@ -58,7 +58,9 @@ class VideoFrameImageInput(BaseModel):
     """
     URL path to hosted image that is used for a frame
     """
-    frame: Annotated[float | Frame | None, Field(union_mode="left_to_right")] = None
+    frame: Annotated[
+        float | VideoFrameImageInputFrame | None, Field(union_mode="left_to_right")
+    ] = None
     """
     Optional param to specify where to insert the frame. If this is omitted, the following heuristics are applied:
     - frame_images size is one, frame is first.
@@ -129,11 +131,11 @@ class VideoJob(BaseModel):
     """
     Duration of the generated clip in seconds.
     """
-    error: Error | None = None
+    error: VideoJobError | None = None
     """
     Error payload that explains why generation failed, if applicable.
     """
-    outputs: Outputs | None = None
+    outputs: VideoJobOutputs | None = None
     """
     Available upon completion, the outputs provides the cost charged and the hosted url to access the video
     """

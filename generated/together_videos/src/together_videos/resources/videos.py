@@ -17,6 +17,8 @@ from .._runtime import (
     RawResponse,
     RequestInput,
     SyncTransport,
+    async_raw_response_wrapper,
+    raw_response_wrapper,
     warn_deprecated,
 )
 
@@ -38,12 +40,10 @@ _VIDEOS_CREATE = OperationSpec(
     name="videos.create",
     method="POST",
     path="/v2/videos",
-    secured=True,
     body_schema="CreateVideoBody",
     content_type="application/json",
-    responses={
-        "200": ("VideoJob", "json"),
-    },
+    responses={"200": ("VideoJob", "json")},
+    model="VideoJob",
 )
 
 
@@ -55,7 +55,7 @@ class Videos:
 
     @cached_property
     def with_raw_response(self) -> VideosWithRawResponse:
-        """The same methods, returning the status, headers and parsed body."""
+        """The same methods, returning a `RawResponse` (status, headers, parsed body)."""
         return VideosWithRawResponse(self)
 
     def create(
@@ -94,136 +94,70 @@ class Videos:
         Args:
             model: The model to be used for the video creation request.
             prompt: Text prompt that describes the video to generate.
-            height: (no description in the spec)
-            width: (no description in the spec)
             resolution: Video resolution.
             ratio: Aspect ratio of the video.
             seconds: Clip duration in seconds.
             fps: Frames per second. Defaults to 24.
-            steps: The number of denoising steps the model performs during video generation. More steps typically result in higher quality output but require longer processing time.
-            seed: Seed to use in initializing the video generation. Using the same seed allows deterministic video generation. If not provided a random seed is generated for each request.
-            guidance_scale: Controls how closely the video generation follows your prompt. Higher values make the model adhere more strictly to your text description, while lower values allow more creative freedom. guidence_scale affects both visual content and temporal consistency.Recommended range is 6.0-10.0 for most video models. Values above 12 may cause over-guidance artifacts or unnatural motion patterns.
+            steps: The number of denoising steps the model performs during video
+                generation. More steps typically result in higher quality output but
+                require longer processing time.
+            seed: Seed to use in initializing the video generation. Using the same seed
+                allows deterministic video generation. If not provided a random seed is
+                generated for each request.
+            guidance_scale: Controls how closely the video generation follows your
+                prompt. Higher values make the model adhere more strictly to your text
+                description, while lower values allow more creative freedom.
+                guidence_scale affects both visual content and temporal
+                consistency.Recommended range is 6.0-10.0 for most video models. Values
+                above 12 may cause over-guidance artifacts or unnatural motion patterns.
             output_format: Specifies the format of the output video. Defaults to MP4.
             output_quality: Compression quality. Defaults to 20.
-            negative_prompt: Similar to prompt, but specifies what to avoid instead of what to include
+            negative_prompt: Similar to prompt, but specifies what to avoid instead of
+                what to include
             generate_audio: Whether to generate audio for the video.
-            media: Media inputs for video generation. The accepted fields depend on the model type (e.g. i2v, r2v, t2v, videoedit).
-            frame_images: Deprecated: use media.frame_images instead. Array of images to guide video generation, similar to keyframes.
-            reference_images: Deprecated: use media.reference_images instead. Unlike frame_images which constrain specific timeline positions, reference images guide the general appearance that should appear consistently across the video.
+            media: Media inputs for video generation. The accepted fields depend on the
+                model type (e.g. i2v, r2v, t2v, videoedit).
+            frame_images: Deprecated: use media.frame_images instead. Array of images to
+                guide video generation, similar to keyframes.
+            reference_images: Deprecated: use media.reference_images instead. Unlike
+                frame_images which constrain specific timeline positions, reference
+                images guide the general appearance that should appear consistently
+                across the video.
         """
-        raw = self._create(
-            model=model,
-            prompt=prompt,
-            height=height,
-            width=width,
-            resolution=resolution,
-            ratio=ratio,
-            seconds=seconds,
-            fps=fps,
-            steps=steps,
-            seed=seed,
-            guidance_scale=guidance_scale,
-            output_format=output_format,
-            output_quality=output_quality,
-            negative_prompt=negative_prompt,
-            generate_audio=generate_audio,
-            media=media,
-            frame_images=frame_images,
-            reference_images=reference_images,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-        return raw.parsed
-
-    def _create(
-        self,
-        *,
-        model: str,
-        prompt: str | NotGiven = NOT_GIVEN,
-        height: int | NotGiven = NOT_GIVEN,
-        width: int | NotGiven = NOT_GIVEN,
-        resolution: str | NotGiven = NOT_GIVEN,
-        ratio: str | NotGiven = NOT_GIVEN,
-        seconds: str | NotGiven = NOT_GIVEN,
-        fps: int | NotGiven = NOT_GIVEN,
-        steps: int | NotGiven = NOT_GIVEN,
-        seed: int | NotGiven = NOT_GIVEN,
-        guidance_scale: int | NotGiven = NOT_GIVEN,
-        output_format: VideoOutputFormat | Literal["MP4", "WEBM"] | NotGiven = NOT_GIVEN,
-        output_quality: int | NotGiven = NOT_GIVEN,
-        negative_prompt: str | NotGiven = NOT_GIVEN,
-        generate_audio: bool | NotGiven = NOT_GIVEN,
-        media: VideoMedia | dict[str, Any] | NotGiven = NOT_GIVEN,
-        frame_images: list[VideoFrameImageInput | dict[str, Any]] | NotGiven = NOT_GIVEN,
-        reference_images: list[str] | NotGiven = NOT_GIVEN,
-        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> RawResponse[VideoJob]:
-        from ..models import VideoJob
-
         if frame_images is not NOT_GIVEN:
             warn_deprecated("frame_images", "media.frame_images")
         if reference_images is not NOT_GIVEN:
             warn_deprecated("reference_images", "media.reference_images")
-        call = RequestInput(
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-        body: dict[str, Any] = {}
-        call.body = body
-        body["model"] = model
-        if not isinstance(prompt, NotGiven):
-            body["prompt"] = prompt
-        if not isinstance(height, NotGiven):
-            body["height"] = height
-        if not isinstance(width, NotGiven):
-            body["width"] = width
-        if not isinstance(resolution, NotGiven):
-            body["resolution"] = resolution
-        if not isinstance(ratio, NotGiven):
-            body["ratio"] = ratio
-        if not isinstance(seconds, NotGiven):
-            body["seconds"] = seconds
-        if not isinstance(fps, NotGiven):
-            body["fps"] = fps
-        if not isinstance(steps, NotGiven):
-            body["steps"] = steps
-        if not isinstance(seed, NotGiven):
-            body["seed"] = seed
-        if not isinstance(guidance_scale, NotGiven):
-            body["guidance_scale"] = guidance_scale
-        if not isinstance(output_format, NotGiven):
-            body["output_format"] = output_format
-        if not isinstance(output_quality, NotGiven):
-            body["output_quality"] = output_quality
-        if not isinstance(negative_prompt, NotGiven):
-            body["negative_prompt"] = negative_prompt
-        if not isinstance(generate_audio, NotGiven):
-            body["generate_audio"] = generate_audio
-        if not isinstance(media, NotGiven):
-            body["media"] = media
-        if not isinstance(frame_images, NotGiven):
-            body["frame_images"] = frame_images
-        if not isinstance(reference_images, NotGiven):
-            body["reference_images"] = reference_images
-
-        return self._transport.request(_VIDEOS_CREATE, call, VideoJob)
+        call = RequestInput(timeout, max_retries, extra_headers, extra_query, extra_body)
+        call.body = {
+            "model": model,
+            "prompt": prompt,
+            "height": height,
+            "width": width,
+            "resolution": resolution,
+            "ratio": ratio,
+            "seconds": seconds,
+            "fps": fps,
+            "steps": steps,
+            "seed": seed,
+            "guidance_scale": guidance_scale,
+            "output_format": output_format,
+            "output_quality": output_quality,
+            "negative_prompt": negative_prompt,
+            "generate_audio": generate_audio,
+            "media": media,
+            "frame_images": frame_images,
+            "reference_images": reference_images,
+        }
+        raw: RawResponse[VideoJob] = self._transport.request(_VIDEOS_CREATE, call)
+        return raw.parsed
 
 
 class VideosWithRawResponse:
-    """`Videos` methods that return a `RawResponse`."""
+    """The same methods, each returning a `RawResponse` of its result."""
 
     def __init__(self, resource: Videos) -> None:
-        self.create = resource._create
+        self.create = raw_response_wrapper(resource.create)
 
 
 class AsyncVideos:
@@ -234,7 +168,7 @@ class AsyncVideos:
 
     @cached_property
     def with_raw_response(self) -> AsyncVideosWithRawResponse:
-        """The same methods, returning the status, headers and parsed body."""
+        """The same methods, returning a `RawResponse` (status, headers, parsed body)."""
         return AsyncVideosWithRawResponse(self)
 
     async def create(
@@ -273,133 +207,67 @@ class AsyncVideos:
         Args:
             model: The model to be used for the video creation request.
             prompt: Text prompt that describes the video to generate.
-            height: (no description in the spec)
-            width: (no description in the spec)
             resolution: Video resolution.
             ratio: Aspect ratio of the video.
             seconds: Clip duration in seconds.
             fps: Frames per second. Defaults to 24.
-            steps: The number of denoising steps the model performs during video generation. More steps typically result in higher quality output but require longer processing time.
-            seed: Seed to use in initializing the video generation. Using the same seed allows deterministic video generation. If not provided a random seed is generated for each request.
-            guidance_scale: Controls how closely the video generation follows your prompt. Higher values make the model adhere more strictly to your text description, while lower values allow more creative freedom. guidence_scale affects both visual content and temporal consistency.Recommended range is 6.0-10.0 for most video models. Values above 12 may cause over-guidance artifacts or unnatural motion patterns.
+            steps: The number of denoising steps the model performs during video
+                generation. More steps typically result in higher quality output but
+                require longer processing time.
+            seed: Seed to use in initializing the video generation. Using the same seed
+                allows deterministic video generation. If not provided a random seed is
+                generated for each request.
+            guidance_scale: Controls how closely the video generation follows your
+                prompt. Higher values make the model adhere more strictly to your text
+                description, while lower values allow more creative freedom.
+                guidence_scale affects both visual content and temporal
+                consistency.Recommended range is 6.0-10.0 for most video models. Values
+                above 12 may cause over-guidance artifacts or unnatural motion patterns.
             output_format: Specifies the format of the output video. Defaults to MP4.
             output_quality: Compression quality. Defaults to 20.
-            negative_prompt: Similar to prompt, but specifies what to avoid instead of what to include
+            negative_prompt: Similar to prompt, but specifies what to avoid instead of
+                what to include
             generate_audio: Whether to generate audio for the video.
-            media: Media inputs for video generation. The accepted fields depend on the model type (e.g. i2v, r2v, t2v, videoedit).
-            frame_images: Deprecated: use media.frame_images instead. Array of images to guide video generation, similar to keyframes.
-            reference_images: Deprecated: use media.reference_images instead. Unlike frame_images which constrain specific timeline positions, reference images guide the general appearance that should appear consistently across the video.
+            media: Media inputs for video generation. The accepted fields depend on the
+                model type (e.g. i2v, r2v, t2v, videoedit).
+            frame_images: Deprecated: use media.frame_images instead. Array of images to
+                guide video generation, similar to keyframes.
+            reference_images: Deprecated: use media.reference_images instead. Unlike
+                frame_images which constrain specific timeline positions, reference
+                images guide the general appearance that should appear consistently
+                across the video.
         """
-        raw = await self._create(
-            model=model,
-            prompt=prompt,
-            height=height,
-            width=width,
-            resolution=resolution,
-            ratio=ratio,
-            seconds=seconds,
-            fps=fps,
-            steps=steps,
-            seed=seed,
-            guidance_scale=guidance_scale,
-            output_format=output_format,
-            output_quality=output_quality,
-            negative_prompt=negative_prompt,
-            generate_audio=generate_audio,
-            media=media,
-            frame_images=frame_images,
-            reference_images=reference_images,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-        return raw.parsed
-
-    async def _create(
-        self,
-        *,
-        model: str,
-        prompt: str | NotGiven = NOT_GIVEN,
-        height: int | NotGiven = NOT_GIVEN,
-        width: int | NotGiven = NOT_GIVEN,
-        resolution: str | NotGiven = NOT_GIVEN,
-        ratio: str | NotGiven = NOT_GIVEN,
-        seconds: str | NotGiven = NOT_GIVEN,
-        fps: int | NotGiven = NOT_GIVEN,
-        steps: int | NotGiven = NOT_GIVEN,
-        seed: int | NotGiven = NOT_GIVEN,
-        guidance_scale: int | NotGiven = NOT_GIVEN,
-        output_format: VideoOutputFormat | Literal["MP4", "WEBM"] | NotGiven = NOT_GIVEN,
-        output_quality: int | NotGiven = NOT_GIVEN,
-        negative_prompt: str | NotGiven = NOT_GIVEN,
-        generate_audio: bool | NotGiven = NOT_GIVEN,
-        media: VideoMedia | dict[str, Any] | NotGiven = NOT_GIVEN,
-        frame_images: list[VideoFrameImageInput | dict[str, Any]] | NotGiven = NOT_GIVEN,
-        reference_images: list[str] | NotGiven = NOT_GIVEN,
-        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> RawResponse[VideoJob]:
-        from ..models import VideoJob
-
         if frame_images is not NOT_GIVEN:
             warn_deprecated("frame_images", "media.frame_images")
         if reference_images is not NOT_GIVEN:
             warn_deprecated("reference_images", "media.reference_images")
-        call = RequestInput(
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-        body: dict[str, Any] = {}
-        call.body = body
-        body["model"] = model
-        if not isinstance(prompt, NotGiven):
-            body["prompt"] = prompt
-        if not isinstance(height, NotGiven):
-            body["height"] = height
-        if not isinstance(width, NotGiven):
-            body["width"] = width
-        if not isinstance(resolution, NotGiven):
-            body["resolution"] = resolution
-        if not isinstance(ratio, NotGiven):
-            body["ratio"] = ratio
-        if not isinstance(seconds, NotGiven):
-            body["seconds"] = seconds
-        if not isinstance(fps, NotGiven):
-            body["fps"] = fps
-        if not isinstance(steps, NotGiven):
-            body["steps"] = steps
-        if not isinstance(seed, NotGiven):
-            body["seed"] = seed
-        if not isinstance(guidance_scale, NotGiven):
-            body["guidance_scale"] = guidance_scale
-        if not isinstance(output_format, NotGiven):
-            body["output_format"] = output_format
-        if not isinstance(output_quality, NotGiven):
-            body["output_quality"] = output_quality
-        if not isinstance(negative_prompt, NotGiven):
-            body["negative_prompt"] = negative_prompt
-        if not isinstance(generate_audio, NotGiven):
-            body["generate_audio"] = generate_audio
-        if not isinstance(media, NotGiven):
-            body["media"] = media
-        if not isinstance(frame_images, NotGiven):
-            body["frame_images"] = frame_images
-        if not isinstance(reference_images, NotGiven):
-            body["reference_images"] = reference_images
-
-        return await self._transport.request(_VIDEOS_CREATE, call, VideoJob)
+        call = RequestInput(timeout, max_retries, extra_headers, extra_query, extra_body)
+        call.body = {
+            "model": model,
+            "prompt": prompt,
+            "height": height,
+            "width": width,
+            "resolution": resolution,
+            "ratio": ratio,
+            "seconds": seconds,
+            "fps": fps,
+            "steps": steps,
+            "seed": seed,
+            "guidance_scale": guidance_scale,
+            "output_format": output_format,
+            "output_quality": output_quality,
+            "negative_prompt": negative_prompt,
+            "generate_audio": generate_audio,
+            "media": media,
+            "frame_images": frame_images,
+            "reference_images": reference_images,
+        }
+        raw: RawResponse[VideoJob] = await self._transport.request(_VIDEOS_CREATE, call)
+        return raw.parsed
 
 
 class AsyncVideosWithRawResponse:
-    """`AsyncVideos` methods that return a `RawResponse`."""
+    """The same methods, each returning a `RawResponse` of its result."""
 
     def __init__(self, resource: AsyncVideos) -> None:
-        self.create = resource._create
+        self.create = async_raw_response_wrapper(resource.create)
