@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 import sys
 import tempfile
 import time
@@ -120,6 +121,9 @@ def _conform(options: ConformOptions, out: TextIO, scrubber: Scrubber) -> Confor
             "--fault switches the embedded mock's faults: it cannot be used with --base-url"
         )
     origin = check_origin(options.base_url) if live else ""
+    check_report_paths(options)
+    if live:
+        check_reachable(origin)
     api_key = options.api_key or (os.environ.get(options.api_key_env, "") if live else EMBEDDED_KEY)
     if live and not api_key:
         raise ConfigError(f"no API key: pass --api-key or set {options.api_key_env}")
@@ -171,10 +175,16 @@ def _conform(options: ConformOptions, out: TextIO, scrubber: Scrubber) -> Confor
         stats = json.loads(stats_path.read_text()) if stats_path.is_file() else {}
     summary = summarize(outcomes)
     seconds = time.monotonic() - started
+    interrupted = code == pytest.ExitCode.INTERRUPTED
     sent = int(stats.get("sent", 0))
     header = [
         "# Conformance report",
         "",
+        *(
+            ["**Interrupted**: the run was stopped before the end; what follows is partial.", ""]
+            if interrupted
+            else []
+        ),
         f"- spec: {options.spec}",
         f"- server: {target}",
         f"- faults: {', '.join(sorted(faults.active)) or 'none'}",
@@ -191,7 +201,10 @@ def _conform(options: ConformOptions, out: TextIO, scrubber: Scrubber) -> Confor
     print(report, file=out)
     failing = bool(summary.violations) or (options.strict and bool(summary.gaps))
     exit_code = 1 if failing or code == pytest.ExitCode.TESTS_FAILED else 0
-    if code not in (
+    if interrupted:
+        print("specforge conform: interrupted; the report is partial", file=out)
+        exit_code = 130
+    elif code not in (
         pytest.ExitCode.OK,
         pytest.ExitCode.TESTS_FAILED,
         pytest.ExitCode.NO_TESTS_COLLECTED,
@@ -216,6 +229,33 @@ def _conform(options: ConformOptions, out: TextIO, scrubber: Scrubber) -> Confor
         sent,
         report,
     )
+
+
+def check_report_paths(options: ConformOptions) -> None:
+    """Refuse, before anything is sent, report paths that could not be written at the end."""
+    for flag, path in (("--report", options.report), ("--junit-xml", options.junit_xml)):
+        if path is None:
+            continue
+        if path.is_dir():
+            raise ConfigError(f"{flag} {path} is a folder: give a file path")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8"):
+                pass
+        except OSError as error:
+            raise ConfigError(f"{flag} {path} cannot be written: {error.strerror}") from None
+
+
+def check_reachable(origin: str, timeout: float = 10.0) -> None:
+    """One TCP connection to the live server first: unreachable is one line and exit 2."""
+    parts = urlsplit(origin)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "", port), timeout=timeout):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ConfigError(f"cannot connect to {origin}: {reason}; nothing was sent") from None
 
 
 @contextlib.contextmanager
