@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from specforge.conformance.secrets import scrub
+from specforge.generator.escaping import markdown_code_block, markdown_text
 
 Kind = Literal["pass", "violation", "gap", "skip"]
 
@@ -94,9 +95,9 @@ def summarize(outcomes: list[Outcome]) -> Summary:
     )
 
 
-def render(summary: Summary, *, strict: bool, header: list[str], max_details: int = 3) -> str:
-    """The human report: one line per check (with what it asserts), then each failure with
-    expected, got and curl."""
+def render(summary: Summary, *, strict: bool, header: list[str]) -> str:
+    """The human report: one line per check (with what it asserts), then every failure with
+    expected, got and curl (server text escaped as Markdown, so no answer can reshape it)."""
     from specforge.conformance.checks import CHECKS  # checks import this module
 
     lines = [*header, "", "## Checks", ""]
@@ -116,39 +117,30 @@ def render(summary: Summary, *, strict: bool, header: list[str], max_details: in
         registered = CHECKS.get(check)
         about = f" — {registered.description}" if registered else ""
         lines.append(f"- {status} {check}: {counts['pass']} passed{detail}{about}")
-    lines += _details("Server violations", summary.violations, max_details)
+    lines += _details("Server violations", summary.violations)
     gap_title = (
         "Spec gaps (failing: --strict)"
         if strict
         else "Spec gaps (reported, not failing; --strict fails them)"
     )
-    lines += _details(gap_title, summary.gaps, max_details)
+    lines += _details(gap_title, summary.gaps)
     return "\n".join(lines) + "\n"
 
 
-def _details(title: str, outcomes: list[Outcome], max_details: int) -> list[str]:
+def _details(title: str, outcomes: list[Outcome]) -> list[str]:
     if not outcomes:
         return []
     lines = ["", f"## {title}", ""]
-    shown: dict[tuple[str, str], int] = defaultdict(int)
-    hidden = 0
     for outcome in outcomes:
-        key = (outcome.check, outcome.operation)
-        shown[key] += 1
-        if shown[key] > max_details:
-            hidden += 1
-            continue
+        # the check's registered name as it is; what came from the spec or the server escaped
+        place = " — ".join((outcome.operation, outcome.case))
         lines += [
-            f"### {outcome.check} — {outcome.operation} — {outcome.case}",
-            f"- expected: {outcome.expected}",
-            f"- got: {outcome.got}",
+            f"### {outcome.check} — {markdown_text(place)}",
+            f"- expected: {markdown_text(outcome.expected)}",
+            f"- got: {markdown_text(outcome.got)}",
             "- reproduce:",
             "",
-            "```sh",
-            outcome.curl or "(no request)",
-            "```",
+            markdown_code_block(outcome.curl or "(no request)", "sh"),
             "",
         ]
-    if hidden:
-        lines.append(f"({hidden} more of the same check and operation not shown)")
     return lines
