@@ -38,8 +38,12 @@ typecheck: setup
 	$(BIN)/mypy specforge
 	cd generated/together_videos && ../../$(BIN)/mypy --strict src
 
+# Two workers (this project's machines have 2 cores); a test file stays on one worker, so its
+# module-scoped fixtures (generated packages, servers) are built once.
+TEST_WORKERS ?= 2
+
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 mock: setup
 	$(SPECFORGE) mock
