@@ -310,3 +310,114 @@ def _short(value: Any) -> str:
     if isinstance(value, list):
         return f"array of {len(value)} item(s)"
     return repr(value)
+
+
+# -- values generated data rarely reaches -----------------------------------------------------------
+_MULTIBYTE = ("é", "日", "😀")
+
+
+def credentials(model: SpecModel, key: str) -> dict[str, str]:
+    """`key` in the scheme the spec uses (an API-key header, else `Authorization: Bearer`)."""
+    scheme = model.api.secured_scheme
+    if scheme.startswith("header:"):
+        return {scheme.partition(":")[2]: key}
+    return {"Authorization": f"Bearer {key}"}
+
+
+def similar_key(key: str) -> str:
+    """`key` with its last (up to two) letters or digits changed within their class."""
+    chars = list(key)
+    changed = 0
+    for index in range(len(chars) - 1, -1, -1):
+        char = chars[index]
+        if char.isdigit():
+            chars[index] = str((int(char) + 1) % 10)
+        elif char.isascii() and char.islower():
+            chars[index] = chr((ord(char) - ord("a") + 1) % 26 + ord("a"))
+        elif char.isascii() and char.isupper():
+            chars[index] = chr((ord(char) - ord("A") + 1) % 26 + ord("A"))
+        else:
+            continue
+        changed += 1
+        if changed == 2 or len(key) < 4:
+            break
+    return "".join(chars)
+
+
+def value_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> list[Case]:
+    """Values at the edges of JSON types: numeric strings, fractions, booleans and nulls for
+    numbers (refused), enum variants (refused), multi-byte strings at a length bound and
+    whitespace-only strings the schema allows (accepted)."""
+    pointer = model.body_pointer(base.op)
+    if not pointer:
+        return []
+    validator = model.validator(pointer)
+    positive = not base.path_params and base.op.success is not None
+    cases: list[Case] = []
+
+    def add(check: checks.RequestCheck, name: str, value: Any, accepted: bool) -> None:
+        body = {**base.body, name: value}
+        if validator.is_valid(body) != accepted or (accepted and not positive):
+            return
+        label = f"{name}={_short(value)}"
+        cases.append(Case(check, label, base.call(auth, body=body, paid=accepted)))
+
+    for item in _body_fields(base):
+        schema = model.resolve(item.schema)
+        if not isinstance(schema, dict):
+            continue
+        kinds = json_types(schema)
+        current = base.body.get(item.name, model.example_for(item.schema))
+        if ("integer" in kinds or "number" in kinds) and not isinstance(current, bool):
+            number = current if isinstance(current, (int, float)) else _inside(schema)
+            add(checks.numeric_string_rejected, item.name, str(number), False)
+            add(checks.boolean_integer_rejected, item.name, True, False)
+            if "integer" in kinds and "number" not in kinds:
+                for fraction in (int(number) + 0.5, int(number) - 0.5):
+                    if model.accepts({**schema, "type": "number"}, fraction):
+                        add(checks.fractional_integer_rejected, item.name, fraction, False)
+                        break
+        if not item.required:
+            add(checks.null_optional_rejected, item.name, None, False)
+        for value in item.enum:
+            if not isinstance(value, str):
+                continue
+            variants = {value.upper(), value.lower(), value.capitalize(), f" {value} "}
+            for variant in sorted(variants - {v for v in item.enum if isinstance(v, str)}):
+                add(checks.enum_variants_rejected, item.name, variant, False)
+        if "string" in kinds and not item.enum:
+            for key in ("maxLength", "minLength"):
+                size = schema.get(key)
+                if isinstance(size, int) and size > 0:
+                    for char in _MULTIBYTE:
+                        if validator.is_valid({**base.body, item.name: char * size}):
+                            add(checks.multibyte_length_accepted, item.name, char * size, True)
+                            break
+            low, high = schema.get("minLength", 0), schema.get("maxLength")
+            blank = " " * max(low if isinstance(low, int) else 0, 3)
+            if not isinstance(high, int) or len(blank) <= high:
+                add(checks.blank_string_accepted, item.name, blank, True)
+    return cases
+
+
+def success_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> list[tuple[str, Call]]:
+    """Valid requests with each optional property in turn (their status must be documented)."""
+    pointer = model.body_pointer(base.op)
+    if not pointer or base.path_params or base.op.success is None:
+        return []
+    validator = model.validator(pointer)
+    cases = []
+    for item in _body_fields(base):
+        if item.required or item.name in base.body:
+            continue
+        body = {**base.body, item.name: model.example_for(item.schema)}
+        if validator.is_valid(body):
+            cases.append((f"valid request with {item.name}", base.call(auth, body=body)))
+    return cases
+
+
+def _inside(schema: dict[str, Any]) -> int:
+    """An integer within the schema's bounds."""
+    low = schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1)
+    high = schema.get("maximum", schema.get("exclusiveMaximum", low + 2) - 1)
+    return int(low if isinstance(low, (int, float)) and low <= high else 1)

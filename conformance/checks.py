@@ -12,8 +12,10 @@ never named by a string. A check returns a `Verdict`: `pass`, a server `violatio
 
 from __future__ import annotations
 
+import datetime
 import inspect
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, ParamSpec
@@ -24,6 +26,7 @@ from specforge.conformance.http import Exchange
 from specforge.conformance.model import SpecModel, completion_fields
 from specforge.conformance.results import Kind
 from specforge.conformance.secrets import scrub
+from specforge.document.schemas import json_types
 from specforge.generator.ir import Operation, Poller, Response
 
 P = ParamSpec("P")
@@ -184,6 +187,98 @@ def response_enum_values(model: SpecModel, op: Operation, ex: Exchange) -> Verdi
     return Verdict("violation", "only the listed enum values", _errors(errors))
 
 
+_EPOCH_WORDS = re.compile(r"\b(unix|epoch|posix)\b|timestamp", re.IGNORECASE)
+_MILLIS = re.compile(r"milli|\bms\b", re.IGNORECASE)
+_TIME_NAMES = re.compile(r"(_at|_time|timestamp)$", re.IGNORECASE)
+UNIT_SECONDS = {"s": 1, "ms": 1000}
+PLAUSIBLE_SECONDS = (0, 32503680000)  # 1970-01-01 to 3000-01-01, in Unix seconds
+SAMPLE_SECONDS = 1704067200  # 2024-01-01T00:00:00Z, the mock's Unix time
+
+
+def time_unit(name: str, schema: Any) -> str:
+    """How a property holds an instant: "date-time", Unix "s" or "ms", or "" (not a time)."""
+    if not isinstance(schema, dict):
+        return ""
+    kinds = json_types(schema)
+    if schema.get("format") == "date-time" and "string" in kinds:
+        return "date-time"
+    if "integer" not in kinds and "number" not in kinds:
+        return ""
+    text = f"{schema.get('title', '')} {schema.get('description', '')}"
+    if not _EPOCH_WORDS.search(text) and not _TIME_NAMES.search(name):
+        return ""
+    return "ms" if _MILLIS.search(text) or name.lower().endswith("_ms") else "s"
+
+
+def _implausible(unit: str, value: Any) -> str:
+    """Why `value` is no instant between 1970 and 3000 in `unit` ("" when it is one)."""
+    low, high = PLAUSIBLE_SECONDS
+    if unit == "date-time":
+        if not isinstance(value, str):
+            return ""
+        try:
+            moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return f"{value!r} is not an RFC 3339 date-time"
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.UTC)
+        if not low <= moment.timestamp() < high:
+            return f"{value!r} is not between 1970 and 3000"
+        return ""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return ""
+    seconds = value / UNIT_SECONDS[unit]
+    if low <= seconds < high:
+        return ""
+    name = "seconds" if unit == "s" else "milliseconds"
+    return f"{value} Unix {name} is not between 1970 and 3000"
+
+
+def _times(model: SpecModel, schema: Any, value: Any, pointer: str = "") -> Any:
+    """(pointer, problem) for each instant-holding property of `value` under `schema`."""
+    schema = model.resolve(schema)
+    if not isinstance(schema, dict):
+        return
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for index, item in enumerate(value):
+            yield from _times(model, schema["items"], item, f"{pointer}/{index}")
+        return
+    if not isinstance(value, dict):
+        return
+    properties = dict(schema.get("properties") or {})
+    for key in ("allOf", "anyOf", "oneOf"):
+        for part in schema.get(key) or []:
+            part = model.resolve(part)
+            if isinstance(part, dict):
+                properties = {**(part.get("properties") or {}), **properties}
+    for name, prop in properties.items():
+        if name not in value:
+            continue
+        resolved = model.resolve(prop)
+        unit = time_unit(str(name), resolved)
+        if unit:
+            yield f"{pointer}/{name}", _implausible(unit, value[name])
+        else:
+            yield from _times(model, resolved, value[name], f"{pointer}/{name}")
+
+
+@response_check("timestamps_plausible")
+def timestamps_plausible(model: SpecModel, op: Operation, ex: Exchange) -> Verdict | None:
+    """Response instants (date-time strings, Unix seconds) are in their unit: 1970 to 3000."""
+    response = documented(op, ex.status)
+    if response is None or response.kind != "json" or not response.schema_pointer:
+        return None
+    found = list(_times(model, model.schema_at(response.schema_pointer), ex.json()))
+    if not found:
+        return None
+    problems = [f"{pointer}: {problem}" for pointer, problem in found if problem]
+    if problems:
+        return Verdict(
+            "violation", "instants in their documented unit (1970 to 3000)", "; ".join(problems)
+        )
+    return PASS
+
+
 # -- expectations of one request ----------------------------------------------------------------
 def _accepted(ex: Exchange, what: str) -> Verdict:
     if 200 <= ex.status < 300:
@@ -231,6 +326,68 @@ def boundary_edge_accepted(ex: Exchange, case: str) -> Verdict:
 def boundary_past_rejected(ex: Exchange, case: str) -> Verdict:
     """A value one step past a bound is rejected with a 4xx."""
     return _rejected(ex, f"a value one step past the bound ({case})")
+
+
+@check("numeric_string_rejected")
+def numeric_string_rejected(ex: Exchange, case: str) -> Verdict:
+    """A numeric string where the schema says integer or number is rejected with a 4xx."""
+    return _rejected(ex, f"a number sent as a string ({case})")
+
+
+@check("fractional_integer_rejected")
+def fractional_integer_rejected(ex: Exchange, case: str) -> Verdict:
+    """A fractional number (1.5) where the schema says integer is rejected with a 4xx."""
+    return _rejected(ex, f"a fraction for an integer ({case})")
+
+
+@check("boolean_integer_rejected")
+def boolean_integer_rejected(ex: Exchange, case: str) -> Verdict:
+    """A boolean where the schema says integer or number is rejected with a 4xx."""
+    return _rejected(ex, f"a boolean for a number ({case})")
+
+
+@check("null_optional_rejected")
+def null_optional_rejected(ex: Exchange, case: str) -> Verdict:
+    """An explicit null on an optional property that is not nullable is rejected with a 4xx."""
+    return _rejected(ex, f"null for a property that is not nullable ({case})")
+
+
+@check("enum_variants_rejected")
+def enum_variants_rejected(ex: Exchange, case: str) -> Verdict:
+    """Case variants (VALUE, Value, value) and padded forms of an enum value are rejected."""
+    return _rejected(ex, f"a variant of a listed enum value ({case})")
+
+
+@check("multibyte_length_accepted")
+def multibyte_length_accepted(ex: Exchange, case: str) -> Verdict:
+    """A string of multi-byte characters at a length bound is accepted (length is in characters)."""
+    return _accepted(ex, f"a string whose length in characters is at the bound ({case})")
+
+
+@check("blank_string_accepted")
+def blank_string_accepted(ex: Exchange, case: str) -> Verdict:
+    """A whitespace-only string the schema allows (length, pattern) is accepted."""
+    return _accepted(ex, f"a whitespace-only string the schema allows ({case})")
+
+
+@check("success_status_documented")
+def success_status_documented(op: Operation, ex: Exchange, case: str) -> Verdict:
+    """A valid request is answered with a 2xx the operation documents (not another 2xx)."""
+    if not 200 <= ex.status < 300:
+        return Verdict("violation", f"2xx for a valid request ({case})", ex.describe())
+    statuses = [r.status.upper() for r in op.responses]
+    if str(ex.status) in statuses or "2XX" in statuses:
+        return PASS
+    documented_2xx = ", ".join(s for s in statuses if s.startswith("2")) or "none"
+    return Verdict("violation", f"a documented 2xx ({documented_2xx})", ex.describe())
+
+
+@check("similar_key_refused")
+def similar_key_refused(ex: Exchange, case: str) -> Verdict:
+    """A wrong key of the right shape (the key with its last characters changed) gets 401/403."""
+    if ex.status in (401, 403):
+        return PASS
+    return Verdict("violation", f"401 or 403 for {case}", ex.describe())
 
 
 @check("auth_required")

@@ -4,15 +4,17 @@ Every fault is one `Fault` entry of `FAULTS`, with what it does written next to 
 for the stage of a request it acts at (in the order the handler reaches them):
 
 1. `on_arrival(request_number, n)`: every request, before routing (throttles);
-2. `skips_auth`: credentials are not checked;
+2. `skips_auth`: credentials are not checked; `accepts_key(expected, given) -> bool`: a key
+   other than the mock's `--api-key` is accepted when a hook says so;
 3. `on_input(body + query)`: once the body is read;
 4. `skips_validation`: parameters and bodies are not validated;
-5. `on_field(rule, value) -> value`: each top-level body property with an enum or bounds,
-   before validation (returns the value the mock goes on with);
+5. `on_field(rule, value) -> value`: each top-level body property, before validation (returns
+   the value the mock goes on with, or `DROP` to leave the property out);
 6. `drops_deprecated`, `on_conflict(name)`: deprecated fields and their replacements;
 7. `finds_unknown_ids`, `on_retrieve(job, finished) -> finished`, `on_completed(job, body)`:
    job resources;
-8. `on_answer(plan, answer)`: the success answer (status, content type, JSON body).
+8. `on_answer(plan, answer)`: the success answer (status, content type, JSON body; the
+   request's body is `answer.request`).
 
 A hook refuses the request by raising `Refusal`; the handler shapes it like its other errors.
 When several faults act at one stage, their hooks run in the order of `FAULTS`. The latency
@@ -28,6 +30,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from specforge.document.errors import ConfigError
+
+SECONDS_2024 = 1704067200  # 2024-01-01T00:00:00Z
 
 if TYPE_CHECKING:
     from specforge.conformance.mock.jobs import Job
@@ -51,11 +55,23 @@ FaultName = Literal[
     "status-regression",
     "missing-outputs-on-completed",
     "unknown-id-found",
+    "numeric-string-coerced",
+    "fraction-truncated",
+    "boolean-as-integer",
+    "null-optional-accepted",
+    "enum-variant-accepted",
+    "length-in-bytes",
+    "blank-string-rejected",
+    "similar-key-accepted",
+    "undocumented-success-status",
+    "timestamps-in-milliseconds",
     "latency",
     "rate-limit",
     "unavailable",
 ]
 UNLISTED = "unlisted_value"
+DROP = object()
+"""What an `on_field` hook returns to leave the property out of the body."""
 _WRONG = {
     "string": 12345,
     "integer": "not-an-integer",
@@ -87,6 +103,7 @@ class Answer:
     status: int
     content_type: str
     body: dict[str, Any]
+    request: Any = None  # the request's JSON body (None when it had none)
 
 
 ArrivalHook = Callable[[int, int], None]
@@ -96,6 +113,7 @@ ConflictHook = Callable[[str], None]
 RetrieveHook = Callable[["Job", bool], bool]
 CompletedHook = Callable[["JobPlan", dict[str, Any]], None]
 AnswerHook = Callable[["OperationPlan", Answer], None]
+KeyHook = Callable[[str, str], bool]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,6 +126,7 @@ class Fault:
     default: int = 0  # N of `name=N` when not given (0: the fault takes no value)
     on_arrival: ArrivalHook | None = None
     skips_auth: bool = False
+    accepts_key: KeyHook | None = None
     on_input: InputHook | None = None
     skips_validation: bool = False
     on_field: FieldHook | None = None
@@ -216,6 +235,99 @@ def _accept_one_past(rule: FieldRule, value: Any) -> Any:
             return low
         return value + "x" * low if isinstance(value, str) else value
     return value
+
+
+def _numbers_only(rule: FieldRule) -> bool:
+    kinds = set(rule.kinds)
+    return bool(kinds & {"integer", "number"}) and not kinds & {"string", "boolean"}
+
+
+def _coerce_numeric_string(rule: FieldRule, value: Any) -> Any:
+    if isinstance(value, str) and _numbers_only(rule):
+        for kind in (int, float):
+            try:
+                return kind(value.strip())
+            except ValueError:
+                continue
+    return value
+
+
+def _truncate_fraction(rule: FieldRule, value: Any) -> Any:
+    if (
+        isinstance(value, float)
+        and not value.is_integer()
+        and "integer" in rule.kinds
+        and "number" not in rule.kinds
+    ):
+        return int(value)
+    return value
+
+
+def _boolean_as_integer(rule: FieldRule, value: Any) -> Any:
+    if isinstance(value, bool) and _numbers_only(rule):
+        return int(value)
+    return value
+
+
+def _drop_null_optional(rule: FieldRule, value: Any) -> Any:
+    if value is None and not rule.required and "null" not in rule.kinds:
+        return DROP
+    return value
+
+
+def _enum_variant(rule: FieldRule, value: Any) -> Any:
+    """Padded and capitalized forms (" value ", "Value") match the listed value."""
+    if not rule.enum or not isinstance(value, str) or value in rule.enum:
+        return value
+    bare = value.strip()
+    return next((e for e in rule.enum if isinstance(e, str) and bare in (e, e.capitalize())), value)
+
+
+def _length_in_bytes(rule: FieldRule, value: Any) -> Any:
+    high = rule.bounds.get("maxLength")
+    if isinstance(value, str) and isinstance(high, int) and len(value.encode()) > high:
+        raise Refusal(
+            400,
+            f"{rule.name}: longer than {high}",
+            "invalid_request_error",
+            param=rule.name,
+            rule="maxLength",
+        )
+    return value
+
+
+def _refuse_blank(rule: FieldRule, value: Any) -> Any:
+    if isinstance(value, str) and value and not value.strip():
+        raise Refusal(
+            400, f"{rule.name}: must not be blank", "invalid_request_error", param=rule.name
+        )
+    return value
+
+
+def _shape(key: str) -> list[str]:
+    return ["d" if c.isdigit() else "l" if c.islower() else "u" if c.isupper() else c for c in key]
+
+
+def _similar_key(expected: str, given: str) -> bool:
+    """A key of the same length and character classes as the expected one."""
+    return _shape(expected) == _shape(given)
+
+
+def _undocumented_success(plan: OperationPlan, answer: Answer) -> None:
+    """Requests carrying the body's last optional property get another 2xx (200 <-> 201)."""
+    fields = plan.op.body.properties if plan.op.body else ()
+    optional = [f.name for f in fields if not f.required and not f.deprecated]
+    if optional and isinstance(answer.request, dict) and optional[-1] in answer.request:
+        answer.status = 201 if answer.status == 200 else 200
+
+
+def _milliseconds(plan: OperationPlan, answer: Answer) -> None:
+    for name, unit in plan.response_times:
+        value = answer.body.get(name)
+        if unit == "s" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            answer.body[name] = value * 1000
+        elif unit == "date-time" and isinstance(value, str):
+            answer.body[name] = str(SECONDS_2024 * 1000)
 
 
 def _conflict_500(name: str) -> None:
@@ -347,6 +459,66 @@ _FAULTS = (
         description="retrieving an unknown id answers 2xx",
         detected_by="lifecycle_unknown_id",
         finds_unknown_ids=True,
+    ),
+    Fault(
+        name="numeric-string-coerced",
+        description='numeric strings ("12") are accepted for integer and number properties',
+        detected_by="numeric_string_rejected",
+        on_field=_coerce_numeric_string,
+    ),
+    Fault(
+        name="fraction-truncated",
+        description="fractions (1.5) are accepted for integer properties (truncated)",
+        detected_by="fractional_integer_rejected",
+        on_field=_truncate_fraction,
+    ),
+    Fault(
+        name="boolean-as-integer",
+        description="booleans are accepted for integer and number properties (as 1 and 0)",
+        detected_by="boolean_integer_rejected",
+        on_field=_boolean_as_integer,
+    ),
+    Fault(
+        name="null-optional-accepted",
+        description="an explicit null on an optional, non-nullable property is accepted",
+        detected_by="null_optional_rejected",
+        on_field=_drop_null_optional,
+    ),
+    Fault(
+        name="enum-variant-accepted",
+        description='request enums accept padded and capitalized forms (" value ", "Value")',
+        detected_by="enum_variants_rejected",
+        on_field=_enum_variant,
+    ),
+    Fault(
+        name="length-in-bytes",
+        description="maxLength is counted in UTF-8 bytes instead of characters",
+        detected_by="multibyte_length_accepted",
+        on_field=_length_in_bytes,
+    ),
+    Fault(
+        name="blank-string-rejected",
+        description="whitespace-only strings are refused where the schema allows them",
+        detected_by="blank_string_accepted",
+        on_field=_refuse_blank,
+    ),
+    Fault(
+        name="similar-key-accepted",
+        description="with --api-key, any key of its length and character classes is accepted",
+        detected_by="similar_key_refused",
+        accepts_key=_similar_key,
+    ),
+    Fault(
+        name="undocumented-success-status",
+        description="a body with its last optional (not deprecated) property gets another 2xx",
+        detected_by="success_status_documented",
+        on_answer=_undocumented_success,
+    ),
+    Fault(
+        name="timestamps-in-milliseconds",
+        description="Unix-seconds properties are sent in milliseconds, date-times as a count",
+        detected_by="timestamps_plausible",
+        on_answer=_milliseconds,
     ),
     Fault(
         name="latency",

@@ -48,7 +48,7 @@ def test_checks_have_unique_names_and_descriptions() -> None:
     assert [c.name for c in checks.RESPONSE_CHECKS] == [
         name for name, entry in checks.CHECKS.items() if entry.every_response
     ]
-    assert len(checks.RESPONSE_CHECKS) == 5
+    assert len(checks.RESPONSE_CHECKS) == 6
 
 
 def test_a_second_check_of_the_same_name_is_refused() -> None:
@@ -173,6 +173,16 @@ PROBES: dict[str, Probe] = {
     "status-regression": _lifecycle(3),
     "missing-outputs-on-completed": _lifecycle(2),
     "unknown-id-found": lambda handler: [_get(handler, "/v2/videos/never-created")],
+    "numeric-string-coerced": _create({"model": "m", "steps": "12"}),
+    "fraction-truncated": _create({"model": "m", "steps": 12.5}),
+    "boolean-as-integer": _create({"model": "m", "seed": True}),
+    "null-optional-accepted": _create({"model": "m", "seed": None}),
+    "enum-variant-accepted": _create({"model": "m", "output_format": " Mp4 "}),
+    "length-in-bytes": _create({"model": "m", "prompt": "é" * 32000}),
+    "blank-string-rejected": _create({"model": "m", "prompt": "   "}),
+    "similar-key-accepted": _create({"model": "m"}, headers={"authorization": "Bearer sk-keyz"}),
+    "undocumented-success-status": _create({"model": "m", "media": {}}),
+    "timestamps-in-milliseconds": _create({"model": "m"}),
     "rate-limit": _many(3),
     "unavailable": _many(4),
 }
@@ -199,6 +209,7 @@ def test_faults_have_unique_names_descriptions_and_settings() -> None:
 def _acts(fault: Fault) -> bool:
     hooks = (
         fault.on_arrival,
+        fault.accepts_key,
         fault.on_input,
         fault.on_field,
         fault.on_conflict,
@@ -218,10 +229,12 @@ def test_every_fault_but_latency_acts_through_a_hook() -> None:
 @pytest.mark.parametrize("name", sorted(PROBES))
 def test_fault_changes_what_the_mock_answers(name: str, model: SpecModel) -> None:
     probe = PROBES[name]
-    plain = _answers(MockHandler(model), probe)
-    faulty = _answers(MockHandler(model, parse_faults([name])), probe)
+    key = "sk-keya" if name == "similar-key-accepted" else ""  # the one fault that needs a key
+    plain = _answers(MockHandler(model, api_key=key), probe)
+    faulty = _answers(MockHandler(model, parse_faults([name]), api_key=key), probe)
     assert plain != faulty
-    assert plain == _answers(MockHandler(model), probe)  # the difference is the fault's
+    # the difference is the fault's
+    assert plain == _answers(MockHandler(model, api_key=key), probe)
 
 
 def test_latency_fault_delays_the_app(model: SpecModel) -> None:

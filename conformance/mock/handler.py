@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from specforge.conformance.faults import Answer, Faults, Refusal
+from specforge.conformance.faults import DROP, Answer, Faults, Refusal
 from specforge.conformance.mock.jobs import JobStore
 from specforge.conformance.mock.plan import OperationPlan, ParamPlan, compile_plans, path_values
 from specforge.conformance.model import SpecModel
@@ -95,6 +95,7 @@ class MockHandler:
             (f.on_arrival, self.faults.value(f.name)) for f in chosen if f.on_arrival
         ]
         self._checks_auth = not any(f.skips_auth for f in chosen)
+        self._accepts_key = [f.accepts_key for f in chosen if f.accepts_key]
         self._on_input = [f.on_input for f in chosen if f.on_input]
         self._validates = not any(f.skips_validation for f in chosen)
         self._on_field = [f.on_field for f in chosen if f.on_field]
@@ -174,7 +175,12 @@ class MockHandler:
         else:
             token = headers.get(plan.auth.partition(":")[2].lower(), "")
             ok = bool(token.strip())
-        if ok and self.api_key and token.strip() != self.api_key:
+        if (
+            ok
+            and self.api_key
+            and token.strip() != self.api_key
+            and not any(accepts(self.api_key, token.strip()) for accepts in self._accepts_key)
+        ):
             raise _Refused(error_reply(403, "the API key is not valid", "invalid_api_key"))
         if not ok:
             expected = (
@@ -293,7 +299,7 @@ class MockHandler:
         return document
 
     def _bend_rules(self, plan: OperationPlan, document: dict[str, Any]) -> dict[str, Any]:
-        """The faults' `on_field` hooks on each body property with an enum or bounds."""
+        """The faults' `on_field` hooks on each top-level body property."""
         document = dict(document)
         for rule in plan.rules:
             if rule.name not in document:
@@ -301,7 +307,12 @@ class MockHandler:
             value = document[rule.name]
             for on_field in self._on_field:
                 value = on_field(rule, value)
-            document[rule.name] = value
+                if value is DROP:
+                    break
+            if value is DROP:
+                del document[rule.name]
+            else:
+                document[rule.name] = value
         return document
 
     def _fallback(self, plan: OperationPlan, document: dict[str, Any]) -> dict[str, Any]:
@@ -337,11 +348,13 @@ class MockHandler:
                 _echo(plan, body, document)
                 if plan.id_field:
                     body[plan.id_field] = _digest(document)
-            return self._finish(plan, body)
+            return self._finish(plan, body, document)
         if job.role == "create":
             job_id = job.id_prefix + _digest(document)
             self.jobs.create(job_id)
-            return self._finish(plan, self._job_body(plan, job_id, done=False, document=document))
+            return self._finish(
+                plan, self._job_body(plan, job_id, done=False, document=document), document
+            )
         job_id = path_params.get(job.id_param, "")
         state = self.jobs.get(job_id)
         if state is None:
@@ -370,10 +383,10 @@ class MockHandler:
             _echo(plan, body, document)
         return body
 
-    def _finish(self, plan: OperationPlan, body: Any) -> Reply:
+    def _finish(self, plan: OperationPlan, body: Any, document: Any = None) -> Reply:
         status, content_type = plan.status, plan.content_type or JSON
         if self._on_answer and isinstance(body, dict):
-            answer = Answer(status, content_type, body)
+            answer = Answer(status, content_type, body, document)
             for on_answer in self._on_answer:
                 on_answer(plan, answer)
             status, content_type, body = answer.status, answer.content_type, answer.body

@@ -8,6 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from specforge.conformance.checks import (
+    PLAUSIBLE_SECONDS,
+    SAMPLE_SECONDS,
+    UNIT_SECONDS,
+    time_unit,
+)
 from specforge.conformance.model import Param, SpecModel, completion_fields, success_state
 from specforge.generator.ir import Operation, Poller, Response
 
@@ -29,11 +35,13 @@ class ParamPlan:
 
 @dataclass
 class FieldRule:
-    """A top-level body property's enum and bounds (used by some fault switches)."""
+    """A top-level body property's enum, bounds and JSON types (used by some fault switches)."""
 
     name: str
     enum: tuple[Any, ...]
     bounds: dict[str, Any]
+    kinds: tuple[str, ...] = ()
+    required: bool = False
 
 
 @dataclass
@@ -73,6 +81,7 @@ class OperationPlan:
     response_required: list[str]
     response_typed: list[tuple[str, str]]
     response_enums: list[str]
+    response_times: list[tuple[str, str]] = field(default_factory=list)  # (name, unit)
     id_field: str = ""
     errors: dict[int, tuple[Any, str, Any]] = field(
         default_factory=dict
@@ -104,13 +113,19 @@ def _plan(model: SpecModel, op: Operation, auth: str, job: JobPlan | None) -> Op
     kind = success.kind if success else "empty"
     if success and kind == "json":
         template = _response_example(model, op, success)
-    encoded = _encode(kind, template)
     body_props = {f.name for f in op.body.properties} if op.body else set()
     properties = schema.get("properties") or {}
     echo = [name for name in properties if name in body_props and name != "id"]
     required = [str(name) for name in schema.get("required") or [] if name in properties]
     typed = [(str(name), _first_type(model.resolve(prop))) for name, prop in properties.items()]
     enums = [str(name) for name, prop in properties.items() if "enum" in model.resolve(prop)]
+    times = [
+        (str(name), unit)
+        for name, prop in properties.items()
+        if (unit := time_unit(str(name), model.resolve(prop)))
+    ]
+    template = plausible_times(template, times)
+    encoded = _encode(kind, template)
     pattern = None
     names: list[str] = []
     if "{" in op.full_path:
@@ -131,9 +146,10 @@ def _plan(model: SpecModel, op: Operation, auth: str, job: JobPlan | None) -> Op
             if f.deprecated
         ],
         rules=[
-            FieldRule(f.name, f.enum, dict(f.bounds))
+            FieldRule(
+                f.name, f.enum, dict(f.bounds), tuple(_kinds(model.resolve(f.schema))), f.required
+            )
             for f in (op.body.properties if op.body else ())
-            if f.enum or f.bounds
         ],
         status=status,
         content_type=success.content_type if success else "",
@@ -144,6 +160,7 @@ def _plan(model: SpecModel, op: Operation, auth: str, job: JobPlan | None) -> Op
         response_required=required,
         response_typed=[(n, t) for n, t in typed if t],
         response_enums=enums,
+        response_times=times,
         id_field="id"
         if op.body and _first_type(model.resolve(properties.get("id"))) == "string"
         else "",
@@ -199,6 +216,29 @@ def _param_plan(model: SpecModel, param: Param) -> ParamPlan:
     return ParamPlan(param.name, param.location, param.required, validator, kinds)
 
 
+def _kinds(schema: Any) -> list[str]:
+    from specforge.document.schemas import json_types
+
+    return json_types(schema) if isinstance(schema, dict) else []
+
+
+def plausible_times(body: Any, times: list[tuple[str, str]]) -> Any:
+    """`body` with Unix-time properties that hold no plausible instant set to 2024-01-01."""
+    if not isinstance(body, dict):
+        return body
+    body = dict(body)
+    for name, unit in times:
+        value = body.get(name)
+        if (
+            unit in ("s", "ms")
+            and isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and not PLAUSIBLE_SECONDS[0] < value / UNIT_SECONDS[unit] < PLAUSIBLE_SECONDS[1]
+        ):
+            body[name] = type(value)(SAMPLE_SECONDS * UNIT_SECONDS[unit])
+    return body
+
+
 def _first_type(schema: Any) -> str:
     from specforge.document.schemas import json_types
 
@@ -222,6 +262,12 @@ def _job_plans(model: SpecModel) -> dict[str, JobPlan]:
         full = model.example(pointer)
         if not isinstance(full, dict):
             continue
+        times = [
+            (str(name), unit)
+            for name, prop in (schema.get("properties") or {}).items()
+            if (unit := time_unit(str(name), model.resolve(prop)))
+        ]
+        full = plausible_times(full, times)
         done = {k: v for k, v in full.items() if not _ERROR_NAMES.search(k)}
         finishing = set(completion_fields(schema))
         pending = {
