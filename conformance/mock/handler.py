@@ -16,7 +16,13 @@ from urllib.parse import parse_qsl
 
 from specforge.conformance.faults import DROP, Answer, Faults, Refusal
 from specforge.conformance.mock.jobs import JobStore
-from specforge.conformance.mock.plan import OperationPlan, ParamPlan, compile_plans, path_values
+from specforge.conformance.mock.plan import (
+    OperationPlan,
+    ParamPlan,
+    compile_plans,
+    path_values,
+    shaped,
+)
 from specforge.conformance.model import SpecModel
 
 JSON = "application/json"
@@ -347,7 +353,7 @@ class MockHandler:
             if isinstance(body, dict) and isinstance(document, dict):
                 _echo(plan, body, document)
                 if plan.id_field:
-                    body[plan.id_field] = _digest(document)
+                    body[plan.id_field] = shaped(_digest(document), plan.id_pattern)
             return self._finish(plan, body, document)
         if job.role == "create":
             job_id = job.id_prefix + _digest(document)

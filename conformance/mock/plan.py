@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -83,6 +84,7 @@ class OperationPlan:
     response_enums: list[str]
     response_times: list[tuple[str, str]] = field(default_factory=list)  # (name, unit)
     id_field: str = ""
+    id_pattern: str = ""  # the `pattern` of the response's id (ids are shaped to it)
     errors: dict[int, tuple[Any, str, Any]] = field(
         default_factory=dict
     )  # status (0: default) -> body
@@ -124,7 +126,7 @@ def _plan(model: SpecModel, op: Operation, auth: str, job: JobPlan | None) -> Op
         for name, prop in properties.items()
         if (unit := time_unit(str(name), model.resolve(prop)))
     ]
-    template = plausible_times(template, times)
+    template = plausible_times(fit_patterns(model, schema, template), times)
     encoded = _encode(kind, template)
     pattern = None
     names: list[str] = []
@@ -164,6 +166,7 @@ def _plan(model: SpecModel, op: Operation, auth: str, job: JobPlan | None) -> Op
         id_field="id"
         if op.body and _first_type(model.resolve(properties.get("id"))) == "string"
         else "",
+        id_pattern=str(model.resolve(properties.get("id") or {}).get("pattern", "")),
         errors=_error_templates(model, op),
         job=job,
         pattern=pattern,
@@ -239,6 +242,51 @@ def plausible_times(body: Any, times: list[tuple[str, str]]) -> Any:
     return body
 
 
+_SIMPLE_PATTERN = re.compile(
+    r"\^((?:[A-Za-z0-9_:/.-]|\\.)*)\[([^\]\\^]+)\](\{(\d+)(?:,(\d*))?\}|\+|\*)?\$"
+)
+
+
+def shaped(seed: str, pattern: str) -> str:
+    """`seed` (hex digits) as a string matching `pattern`, when the pattern is a literal prefix
+    and one character class (`^prj_[a-z0-9]{8}$`); `seed` itself otherwise."""
+    if not pattern or re.search(pattern, seed):
+        return seed
+    match = _SIMPLE_PATTERN.fullmatch(pattern)
+    if match is None:
+        return seed
+    prefix = re.sub(r"\\(.)", r"\1", match.group(1))
+    chars = "".join(
+        "".join(chr(c) for c in range(ord(a), ord(b) + 1)) if b else a
+        for a, b in re.findall(r"(.)(?:-(.))?", match.group(2))
+    )
+    count = int(match.group(4)) if match.group(4) else 8 if match.group(3) else 1
+    digits = (seed * (count // max(len(seed), 1) + 1))[:count]
+    value = prefix + "".join(chars[int(d, 16) % len(chars)] for d in digits)
+    return value if re.search(pattern, value) else seed
+
+
+def fit_patterns(model: SpecModel, schema: Any, value: Any, pointer: str = "") -> Any:
+    """`value` with strings that break their schema's `pattern` replaced by ones that match."""
+    schema = model.resolve(schema)
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, str) and isinstance(schema.get("pattern"), str):
+        seed = hashlib.sha256(pointer.encode()).hexdigest()
+        return value if re.search(schema["pattern"], value) else shaped(seed, schema["pattern"])
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [
+            fit_patterns(model, schema["items"], v, f"{pointer}/{i}") for i, v in enumerate(value)
+        ]
+    if isinstance(value, dict):
+        properties = schema.get("properties") or {}
+        return {
+            k: fit_patterns(model, properties[k], v, f"{pointer}/{k}") if k in properties else v
+            for k, v in value.items()
+        }
+    return value
+
+
 def _first_type(schema: Any) -> str:
     from specforge.document.schemas import json_types
 
@@ -267,7 +315,7 @@ def _job_plans(model: SpecModel) -> dict[str, JobPlan]:
             for name, prop in (schema.get("properties") or {}).items()
             if (unit := time_unit(str(name), model.resolve(prop)))
         ]
-        full = plausible_times(full, times)
+        full = plausible_times(fit_patterns(model, schema, full), times)
         done = {k: v for k, v in full.items() if not _ERROR_NAMES.search(k)}
         finishing = set(completion_fields(schema))
         pending = {

@@ -6,12 +6,18 @@ from typing import ParamSpec
 
 import pytest
 
+from specforge.conformance.cases import credentials
 from specforge.conformance.checks import Check
 from specforge.conformance.http import Call
 from specforge.conformance.runtime import Run
 from specforge.generator.ir import Operation
 
 P = ParamSpec("P")
+
+
+def auth(run: Run) -> dict[str, str]:
+    """The run's key in the scheme the spec uses (`Authorization: Bearer`, or its API-key header)."""
+    return credentials(run.model, run.sender.api_key)
 
 
 def judge(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from specforge.conformance import cases, checks
 from specforge.conformance.runtime import Run
-from specforge.conformance.suite.helpers import assert_clean, judge
+from specforge.conformance.suite.helpers import assert_clean, auth, judge
 from specforge.generator.ir import Operation
 
 
@@ -18,7 +18,7 @@ def test_deprecated(run: Run, operation_id: str) -> None:
     op = run.model.operation(operation_id)
     base = cases.baseline(run.model, op)
     assert base is not None
-    for case in cases.deprecated_cases(run.model, base, run.auth):
+    for case in cases.deprecated_cases(run.model, base, auth(run)):
         label = f"{case.name} -> {case.replacement}"
         replacement = run.send(op, case.replacement_only, f"{label}: replacement only")
         again = run.send(op, case.replacement_only, f"{label}: replacement only, again")

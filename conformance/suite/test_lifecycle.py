@@ -10,7 +10,7 @@ from specforge.conformance import cases, checks
 from specforge.conformance.http import Call
 from specforge.conformance.model import success_state
 from specforge.conformance.runtime import Run
-from specforge.conformance.suite.helpers import assert_clean, judge
+from specforge.conformance.suite.helpers import assert_clean, auth, judge
 from specforge.generator.ir import Operation
 
 
@@ -26,7 +26,7 @@ def test_lifecycle(run: Run, operation_id: str) -> None:
     base = cases.baseline(run.model, create)
     if base is None:
         pytest.skip("no JSON request can be built for the create operation")
-    created = run.check(checks.baseline_accepted, create, base.call(run.auth), "create a job")
+    created = run.check(checks.baseline_accepted, create, base.call(auth(run)), "create a job")
     if created is None:
         pytest.skip("over budget")
     body = created.json()
@@ -42,7 +42,7 @@ def test_lifecycle(run: Run, operation_id: str) -> None:
     path = retrieve.full_path.replace("{" + retrieve.path_fields[0].name + "}", job_id)
     extra_after_terminal = 1
     for attempt in range(run.settings.poll_limit):
-        call = Call("GET", path, headers=dict(run.auth))
+        call = Call("GET", path, headers=dict(auth(run)))
         got = run.send(retrieve, call, f"retrieve {job_id} (#{attempt + 1})")
         if got is None:
             break
@@ -89,7 +89,7 @@ def test_lifecycle(run: Run, operation_id: str) -> None:
     unknown = Call(
         "GET",
         retrieve.full_path.replace("{" + retrieve.path_fields[0].name + "}", "never-created-0000"),
-        headers=dict(run.auth),
+        headers=dict(auth(run)),
     )
     got = run.send(retrieve, unknown, "retrieve an unknown id")
     if got is not None:

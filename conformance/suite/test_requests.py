@@ -6,7 +6,7 @@ import pytest
 
 from specforge.conformance import cases, checks
 from specforge.conformance.runtime import Run
-from specforge.conformance.suite.helpers import assert_clean
+from specforge.conformance.suite.helpers import assert_clean, auth
 from specforge.generator.ir import Operation
 
 
@@ -24,7 +24,7 @@ def test_baseline(run: Run, operation_id: str) -> None:
     """A minimal valid request is accepted and its answer matches the spec."""
     mark = len(run.recorder.outcomes)
     base = _baseline(run, operation_id)
-    call = base.call(run.auth)
+    call = base.call(auth(run))
     if base.path_params or base.op.success is None:
         # ids come from other operations, or no 2xx is documented: only the response checks apply
         run.send(base.op, call, "valid request with placeholder path parameters")
@@ -37,7 +37,7 @@ def test_invalid_input(run: Run, operation_id: str) -> None:
     """Bodies that break the schema get a 4xx."""
     mark = len(run.recorder.outcomes)
     base = _baseline(run, operation_id)
-    found = cases.invalid_cases(run.model, base, run.auth)
+    found = cases.invalid_cases(run.model, base, auth(run))
     if not found:
         pytest.skip("no body property to break")
     for case in found:
@@ -49,7 +49,7 @@ def test_enums(run: Run, operation_id: str) -> None:
     """Every listed enum value is accepted; another case or an unknown value is refused."""
     mark = len(run.recorder.outcomes)
     base = _baseline(run, operation_id)
-    found = cases.enum_cases(run.model, base, run.auth)
+    found = cases.enum_cases(run.model, base, auth(run))
     if not found:
         pytest.skip("no enum in the request body")
     for case in found:
@@ -61,7 +61,7 @@ def test_boundaries(run: Run, operation_id: str) -> None:
     """Each bound at its edge is accepted; one step past it is refused."""
     mark = len(run.recorder.outcomes)
     base = _baseline(run, operation_id)
-    found = cases.boundary_cases(run.model, base, run.auth)
+    found = cases.boundary_cases(run.model, base, auth(run))
     if not found:
         pytest.skip("no bounded request property")
     for case in found:

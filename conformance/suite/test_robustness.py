@@ -17,7 +17,7 @@ from specforge.conformance.http import Call
 from specforge.conformance.runtime import Run
 from specforge.conformance.schemathesis_schema import schemathesis_document
 from specforge.conformance.secrets import scrub
-from specforge.conformance.suite.helpers import assert_clean, judge
+from specforge.conformance.suite.helpers import assert_clean, auth, judge
 from specforge.generator.ir import Operation
 
 _SCHEMAS: dict[int, Any] = {}
@@ -41,7 +41,7 @@ def _to_call(run: Run, op: Operation, case: Any, mode: GenerationMode) -> Call:
         for k, v in (kwargs.get("headers") or {}).items()
         if k.lower() not in ("authorization", "user-agent", "x-schemathesis-testcaseid")
     }
-    headers.update(run.auth)
+    headers.update(auth(run))
     call = Call(kwargs["method"], path, query=dict(kwargs.get("params") or {}), headers=headers)
     if "json" in kwargs:
         call.json_body = kwargs["json"]

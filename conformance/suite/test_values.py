@@ -12,7 +12,7 @@ from specforge.conformance import cases, checks
 from specforge.conformance.faults import parse_faults
 from specforge.conformance.http import Budget, Sender
 from specforge.conformance.runtime import Run
-from specforge.conformance.suite.helpers import assert_clean, judge
+from specforge.conformance.suite.helpers import assert_clean, auth, judge
 from specforge.generator.ir import Operation
 
 
@@ -31,7 +31,7 @@ def test_values(run: Run, operation_id: str) -> None:
     multi-byte strings at a length bound and blank strings the schema allows are accepted."""
     mark = len(run.recorder.outcomes)
     base = _baseline(run, operation_id)
-    found = cases.value_cases(run.model, base, cases.credentials(run.model, run.sender.api_key))
+    found = cases.value_cases(run.model, base, auth(run))
     if not found:
         pytest.skip("no body property these values apply to")
     for case in found:
@@ -43,7 +43,7 @@ def test_success_status(run: Run, operation_id: str) -> None:
     """A valid request with each optional property gets a documented 2xx."""
     mark = len(run.recorder.outcomes)
     base = _baseline(run, operation_id)
-    found = cases.success_cases(run.model, base, cases.credentials(run.model, run.sender.api_key))
+    found = cases.success_cases(run.model, base, auth(run))
     if not found:
         pytest.skip("no optional body property, or no documented 2xx to compare with")
     for name, call in found:
