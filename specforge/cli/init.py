@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     new_text = tomlkit.dumps(document)
     if new_text.endswith("\n\n") and not text.endswith("\n\n"):
         new_text = new_text[:-1]  # the blank line that ends the table, when nothing follows it
-    _check_nothing_else_changed(pyproject, text, new_text)
+    _check_nothing_else_changed(pyproject, text, new_text, replaced=existing is not None)
     _write(pyproject, new_text)
     shown = tomlkit.dumps({"tool": {"specforge": written}}).strip()
     verb = "updated" if existing is not None else ("added" if text else "created")
@@ -169,9 +169,9 @@ def _settings(config: Config, folder: Path, given: dict[str, Any]) -> dict[str, 
     return written
 
 
-def _check_nothing_else_changed(pyproject: Path, old: str, new: str) -> None:
-    """Refuse to write unless `new` means what `old` did (bar [tool.specforge]) and keeps each of
-    its lines (comments too), in order."""
+def _check_nothing_else_changed(pyproject: Path, old: str, new: str, *, replaced: bool) -> None:
+    """Refuse to write unless `new` means what `old` did (bar [tool.specforge]) and, unless a
+    table was `replaced`, keeps each of its lines (comments too), in order."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
@@ -183,7 +183,9 @@ def _check_nothing_else_changed(pyproject: Path, old: str, new: str) -> None:
         if data.get("tool") == {}:
             del data["tool"]
     lines = iter(new.splitlines())
-    kept = all(any(line == candidate for candidate in lines) for line in old.splitlines())
+    kept = replaced or all(
+        any(line == candidate for candidate in lines) for line in old.splitlines()
+    )
     if before != after or not kept:
         raise ConfigError(
             f"{pyproject}: adding [tool.specforge] would change other settings; add the "
