@@ -385,7 +385,7 @@ def value_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> list[
             variants = {value.upper(), value.lower(), value.capitalize(), f" {value} "}
             for variant in sorted(variants - {v for v in item.enum if isinstance(v, str)}):
                 add(checks.enum_variants_rejected, item.name, variant, False)
-        if "string" in kinds and not item.enum:
+        if "string" in kinds and not item.enum and "format" not in schema:
             for key in ("maxLength", "minLength"):
                 size = schema.get(key)
                 if isinstance(size, int) and size > 0:

@@ -262,6 +262,28 @@ def _times(model: SpecModel, schema: Any, value: Any, pointer: str = "") -> Any:
             yield from _times(model, resolved, value[name], f"{pointer}/{name}")
 
 
+def _scalars(value: Any) -> Any:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _scalars(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _scalars(item)
+    elif isinstance(value, (str, int, float)):
+        yield value
+
+
+def _at(document: Any, pointer: str) -> Any:
+    for part in pointer.split("/")[1:]:
+        if isinstance(document, dict):
+            document = document.get(part)
+        elif isinstance(document, list) and part.isdigit() and int(part) < len(document):
+            document = document[int(part)]
+        else:
+            return None
+    return document if isinstance(document, (str, int, float)) else None
+
+
 @response_check("timestamps_plausible")
 def timestamps_plausible(model: SpecModel, op: Operation, ex: Exchange) -> Verdict | None:
     """Response instants (date-time strings, Unix seconds) are in their unit: 1970 to 3000."""
@@ -271,7 +293,12 @@ def timestamps_plausible(model: SpecModel, op: Operation, ex: Exchange) -> Verdi
     found = list(_times(model, model.schema_at(response.schema_pointer), ex.json()))
     if not found:
         return None
-    problems = [f"{pointer}: {problem}" for pointer, problem in found if problem]
+    sent = set(_scalars(ex.call.json_body))  # values echoed from the request are the client's
+    problems = [
+        f"{pointer}: {problem}"
+        for pointer, problem in found
+        if problem and _at(ex.json(), pointer) not in sent
+    ]
     if problems:
         return Verdict(
             "violation", "instants in their documented unit (1970 to 3000)", "; ".join(problems)
