@@ -153,7 +153,7 @@ def _conform(options: ConformOptions, out: TextIO, scrubber: Scrubber) -> Confor
         _hypothesis_home(Path(scratch) / "hypothesis"),
     ):
         results = Path(scratch) / "results.jsonl"
-        with _server(options, live) as url:
+        with _server(options, live, api_key) as url:
             settings = SuiteSettings(
                 spec=str(options.spec),
                 base_url=origin or url,
@@ -272,7 +272,8 @@ def _hypothesis_home(folder: Path) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _server(options: ConformOptions, live: bool) -> Iterator[str]:
+def _server(options: ConformOptions, live: bool, api_key: str) -> Iterator[str]:
+    """The embedded mock (accepting only `api_key`, the key the suite sends), or nothing."""
     if live:
         yield ""
         return
@@ -282,6 +283,7 @@ def _server(options: ConformOptions, live: bool) -> Iterator[str]:
         spec=options.spec,
         lenient=options.lenient,
         faults=parse_faults(options.faults),
+        api_key=api_key,
         retry_after=0,
         complete_after=2,
     )
