@@ -263,12 +263,125 @@ def spec_facts(path: Path, limits: Limits, allow_external_refs: bool = False) ->
 
 
 def _read_facts(path: Path, limits: Limits, allow_external_refs: bool) -> _SpecFacts:
-    from specforge.document.loader import load_spec
+    """From the YAML event stream when that is plain (a regular file, no aliases, one document:
+    a fraction of a full load, which the command does anyway), else from the full, bounded load
+    (which also says why a spec cannot be used)."""
+    document = _skeleton(path, limits)
+    if document is None:
+        from specforge.document.loader import load_spec
 
-    document = load_spec(path, allow_external_refs=allow_external_refs, limits=limits).document
+        document = load_spec(path, allow_external_refs=allow_external_refs, limits=limits).document
     info = document.get("info")
     title = info.get("title") if isinstance(info, dict) else None
     return _SpecFacts(title.strip() if isinstance(title, str) else "", _auth(document))
+
+
+def _wanted(path: tuple[Any, ...]) -> bool:
+    """Whether the value at `path` is part of what names are derived from."""
+    size, head = len(path), path[:1]
+    if head == ("info",):
+        return size == 1 or path[1:] == ("title",)
+    if head == ("security",):
+        return size <= 3  # security, alternative, scheme name
+    if head == ("paths",):
+        return size <= 3 or (path[3] == "security" and size <= 6)
+    if head == ("components",):
+        if size == 1:
+            return True
+        return path[1] == "securitySchemes" and (size <= 3 or path[3:] in (("type",), ("scheme",)))
+    return size == 0
+
+
+def _skeleton(path: Path, limits: Limits) -> dict[str, Any] | None:
+    """The title, security requirements and scheme types of the spec (a document holding only
+    those), read from the event stream; None when the file or stream is not plain."""
+    import stat as stat_module
+
+    import yaml
+
+    try:
+        if not stat_module.S_ISREG(path.stat().st_mode):
+            return None
+        with path.open("rb") as handle:
+            raw = handle.read(limits.spec_bytes + 1)
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if len(raw) > limits.spec_bytes:
+        return None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    root: dict[str, Any] = {}
+    # Open collections being kept: [container, path, key of the value to come, next index].
+    frames: list[list[Any]] = []
+    skipping = documents = 0
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if skipping:
+                if isinstance(event, yaml.CollectionStartEvent):
+                    skipping += 1
+                elif isinstance(event, yaml.CollectionEndEvent):
+                    skipping -= 1
+                    if not skipping:
+                        _done(frames)
+                continue
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    return None
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                return None
+            if isinstance(event, yaml.CollectionEndEvent):
+                frames.pop()
+                _done(frames)
+                continue
+            if not isinstance(event, yaml.NodeEvent):
+                continue
+            if not frames:  # the document itself
+                if not isinstance(event, yaml.MappingStartEvent):
+                    return None
+                frames.append([root, (), None, 0])
+                continue
+            frame = frames[-1]
+            container = frame[0]
+            if isinstance(container, dict) and frame[2] is None:  # a key
+                if not isinstance(event, yaml.ScalarEvent):
+                    return None
+                frame[2] = event.value
+                continue
+            where = (*frame[1], frame[2] if isinstance(container, dict) else frame[3])
+            if not _wanted(where):
+                if isinstance(event, yaml.CollectionStartEvent):
+                    skipping = 1
+                else:
+                    _done(frames)
+                continue
+            value: Any = event.value if isinstance(event, yaml.ScalarEvent) else None
+            if isinstance(event, yaml.MappingStartEvent):
+                value = {}
+            elif isinstance(event, yaml.SequenceStartEvent):
+                value = []
+            if isinstance(container, dict):
+                container[frame[2]] = value
+            else:
+                container.append(value)
+            if isinstance(event, yaml.CollectionStartEvent):
+                frames.append([value, where, None, 0])
+            else:
+                _done(frames)
+    except yaml.YAMLError:
+        return None
+    return root
+
+
+def _done(frames: list[list[Any]]) -> None:
+    """A value of the innermost open collection is complete: a key or an index comes next."""
+    if frames:
+        frame = frames[-1]
+        if isinstance(frame[0], dict):
+            frame[2] = None
+        else:
+            frame[3] += 1
 
 
 def _auth(document: dict[str, Any]) -> str:

@@ -398,3 +398,62 @@ def test_ctrl_c_while_starting_up_exits_130_without_a_traceback(tmp_path: Path) 
     )
     assert done.returncode == 130, done.stderr
     assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr
+
+
+# -- the names come from a light read of the spec, the same as from a full load ------------------------
+def _facts_of(document: dict[str, Any]) -> tuple[str, str]:
+    from specforge.config import _auth
+
+    info = document.get("info")
+    title = info.get("title") if isinstance(info, dict) else None
+    return (title.strip() if isinstance(title, str) else "", _auth(document))
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SPECS = [
+    *sorted(path for pattern in ("*.yaml", "*.json") for path in FIXTURES.rglob(pattern)),
+    Path(__file__).parent.parent / "spec" / "together-videos.yaml",
+]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[path.name for path in SPECS])
+def test_the_event_stream_read_gives_what_a_full_load_gives(spec: Path) -> None:
+    from specforge.config import _skeleton
+    from specforge.document.errors import SpecError
+    from specforge.document.limits import Limits
+    from specforge.document.loader import load_spec
+
+    try:
+        full = load_spec(spec).document
+    except SpecError:
+        pytest.skip("not loadable (a fixture of a refused spec)")
+    light = _skeleton(spec, Limits())
+    if light is not None:  # None: not plain (aliases, several documents), the full load decides
+        assert _facts_of(light) == _facts_of(full)
+
+
+def test_what_the_light_read_cannot_take_goes_to_the_full_load(tmp_path: Path) -> None:
+    from specforge.config import _skeleton
+    from specforge.document.limits import Limits
+
+    aliased = tmp_path / "aliased.yaml"
+    aliased.write_text(
+        "openapi: 3.1.0\ninfo: &i {title: Anchored, version: '1'}\nx-copy: *i\npaths: {}\n"
+    )
+    several = tmp_path / "several.yaml"
+    several.write_text("openapi: 3.1.0\n---\nopenapi: 3.0.3\n")
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    big = tmp_path / "big.yaml"
+    big.write_text("openapi: 3.1.0\ninfo: {title: Big, version: '1'}\npaths: {}\n")
+    for path, limits in [
+        (aliased, Limits()),
+        (several, Limits()),
+        (fifo, Limits()),
+        (tmp_path / "missing.yaml", Limits()),
+        (big, Limits(spec_bytes=10)),
+    ]:
+        assert _skeleton(path, limits) is None, path
+    assert Config(spec=aliased).package == "anchored"  # from the full load
+    refused = Config(spec=big, limits=Limits(spec_bytes=10))
+    assert refused.spec_error is not None and "spec-bytes" in str(refused.spec_error)
