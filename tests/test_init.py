@@ -157,6 +157,11 @@ def test_the_package_init_names_generates_and_imports(
 ) -> None:
     write_spec(folder, spec_document("Acme Projects API", "3.1.0", "apiKey"))
     assert main(["init"]) == 0
+    assert main(["check", "--package", "acme_projects"]) == 1  # nothing generated yet
+    assert (
+        f"{folder / 'acme_projects'} does not exist yet: run "
+        "'specforge generate --package acme_projects' and commit it." in capsys.readouterr().err
+    )
     assert main(["generate"]) == 0
     assert main(["check"]) == 0
     source = folder / "acme_projects" / "src" / "acme_projects" / "_config.py"
