@@ -162,6 +162,7 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Venv]:
     print(
         "\nwheel install figures (s): " + ", ".join(f"{k} {v:.1f}" for k, v in env.figures.items())
     )
+    shutil.rmtree(env.root, ignore_errors=True)  # a few hundred MB; pytest keeps its last runs
 
 
 def git(repo: Path, *args: str) -> str:
