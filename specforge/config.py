@@ -151,8 +151,10 @@ class Config:
 
 # -- names derived from the spec -------------------------------------------------------------------
 # Words split at punctuation and case changes; digits stay with what they stand before or after
-# ("3D", "S3", "v2").
-_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+[A-Za-z]*")
+# ("3D", "S3", "v2"), and a plural "s" with its acronym ("APIs", "URLs").
+_WORD = re.compile(
+    r"[A-Z]+s(?![a-z])|[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+[A-Za-z]*"
+)
 # Words that say "this is an API" rather than which one; dropped at either end of a title.
 _GENERIC = frozenset(
     {"api", "apis", "openapi", "swagger", "rest", "restful", "spec", "specification", "the"}

@@ -101,6 +101,8 @@ CASES = [
     # title, OpenAPI version, scheme, package, SDK name, API key variable
     ("Acme Projects API", "3.1.0", "apiKey", "acme_projects", "Acme Projects", "API_KEY"),
     ("Together Videos", "3.0.3", "bearer", "together_videos", "Together Videos", "API_KEY"),
+    ("Together APIs", "3.1.0", "bearer", "together", "Together", "API_KEY"),
+    ("URLs Shortener", "3.0.3", "apiKey", "urls_shortener", "URLs Shortener", "API_KEY"),
     ("Billing Service", "3.0.3", "basic", "billing_service", "Billing Service", "CREDENTIALS"),
     ("Photo Hub API v2", "3.1.0", "oauth2", "photo_hub", "Photo Hub", "ACCESS_TOKEN"),
     ("The Swagger Petstore", "3.0.3", "", "petstore", "The Swagger Petstore", "API_KEY"),
