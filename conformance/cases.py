@@ -324,26 +324,6 @@ def credentials(model: SpecModel, key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def similar_key(key: str) -> str:
-    """`key` with its last (up to two) letters or digits changed within their class."""
-    chars = list(key)
-    changed = 0
-    for index in range(len(chars) - 1, -1, -1):
-        char = chars[index]
-        if char.isdigit():
-            chars[index] = str((int(char) + 1) % 10)
-        elif char.isascii() and char.islower():
-            chars[index] = chr((ord(char) - ord("a") + 1) % 26 + ord("a"))
-        elif char.isascii() and char.isupper():
-            chars[index] = chr((ord(char) - ord("A") + 1) % 26 + ord("A"))
-        else:
-            continue
-        changed += 1
-        if changed == 2 or len(key) < 4:
-            break
-    return "".join(chars)
-
-
 def value_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> list[Case]:
     """Values at the edges of JSON types: numeric strings, fractions, booleans and nulls for
     numbers (refused), enum variants (refused), multi-byte strings at a length bound and

@@ -147,9 +147,32 @@ class Scrubber:
 
 
 def credentials(api_key: str, api_key_env: str = "") -> list[str]:
-    """The credentials of a run: the key it was given and the one in `api_key_env`, if set."""
+    """The credentials of a run: the key it was given and the one in `api_key_env`, if set,
+    each with the near-miss the suite sends as a wrong key (all but its last characters are
+    the real key's, so it is kept out of the output too)."""
     from_env = os.environ.get(api_key_env, "") if api_key_env else ""
-    return [key for key in (api_key, from_env) if key]
+    keys = [key for key in (api_key, from_env) if key]
+    return [*keys, *(similar_key(key) for key in keys)]
+
+
+def similar_key(key: str) -> str:
+    """`key` with its last (up to two) letters or digits changed within their class."""
+    chars = list(key)
+    changed = 0
+    for index in range(len(chars) - 1, -1, -1):
+        char = chars[index]
+        if char.isdigit():
+            chars[index] = str((int(char) + 1) % 10)
+        elif char.isascii() and char.islower():
+            chars[index] = chr((ord(char) - ord("a") + 1) % 26 + ord("a"))
+        elif char.isascii() and char.isupper():
+            chars[index] = chr((ord(char) - ord("A") + 1) % 26 + ord("A"))
+        else:
+            continue
+        changed += 1
+        if changed == 2 or len(key) < 4:
+            break
+    return "".join(chars)
 
 
 _ACTIVE: Scrubber | None = None

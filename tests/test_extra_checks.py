@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from specforge.conformance import cases, checks
+from specforge.conformance import checks
 from specforge.conformance.faults import FAULTS
 from specforge.conformance.runner import ConformOptions, ConformResult, conform
+from specforge.conformance.secrets import similar_key
 
 ROOT = Path(__file__).resolve().parents[1]
 VIDEOS = ROOT / "spec" / "together-videos.yaml"
@@ -85,11 +86,11 @@ def test_fault_is_caught_by_its_check_alone(spec: Path, fault: str) -> None:
 
 def test_similar_key_keeps_length_and_character_classes() -> None:
     for key in ("specforge-embedded-key", "sk-ABC123", "k1", "tok_9zZ"):
-        wrong = cases.similar_key(key)
+        wrong = similar_key(key)
         assert wrong != key and len(wrong) == len(key)
         assert [c.isdigit() for c in wrong] == [c.isdigit() for c in key]
         assert [c.islower() for c in wrong] == [c.islower() for c in key]
-    assert cases.similar_key("---") == "---"  # nothing to change: the suite skips the case
+    assert similar_key("---") == "---"  # nothing to change: the suite skips the case
 
 
 @pytest.mark.parametrize(

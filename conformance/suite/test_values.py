@@ -12,6 +12,7 @@ from specforge.conformance import cases, checks
 from specforge.conformance.faults import parse_faults
 from specforge.conformance.http import Budget, Sender
 from specforge.conformance.runtime import Run
+from specforge.conformance.secrets import similar_key
 from specforge.conformance.suite.helpers import assert_clean, auth, judge
 from specforge.generator.ir import Operation
 
@@ -86,7 +87,7 @@ def test_similar_key(run: Run, keyed: Sender, operation_id: str) -> None:
     base = _baseline(run, operation_id)
     if not base.op.secured:
         pytest.skip("the operation is not secured")
-    wrong = cases.similar_key(keyed.api_key)
+    wrong = similar_key(keyed.api_key)
     if wrong == keyed.api_key:
         pytest.skip("the key has no letter or digit to change")
     call = base.call(cases.credentials(run.model, wrong), paid=False)
