@@ -221,7 +221,7 @@ def _implausible(unit: str, value: Any) -> str:
         except ValueError:
             return f"{value!r} is not an RFC 3339 date-time"
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=datetime.UTC)
+            moment = moment.replace(tzinfo=datetime.timezone.utc)
         if not low <= moment.timestamp() < high:
             return f"{value!r} is not between 1970 and 3000"
         return ""

@@ -70,6 +70,10 @@ def _run(argv: Sequence[str] | None) -> int:
     except limits.PhaseAlarm as alarm:  # a budget ran out outside the phase that set it
         print(f"specforge {args.command}: {alarm.timeout()}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`specforge lint | head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that the flush at exit does not fail again
+        return 141
     except Exception as error:  # a bug: say so in one line (the traceback on request)
         if os.environ.get("SPECFORGE_TRACEBACK"):
             raise
