@@ -50,7 +50,8 @@ def test_ctrl_c_marks_the_report_interrupted_and_exits_130(tmp_path: Path) -> No
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "specforge", "conform", "--spec", str(SPEC)),
-            *("--report", str(report), "--max-examples", "200"),
+            # every answer of the embedded mock waits 300 ms, so the run is still going at 3 s
+            *("--report", str(report), "--max-examples", "200", "--fault", "latency=300"),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
