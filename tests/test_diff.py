@@ -177,8 +177,8 @@ CASES: dict[
         [
             (
                 "content-type-added",
-                True,
                 False,
+                True,
                 False,
                 f"{ITEM}/get/responses/200/content/application~1xml",
             )

@@ -51,3 +51,62 @@ def test_another_host_with_the_same_path_is_information() -> None:
     new = _spec({"type": "string"}, "https://api.together.ai/v1")
     assert _verdicts(old, new) == [("server-url-changed", False, False)]
     assert not diff_documents(old, new).breaking
+
+
+def _with_pet(pet: dict[str, Any]) -> dict[str, Any]:
+    """A spec whose Pet schema is sent (POST body) and answered (its 201)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Pets", "version": "1"},
+        "paths": {
+            "/pets": {
+                "post": {
+                    "operationId": "createPet",
+                    "requestBody": {
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}
+                        }
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}
+                            },
+                        }
+                    },
+                }
+            }
+        },
+        "components": {"schemas": {"Pet": pet}},
+    }
+
+
+def test_a_read_only_property_made_required_breaks_no_request() -> None:
+    pet = {
+        "type": "object",
+        "properties": {"id": {"type": "string", "readOnly": True}, "name": {"type": "string"}},
+    }
+    required = {**pet, "required": ["id"]}
+    changes = diff_documents(_with_pet(pet), _with_pet(required)).changes
+    assert not any(c.breaks_clients for c in changes), changes
+
+
+def test_a_write_only_property_removed_breaks_no_response() -> None:
+    pet = {
+        "type": "object",
+        "properties": {"secret": {"type": "string", "writeOnly": True}, "name": {"type": "string"}},
+    }
+    lean = {"type": "object", "properties": {"name": {"type": "string"}}}
+    changes = diff_documents(_with_pet(pet), _with_pet(lean)).changes
+    assert not any(c.breaks_clients for c in changes if "response" in c.message), changes
+
+
+def test_a_media_type_added_to_a_response_is_not_breaking() -> None:
+    old = _with_pet({"type": "object"})
+    new = copy.deepcopy(old)
+    content = new["paths"]["/pets"]["post"]["responses"]["201"]["content"]
+    content["application/xml"] = {"schema": {"type": "string"}}
+    result = diff_documents(old, new)
+    assert [c.category for c in result.changes] == ["content-type-added"]
+    assert not result.breaking

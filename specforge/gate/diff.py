@@ -302,11 +302,12 @@ CATEGORIES: tuple[Category, ...] = (
     ),
     Category(
         id="content-type-added:response",
-        level="breaking",
-        breaks_clients=True,
+        level="non-breaking",
+        breaks_servers=True,
         additive=True,
         when="in a response",
-        description="a response media type added (clients may get a body they cannot read)",
+        description="a response media type added (clients still get the ones they ask for; a "
+        "server implementing OLD cannot answer the new one)",
         example="`200` may also answer `application/xml`",
     ),
     Category(
@@ -1298,6 +1299,11 @@ class _Differ:
         old_required = set(old.get("required") or [])
         new_required = set(new.get("required") or [])
         request = direction == "request"
+        # A readOnly property is never sent in a request, a writeOnly one never answered: in
+        # that direction its coming, going or being required changes nothing on the wire.
+        hidden = "readOnly" if request else "writeOnly"
+        was = {n: p for n, p in was.items() if not self._marked(self.old, p, hidden)}
+        now = {n: p for n, p in now.items() if not self._marked(self.new, p, hidden)}
         for name in [name for name in now if name not in was]:
             required = name in new_required
             state = "required" if required else "optional"
@@ -1354,6 +1360,11 @@ class _Differ:
                 repr(name),
             )
             self.schema(was[name], now[name], (*old_where, "properties", name), at, direction)
+
+    def _marked(self, document: dict[str, Any], schema: Any, keyword: str) -> bool:
+        """Whether `schema` (through its `$ref`) says `keyword: true`."""
+        target = self._with_target(document, schema)
+        return isinstance(target, dict) and target.get(keyword) is True
 
     def _with_target(self, document: dict[str, Any], schema: Any) -> Any:
         _, target = self.resolve(document, schema, ())
