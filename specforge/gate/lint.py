@@ -276,16 +276,53 @@ def check_examples(context: LintContext) -> Iterator[Hit]:
             for index, value in enumerate(site.schema["examples"]):
                 candidates.append((site.path, (*site.path, "examples", index), value))
     for schema_path, example_path, value in candidates:
-        problem = _first_error(registry, schema_path, value)
+        problem = _first_error(registry, schema_path, value, _direction_exempt(example_path))
         if problem:
             yield Hit(example_path, f"example does not validate against its schema: {problem}")
 
 
-def _first_error(registry: Registry[Any], schema_path: Path_, value: Any) -> str:
+def _direction_exempt(example_path: Path_) -> tuple[str, ...]:
+    """Which keywords excuse a missing required property in an example at `example_path`.
+
+    A request never carries readOnly properties and a response never writeOnly ones, so an
+    example of one may leave them out though the schema requires them; a schema's own example
+    may stand for either direction.
+    """
+    if "requestBody" in example_path or "parameters" in example_path:
+        return ("readOnly",)
+    if "responses" in example_path:
+        return ("writeOnly",)
+    return ("readOnly", "writeOnly")
+
+
+_REQUIRED = re.compile(r"^'(.+)' is a required property$")
+
+
+def _excused(registry: Registry[Any], error: Any, exempt: tuple[str, ...]) -> bool:
+    """A `required` error for a property the example's direction never carries."""
+    found = _REQUIRED.match(str(error.message)) if error.validator == "required" else None
+    properties = error.schema.get("properties") if isinstance(error.schema, dict) else None
+    if not found or not isinstance(properties, dict):
+        return False
+    prop = properties.get(found.group(1))
+    if isinstance(prop, dict) and isinstance(prop.get("$ref"), str):
+        try:
+            prop = registry.resolver(_DOCUMENT_URI).lookup(prop["$ref"]).contents
+        except Unresolvable:
+            return False
+    return isinstance(prop, dict) and any(prop.get(keyword) is True for keyword in exempt)
+
+
+def _first_error(
+    registry: Registry[Any], schema_path: Path_, value: Any, exempt: tuple[str, ...] = ()
+) -> str:
     target = f"{_DOCUMENT_URI}#{quote(pointer_from_path(schema_path), safe='/~')}"
     try:
         validator = Draft202012Validator({"$ref": target}, registry=registry)
-        errors = sorted(validator.iter_errors(value), key=lambda error: list(error.absolute_path))
+        errors = sorted(
+            (e for e in validator.iter_errors(value) if not _excused(registry, e, exempt)),
+            key=lambda error: list(error.absolute_path),
+        )
     except (SchemaError, Unresolvable, re.error, RecursionError):
         return ""
     if not errors:
