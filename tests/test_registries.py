@@ -314,6 +314,39 @@ JSON_BODY = {"content": {"application/json": {"schema": {"type": "object"}}}}
 # Edits of tests/fixtures/diff/base.yaml reaching the categories its fixture pairs do not:
 # (before, after) -> the category ids of base -> edited, and of edited -> base.
 SCENARIOS: dict[str, tuple[Edit | None, Edit, set[str], set[str]]] = {
+    "extensible enum value added in a request": (
+        _set(
+            (*SCHEMAS, "NewPet", "properties", "kind"),
+            {"type": "string", "x-extensible-enum": ["cat"]},
+        ),
+        _set(
+            (*SCHEMAS, "NewPet", "properties", "kind"),
+            {"type": "string", "x-extensible-enum": ["cat", "dog"]},
+        ),
+        {"extensible-enum-value-added:request"},
+        {"extensible-enum-value-removed:request"},
+    ),
+    "extensible enum value added in a response": (
+        _set(
+            (*SCHEMAS, "Pet", "properties", "mood"),
+            {"type": "string", "x-extensible-enum": ["calm"]},
+        ),
+        _set(
+            (*SCHEMAS, "Pet", "properties", "mood"),
+            {"type": "string", "x-extensible-enum": ["calm", "happy"]},
+        ),
+        {"extensible-enum-value-added:response"},
+        {"extensible-enum-value-removed:response"},
+    ),
+    "webhook added": (
+        None,
+        _set(
+            ("webhooks",),
+            {"petAdopted": {"post": {"responses": {"200": {"description": "ok"}}}}},
+        ),
+        {"webhook-added"},
+        {"webhook-removed"},
+    ),
     "optional request property added where OLD forbade unknown ones": (
         _set((*SCHEMAS, "NewPet", "additionalProperties"), False),
         _set((*SCHEMAS, "NewPet", "properties", "color"), {"type": "string"}),
@@ -465,7 +498,7 @@ def test_rows_of_one_category_agree_on_the_bump() -> None:
     for row in diff.CATEGORIES:
         additive.setdefault(row.name, set()).add(row.additive)
     assert all(len(values) == 1 for values in additive.values()), additive
-    assert {  # the set the semver suggestion used before the table
+    assert {  # the set the semver suggestion used before the table, and the newer rows
         "path-added",
         "operation-added",
         "parameter-added",
@@ -481,6 +514,8 @@ def test_rows_of_one_category_agree_on_the_bump() -> None:
         "operation-deprecated",
         "parameter-deprecated",
         "property-deprecated",
+        "webhook-added",
+        "extensible-enum-value-added",
     } == diff.ADDITIVE
 
 

@@ -45,6 +45,8 @@ CategoryId = Literal[
     "server-url-changed:host",
     "path-added",
     "path-removed",
+    "webhook-added",
+    "webhook-removed",
     "operation-added",
     "operation-removed",
     "operation-deprecated",
@@ -78,6 +80,10 @@ CategoryId = Literal[
     "enum-value-added:response",
     "enum-value-removed:request",
     "enum-value-removed:response",
+    "extensible-enum-value-added:request",
+    "extensible-enum-value-added:response",
+    "extensible-enum-value-removed:request",
+    "extensible-enum-value-removed:response",
     "bounds-tightened:request",
     "bounds-tightened:response",
     "bounds-loosened:request",
@@ -162,6 +168,21 @@ CATEGORIES: tuple[Category, ...] = (
         breaks_sdk=True,
         description="a path and its operation(s) removed",
         example="`GET /owners` removed",
+    ),
+    Category(
+        id="webhook-added",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        description="a new webhook (a server implementing OLD never sends it)",
+        example="webhook `pet.adopted` added",
+    ),
+    Category(
+        id="webhook-removed",
+        level="breaking",
+        breaks_clients=True,
+        description="a webhook no longer sent (clients that rely on it stop hearing)",
+        example="webhook `pet.adopted` removed",
     ),
     Category(
         id="operation-added",
@@ -442,6 +463,39 @@ CATEGORIES: tuple[Category, ...] = (
         when="in a response",
         description="a response enum loses a value (or a free value becomes an enum)",
         example="`status: [queued, running, done]` -> `status: [queued, done]`",
+    ),
+    Category(
+        id="extensible-enum-value-added:request",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        when="in a request",
+        description="an `x-extensible-enum` of a request gains a value",
+        example="`x-extensible-enum: [cat, dog]` -> `[cat, dog, bird]`",
+    ),
+    Category(
+        id="extensible-enum-value-added:response",
+        level="non-breaking",
+        additive=True,
+        when="in a response",
+        description="an `x-extensible-enum` of a response gains a value (clients accept unknown "
+        "values of an extensible enum by its contract)",
+        example="`x-extensible-enum: [queued, done]` -> `[queued, running, done]`",
+    ),
+    Category(
+        id="extensible-enum-value-removed:request",
+        level="breaking",
+        breaks_clients=True,
+        when="in a request",
+        description="an `x-extensible-enum` of a request loses a value clients may send",
+        example="`x-extensible-enum: [cat, dog, bird]` -> `[cat, dog]`",
+    ),
+    Category(
+        id="extensible-enum-value-removed:response",
+        level="info",
+        when="in a response",
+        description="an `x-extensible-enum` of a response loses a value",
+        example="`x-extensible-enum: [queued, running, done]` -> `[queued, done]`",
     ),
     Category(
         id="bounds-tightened:request",
@@ -919,7 +973,16 @@ class _Differ:
                     f"{after.label} moved from {before.url} to {after.url}",
                 )
             self.operation(before, after)
+        self.webhooks()
         self.components()
+
+    def webhooks(self) -> None:
+        """Webhooks the API sends, by name."""
+        was, now = _mapping(self.old.get("webhooks")), _mapping(self.new.get("webhooks"))
+        for name in sorted(set(now) - set(was)):
+            self.add(("webhooks", name), "webhook-added", f"webhook {name!r} added")
+        for name in sorted(set(was) - set(now)):
+            self.add(("webhooks", name), "webhook-removed", f"webhook {name!r} removed")
 
     @staticmethod
     def _moved(removed: list[_Op], added: list[_Op]) -> Iterator[tuple[_Op, _Op]]:
@@ -1164,6 +1227,7 @@ class _Differ:
         if not self.types(old, new, where, direction):
             return
         self.enums(old, new, where, direction)
+        self.extensible_enums(old, new, where, direction)
         self.bounds(old, new, where, direction)
         self.properties(old, new, old_where, where, direction)
         self.alternatives(old, new, old_where, where, direction)
@@ -1255,6 +1319,30 @@ class _Differ:
             self.add(where, more, f"enum value(s) {added!r} added")
         if removed:
             self.add(where, fewer, f"enum value(s) {removed!r} removed")
+
+    def extensible_enums(
+        self, old: dict[str, Any], new: dict[str, Any], where: Path_, direction: Direction
+    ) -> None:
+        """`x-extensible-enum` (an open list of known values) compared value by value."""
+        was = {_json(v): v for v in _sequence(old.get("x-extensible-enum"))}
+        now = {_json(v): v for v in _sequence(new.get("x-extensible-enum"))}
+        request = direction == "request"
+        added = [now[key] for key in now if key not in was]
+        removed = [was[key] for key in was if key not in now]
+        if added:
+            more: CategoryId = (
+                "extensible-enum-value-added:request"
+                if request
+                else "extensible-enum-value-added:response"
+            )
+            self.add(where, more, f"extensible enum value(s) {added!r} added")
+        if removed:
+            fewer: CategoryId = (
+                "extensible-enum-value-removed:request"
+                if request
+                else "extensible-enum-value-removed:response"
+            )
+            self.add(where, fewer, f"extensible enum value(s) {removed!r} removed")
 
     def bounds(
         self, old: dict[str, Any], new: dict[str, Any], where: Path_, direction: Direction
