@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -153,6 +154,7 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
 def test_cli_serves_and_stops() -> None:
     port = free_port()
     command = [sys.executable, "-m", "specforge", "mock", "--spec", str(SPEC), "--port", str(port)]
+    command += ["--api-key", "test-key"]  # the key AUTH sends
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         _wait_for_port(port, process)
@@ -189,3 +191,25 @@ def test_error_bodies_are_json(mock: httpx.Client) -> None:
     for answer in (mock.post("/nowhere"), create(mock, {"model": 1})):
         assert answer.headers["content-type"] == "application/json"
         assert "message" in json.loads(answer.content)["error"]
+
+
+def test_without_a_key_the_mock_makes_one_prints_it_and_accepts_only_it() -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "specforge", "mock", "--spec", str(SPEC), "--port", str(port)]
+    env = {k: v for k, v in os.environ.items() if k != "TOGETHER_API_KEY"}
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stderr is not None
+        line = process.stderr.readline()
+        assert "accepting only the API key sk-mock-" in line, line
+        key = line.split("API key ", 1)[1].split()[0]
+        _wait_for_port(port, process)
+        url = f"http://127.0.0.1:{port}/v2/videos"
+        wrong = httpx.post(url, json={"model": "m"}, headers={"Authorization": "Bearer sk-other"})
+        right = httpx.post(url, json={"model": "m"}, headers={"Authorization": f"Bearer {key}"})
+        assert wrong.status_code in (401, 403) and right.status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

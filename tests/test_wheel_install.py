@@ -310,7 +310,7 @@ def _free_port() -> int:
 def test_mock_serves_a_real_request(venv: Venv, project: Project) -> None:
     port = _free_port()
     server = subprocess.Popen(
-        ["specforge", "mock", "--port", str(port)],
+        ["specforge", "mock", "--port", str(port), "--api-key", "acme-test-key"],
         cwd=project.root,
         env=venv.env(),
         stdout=subprocess.PIPE,

@@ -42,7 +42,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--api-key",
         default="",
         metavar="KEY",
-        help="accept only this bearer key (default: any non-empty key)",
+        help="accept only this key (default: the one in the configured API key variable, "
+        "else a key made at start and printed)",
+    )
+    parser.add_argument(
+        "--accept-any-key",
+        action="store_true",
+        help="accept any non-empty key, as a server that does not check keys would",
     )
     parser.add_argument(
         "--max-body-bytes",
@@ -105,6 +111,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
+def _key(given: str, env_name: str) -> str:
+    """The one key the mock accepts: given, else the configured variable's, else a new one."""
+    import os
+    import secrets
+    import sys
+
+    if given:
+        return given
+    if os.environ.get(env_name):
+        print(f"specforge mock: accepting only the key in ${env_name}", file=sys.stderr)
+        return os.environ[env_name]
+    made = "sk-mock-" + secrets.token_hex(12)
+    print(
+        f"specforge mock: accepting only the API key {made} "
+        f"(choose one with --api-key or ${env_name}; --accept-any-key accepts any)",
+        file=sys.stderr,
+        flush=True,
+    )
+    return made
+
+
 def run(args: argparse.Namespace) -> int:
     from specforge.conformance.faults import parse_faults
     from specforge.conformance.mock.server import MockOptions, check_host, serve
@@ -137,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
         spec=config.spec,
         lenient=config.lenient,
         faults=parse_faults(args.fault),
-        api_key=args.api_key,
+        api_key="" if args.accept_any_key else _key(args.api_key, config.api_key_env),
         max_body_bytes=args.max_body_bytes,
         retry_after=args.retry_after,
         complete_after=args.complete_after,
