@@ -26,7 +26,6 @@ from specforge.generator.render import COMMENTS, pyrepr, render, syntax_of
 from specforge.generator.views import (
     FLAVOURS,
     api_views,
-    argument_doc,
     method_view,
     module_model_names,
 )
@@ -163,7 +162,6 @@ class _Renderer:
             },
             "header": COMMENTS[syntax](self.context["header_text"]),
             "flavours": FLAVOURS,
-            "argument_doc": argument_doc,
             **extra,
         }
         if syntax == "toml":

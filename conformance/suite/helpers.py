@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ParamSpec
 
 import pytest
 
+from specforge.conformance import cases
 from specforge.conformance.cases import credentials
 from specforge.conformance.checks import Check
 from specforge.conformance.http import Call
+from specforge.conformance.model import SpecModel
 from specforge.conformance.runtime import Run
 from specforge.generator.ir import Operation
 
@@ -43,3 +46,26 @@ def assert_clean(run: Run, mark: int) -> None:
         ]
         more = f"\n... and {len(failures) - 10} more" if len(failures) > 10 else ""
         pytest.fail("\n".join(lines) + more, pytrace=False)
+
+
+def baseline(run: Run, operation_id: str) -> cases.Baseline:
+    """The minimal valid request of an operation the test selected (it has one)."""
+    base = cases.baseline(run.model, run.model.operation(operation_id))
+    assert base is not None
+    return base
+
+
+CaseBuilder = Callable[[SpecModel, cases.Baseline, dict[str, str]], list[cases.Case]]
+
+
+def check_cases(run: Run, operation_id: str, build: CaseBuilder, none_apply: str) -> None:
+    """Send each case `build` makes for the operation, judge it by its check, fail on findings;
+    skip, saying `none_apply`, when no case applies."""
+    mark = len(run.recorder.outcomes)
+    base = baseline(run, operation_id)
+    found = build(run.model, base, auth(run))
+    if not found:
+        pytest.skip(none_apply)
+    for case in found:
+        run.check(case.check, base.op, case.call, case.name)
+    assert_clean(run, mark)

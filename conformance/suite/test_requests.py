@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from specforge.conformance import cases, checks
 from specforge.conformance.runtime import Run
-from specforge.conformance.suite.helpers import assert_clean, auth
+from specforge.conformance.suite.helpers import assert_clean, auth, baseline, check_cases
 from specforge.generator.ir import Operation
 
 
@@ -14,16 +12,10 @@ def select(run: Run, op: Operation) -> bool:
     return cases.baseline(run.model, op) is not None
 
 
-def _baseline(run: Run, operation_id: str) -> cases.Baseline:
-    base = cases.baseline(run.model, run.model.operation(operation_id))
-    assert base is not None
-    return base
-
-
 def test_baseline(run: Run, operation_id: str) -> None:
     """A minimal valid request is accepted and its answer matches the spec."""
     mark = len(run.recorder.outcomes)
-    base = _baseline(run, operation_id)
+    base = baseline(run, operation_id)
     call = base.call(auth(run))
     if base.path_params or base.op.success is None:
         # ids come from other operations, or no 2xx is documented: only the response checks apply
@@ -35,35 +27,14 @@ def test_baseline(run: Run, operation_id: str) -> None:
 
 def test_invalid_input(run: Run, operation_id: str) -> None:
     """Bodies that break the schema get a 4xx."""
-    mark = len(run.recorder.outcomes)
-    base = _baseline(run, operation_id)
-    found = cases.invalid_cases(run.model, base, auth(run))
-    if not found:
-        pytest.skip("no body property to break")
-    for case in found:
-        run.check(case.check, base.op, case.call, case.name)
-    assert_clean(run, mark)
+    check_cases(run, operation_id, cases.invalid_cases, "no body property to break")
 
 
 def test_enums(run: Run, operation_id: str) -> None:
     """Every listed enum value is accepted; another case or an unknown value is refused."""
-    mark = len(run.recorder.outcomes)
-    base = _baseline(run, operation_id)
-    found = cases.enum_cases(run.model, base, auth(run))
-    if not found:
-        pytest.skip("no enum in the request body")
-    for case in found:
-        run.check(case.check, base.op, case.call, case.name)
-    assert_clean(run, mark)
+    check_cases(run, operation_id, cases.enum_cases, "no enum in the request body")
 
 
 def test_boundaries(run: Run, operation_id: str) -> None:
     """Each bound at its edge is accepted; one step past it is refused."""
-    mark = len(run.recorder.outcomes)
-    base = _baseline(run, operation_id)
-    found = cases.boundary_cases(run.model, base, auth(run))
-    if not found:
-        pytest.skip("no bounded request property")
-    for case in found:
-        run.check(case.check, base.op, case.call, case.name)
-    assert_clean(run, mark)
+    check_cases(run, operation_id, cases.boundary_cases, "no bounded request property")

@@ -13,7 +13,7 @@ from specforge.conformance.faults import parse_faults
 from specforge.conformance.http import Budget, Sender
 from specforge.conformance.runtime import Run
 from specforge.conformance.secrets import similar_key
-from specforge.conformance.suite.helpers import assert_clean, auth, judge
+from specforge.conformance.suite.helpers import assert_clean, auth, baseline, check_cases, judge
 from specforge.generator.ir import Operation
 
 
@@ -21,29 +21,16 @@ def select(run: Run, op: Operation) -> bool:
     return cases.baseline(run.model, op) is not None
 
 
-def _baseline(run: Run, operation_id: str) -> cases.Baseline:
-    base = cases.baseline(run.model, run.model.operation(operation_id))
-    assert base is not None
-    return base
-
-
 def test_values(run: Run, operation_id: str) -> None:
     """Numbers as strings, fractions, booleans or null are refused; enum variants are refused;
     multi-byte strings at a length bound and blank strings the schema allows are accepted."""
-    mark = len(run.recorder.outcomes)
-    base = _baseline(run, operation_id)
-    found = cases.value_cases(run.model, base, auth(run))
-    if not found:
-        pytest.skip("no body property these values apply to")
-    for case in found:
-        run.check(case.check, base.op, case.call, case.name)
-    assert_clean(run, mark)
+    check_cases(run, operation_id, cases.value_cases, "no body property these values apply to")
 
 
 def test_success_status(run: Run, operation_id: str) -> None:
     """A valid request with each optional property gets a documented 2xx."""
     mark = len(run.recorder.outcomes)
-    base = _baseline(run, operation_id)
+    base = baseline(run, operation_id)
     found = cases.success_cases(run.model, base, auth(run))
     if not found:
         pytest.skip("no optional body property, or no documented 2xx to compare with")
@@ -84,7 +71,7 @@ def keyed(run: Run) -> Iterator[Sender]:
 def test_similar_key(run: Run, keyed: Sender, operation_id: str) -> None:
     """The configured key with its last characters changed gets 401 or 403."""
     mark = len(run.recorder.outcomes)
-    base = _baseline(run, operation_id)
+    base = baseline(run, operation_id)
     if not base.op.secured:
         pytest.skip("the operation is not secured")
     wrong = similar_key(keyed.api_key)
