@@ -22,7 +22,7 @@ from specforge.generator.ir import Api, Warning_
 from specforge.generator.models import generate_models, model_document, open_enum_refs
 from specforge.generator.output import OutputReport, checked_output, normal_output, write_package
 from specforge.generator.parse import build_api
-from specforge.generator.render import COMMENTS, pyrepr, render, syntax_of
+from specforge.generator.render import COMMENTS, render, syntax_of
 from specforge.generator.views import (
     FLAVOURS,
     api_views,
@@ -327,4 +327,4 @@ def _closure(names: set[str], schemas: dict[str, Any]) -> set[str]:
     return seen
 
 
-__all__ = ["GenerationResult", "build", "generate", "json_types", "pyrepr"]
+__all__ = ["GenerationResult", "build", "generate", "json_types"]

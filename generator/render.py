@@ -134,9 +134,3 @@ def environment(syntax: Syntax) -> jinja2.Environment:
 def render(template: str, context: dict[str, Any]) -> str:
     """Render `template` in the environment of its syntax."""
     return environment(syntax_of(template)).get_template(template).render(**context)
-
-
-# Kept for callers that build Python literals outside templates.
-pyrepr = escaping.python_literal
-docstring = escaping.python_docstring
-comment = escaping.python_comment
