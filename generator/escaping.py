@@ -12,10 +12,11 @@ import json
 import keyword
 import re
 from typing import Any, Literal
+from urllib.parse import quote
 
 from specforge.document.errors import SpecforgeError
 
-Syntax = Literal["python", "toml", "markdown", "json", "github"]
+Syntax = Literal["python", "toml", "markdown", "json", "github", "text", "sarif"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -226,3 +227,52 @@ def github_annotation(level: str, message: str, **properties: object) -> Escaped
         for key, value in properties.items()
     )
     return Escaped(f"::{level} {props}::{_github_data(message)}", "github")
+
+
+# -- Plain text (a terminal) -------------------------------------------------------------------
+# C1 controls (an 8-bit CSI starts a terminal escape too) and the bidirectional overrides.
+_TERMINAL = re.compile(r"[\x80-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain_text(value: Any) -> Escaped:
+    """One line for a terminal or a log: no control character, escape sequence or bidi override."""
+    return Escaped(_one_line(_TERMINAL.sub(" ", _text(value))), "text")
+
+
+# -- Markdown tables ---------------------------------------------------------------------------
+def markdown_cell_code(value: Any) -> Escaped:
+    """An inline code span inside a table cell (GFM splits cells on `|` even inside code)."""
+    return Escaped(markdown_code(value).replace("|", "\\|"), "markdown")
+
+
+# -- JSON reports ------------------------------------------------------------------------------
+def _clean(value: Any) -> Any:
+    """`value` with every string (and key) free of lone surrogates."""
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, dict):
+        return {_text(k) if isinstance(k, str) else k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(item) for item in value]
+    return value
+
+
+def json_report(value: Any) -> Escaped:
+    """A readable JSON document: keys in their order, indented, ASCII only."""
+    return Escaped(json.dumps(_clean(value), indent=2, ensure_ascii=True), "json")
+
+
+# -- SARIF -------------------------------------------------------------------------------------
+def sarif_text(value: Any) -> Escaped:
+    """The text of a SARIF message: `{` and `}` doubled (single ones mark placeholders, SARIF
+    2.1.0 section 3.11.5), control characters but line breaks replaced."""
+    text = _CONTROL.sub(" ", _text(value).replace("\r\n", "\n").replace("\r", "\n"))
+    return Escaped(text.replace("{", "{{").replace("}", "}}"), "sarif")
+
+
+def sarif_uri(value: Any) -> Escaped:
+    """A file path as a SARIF `uri`: a percent-encoded relative reference, or a `file://` URI
+    for an absolute path (no part of the path can pass for a scheme, query or fragment)."""
+    path = _text(value).replace("\\", "/")
+    quoted = quote(path, safe="/")
+    return Escaped(f"file://{quoted}" if path.startswith("/") else quoted, "sarif")
