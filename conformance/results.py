@@ -98,6 +98,7 @@ def summarize(outcomes: list[Outcome]) -> Summary:
 def render(summary: Summary, *, strict: bool, header: list[str]) -> str:
     """The human report: one line per check (with what it asserts), then every failure with
     expected, got and curl (server text escaped as Markdown, so no answer can reshape it)."""
+    from specforge.conformance.builtin_checks import DESCRIPTIONS
     from specforge.conformance.checks import CHECKS  # checks import this module
 
     lines = [*header, "", "## Checks", ""]
@@ -115,7 +116,8 @@ def render(summary: Summary, *, strict: bool, header: list[str]) -> str:
             extra.append(f"{counts['skip']} skipped")
         detail = f" ({', '.join(extra)})" if extra else ""
         registered = CHECKS.get(check)
-        about = f" — {registered.description}" if registered else ""
+        description = registered.description if registered else DESCRIPTIONS.get(check, "")
+        about = f" — {description}" if description else ""
         lines.append(f"- {status} {check}: {counts['pass']} passed{detail}{about}")
     lines += _details("Server violations", summary.violations)
     gap_title = (

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from specforge.conformance.faults import DROP, Answer, Faults, Refusal
+from specforge.conformance.mock.forms import FORM_MEDIA, FormError, form_document, form_fields
 from specforge.conformance.mock.jobs import JobStore
 from specforge.conformance.mock.plan import (
     OperationPlan,
@@ -23,6 +24,7 @@ from specforge.conformance.mock.plan import (
     path_values,
     shaped,
 )
+from specforge.conformance.mock.resources import DeletedPaths
 from specforge.conformance.model import SpecModel
 
 JSON = "application/json"
@@ -87,6 +89,7 @@ class MockHandler:
         self.max_body_bytes = max_body_bytes
         self.retry_after = retry_after
         self.jobs = JobStore(complete_after, complete_seconds)
+        self.deleted = DeletedPaths()
         self.count = 0
         self.static: dict[tuple[str, str], OperationPlan] = {}
         self.dynamic: list[OperationPlan] = []
@@ -153,7 +156,24 @@ class MockHandler:
             document = self._check_body(plan, document)
         if document is ABSENT:
             document = None
-        return self._answer(plan, document, path_params)
+        if path_params and self.deleted.gone(request.path):
+            raise _Refused(error_reply(404, f"{request.path} was deleted", "not_found"))
+        reply = self._answer(plan, document, path_params)
+        if 200 <= reply.status < 300:
+            self._remember(plan, request, reply)
+        return reply
+
+    def _remember(self, plan: OperationPlan, request: Request, reply: Reply) -> None:
+        """A deleted resource is gone from then on; one created again is back."""
+        if plan.op.method == "DELETE" and plan.pattern is not None:
+            self.deleted.add(request.path)
+        elif plan.op.method == "POST" and plan.id_field and reply.body:
+            try:
+                created = json.loads(reply.body)
+            except ValueError:
+                return
+            if isinstance(created, dict) and isinstance(created.get(plan.id_field), str):
+                self.deleted.revive(created[plan.id_field])
 
     # -- steps ---------------------------------------------------------------------------------
     def _route(self, method: str, path: str) -> tuple[OperationPlan, dict[str, str]]:
@@ -187,7 +207,8 @@ class MockHandler:
             and token.strip() != self.api_key
             and not any(accepts(self.api_key, token.strip()) for accepts in self._accepts_key)
         ):
-            raise _Refused(error_reply(403, "the API key is not valid", "invalid_api_key"))
+            status = 403 if any(r.status == "403" for r in plan.op.responses) else 401
+            raise _Refused(error_reply(status, "the API key is not valid", "invalid_api_key"))
         if not ok:
             expected = (
                 "an 'Authorization: Bearer <key>' header"
@@ -226,9 +247,18 @@ class MockHandler:
                     "unsupported_media_type",
                 )
             )
-        if not plan.body_json:
-            return ABSENT
-        return parse_json(request.body)
+        if plan.body_json:
+            return parse_json(request.body)
+        if media in FORM_MEDIA:
+            try:
+                fields = form_fields(request.headers.get("content-type", ""), request.body)
+            except FormError as error:
+                raise _Refused(
+                    error_reply(400, str(error), "invalid_request_error", rule="form")
+                ) from None
+            kinds = {rule.name: rule.kinds for rule in plan.rules}
+            return form_document(fields, kinds, plan.form_binary, coerce)
+        return ABSENT
 
     def _check_params(
         self, plan: OperationPlan, request: Request, path_params: dict[str, str]

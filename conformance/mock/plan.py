@@ -91,6 +91,7 @@ class OperationPlan:
     job: JobPlan | None = None
     pattern: re.Pattern[str] | None = None
     path_names: list[str] = field(default_factory=list)
+    form_binary: frozenset[str] = frozenset()  # body properties of binary content (file parts)
 
 
 def compile_plans(model: SpecModel) -> list[OperationPlan]:
@@ -171,7 +172,19 @@ def _plan(model: SpecModel, op: Operation, auth: str, job: JobPlan | None) -> Op
         job=job,
         pattern=pattern,
         path_names=names,
+        form_binary=frozenset(
+            f.name
+            for f in (op.body.properties if op.body else ())
+            if _binary(model.resolve(f.schema))
+        ),
     )
+
+
+def _binary(schema: Any) -> bool:
+    """Whether a property holds file content (`format: binary`/`byte`, or a content media type)."""
+    if not isinstance(schema, dict):
+        return False
+    return schema.get("format") in ("binary", "byte") or "contentMediaType" in schema
 
 
 def _error_templates(model: SpecModel, op: Operation) -> dict[int, tuple[Any, str, Any]]:
