@@ -9,12 +9,11 @@ from typing import Any
 from urllib.parse import quote
 
 from specforge.conformance import checks
-from specforge.conformance.http import Call
+from specforge.conformance.http import UNSAFE, Call
 from specforge.conformance.model import SpecModel
 from specforge.document.schemas import json_types
 from specforge.generator.ir import Field, Operation
 
-UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _WRONG = {
     "string": 12345,
     "integer": "not-an-integer",

@@ -5,7 +5,7 @@ every built-in check on, Schemathesis' `status_code_conformance` excepted: each 
 gets also goes through the suite's response checks (`checks.RESPONSE_CHECKS`), whose
 `status_code_documented` splits spec gaps (an undocumented 4xx) from violations (an undocumented
 2xx or 3xx). On a live server, every 2xx to an unsafe method spends the budget, expected or not;
-once it is spent, no unsafe request is sent and the engine stops. A 429 with Retry-After is waited
+once it is spent, no unsafe request is sent (safe ones go on). A 429 with Retry-After is waited
 out and retried; a 429 or 503 with Retry-After is never judged (the server asks to come back).
 """
 
@@ -22,7 +22,6 @@ from schemathesis.engine import events, from_schema
 from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
 
 from specforge.conformance import checks
-from specforge.conformance.cases import UNSAFE
 from specforge.conformance.http import RETRY_STATUSES, BudgetExhausted, Call, Exchange
 from specforge.conformance.results import Outcome
 from specforge.conformance.runtime import Run
@@ -134,19 +133,17 @@ class EngineRun:
     def _before_call(self, context: Any, case: Any, kwargs: Any = None) -> None:
         if self._stream is None:
             return
-        budget = self.run.sender.budget
-        unsafe = str(case.method).upper() in UNSAFE
-        if unsafe and budget.limit is not None and budget.spent >= budget.limit:
-            self.results.stopped_by_budget = True
-            self._stream.stop()
-            raise BudgetExhausted(f"budget of {budget.limit} accepted request(s) is spent")
+        try:
+            self.run.sender.budget.allow(str(case.method))
+        except BudgetExhausted:
+            self.results.stopped_by_budget = True  # the request is not sent; safe ones go on
+            raise
 
     def _after_call(self, context: Any, case: Any, response: Any) -> None:
         self.results.requests += 1
         self.run.sender.sent += 1
         method = str(case.method).upper()
-        if method in UNSAFE and 200 <= response.status_code < 300:
-            self.run.sender.budget.spent += 1
+        self.run.sender.budget.record(method, response.status_code)
         op = self.operations.get((method, case.operation.path))
         if op is None or _transient(response):
             return

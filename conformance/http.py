@@ -14,6 +14,7 @@ import httpx
 from specforge.conformance.secrets import scrub
 
 RETRY_STATUSES = frozenset({429, 503})
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_RETRIES = 5
 MAX_RETRY_WAIT = 5.0
 DESCRIBE_WINDOW = 64 * 1024
@@ -25,17 +26,21 @@ class BudgetExhausted(Exception):
 
 @dataclass
 class Budget:
-    """Counts requests that can be accepted; `limit` None means unlimited."""
+    """Counts 2xx answers to unsafe methods, expected or not (each may be a paid job on a live
+    server); once `limit` is reached no unsafe request is sent. `limit` None means unlimited."""
 
     limit: int | None
     spent: int = 0
 
-    def spend(self) -> None:
-        if self.limit is not None and self.spent >= self.limit:
-            raise BudgetExhausted(
-                f"budget of {self.limit} request(s) that can be accepted is spent"
-            )
-        self.spent += 1
+    def allow(self, method: str) -> None:
+        """Raise BudgetExhausted for an unsafe request once the budget is spent."""
+        if method.upper() in UNSAFE and self.limit is not None and self.spent >= self.limit:
+            raise BudgetExhausted(f"budget of {self.limit} accepted unsafe request(s) is spent")
+
+    def record(self, method: str, status: int) -> None:
+        """Count the answer: every 2xx to an unsafe method spends one."""
+        if method.upper() in UNSAFE and 200 <= status < 300:
+            self.spent += 1
 
 
 @dataclass
@@ -110,9 +115,8 @@ class Sender:
         return {"Authorization": f"Bearer {self.api_key}"}
 
     def send(self, call: Call) -> Exchange:
-        """Send `call` (spending budget when it can be accepted); raises BudgetExhausted."""
-        if call.paid:
-            self.budget.spend()
+        """Send `call`; raises BudgetExhausted for an unsafe one once the budget is spent."""
+        self.budget.allow(call.method)
         url = self.base_url + call.path
         retries = 0
         while True:
@@ -129,6 +133,7 @@ class Sender:
             retries += 1
             self.retried += 1
             time.sleep(_retry_after(response.headers.get("retry-after", "")))
+        self.budget.record(call.method, response.status_code)
         headers = {key.lower(): value for key, value in response.headers.items()}
         return Exchange(call, response.status_code, headers, response.content, retries)
 

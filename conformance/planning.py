@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from specforge.conformance import cases
+from specforge.conformance.http import UNSAFE
 from specforge.conformance.model import SpecModel
 
 
@@ -11,7 +12,7 @@ def planned_paid(model: SpecModel, max_examples: int) -> int:
     total = 0
     creates = {create.operation_id for _, create, _ in model.pollers()}
     for op in model.api.operations:
-        if op.method not in cases.UNSAFE:
+        if op.method not in UNSAFE:
             continue
         total += max_examples  # Schemathesis, valid data
         base = cases.baseline(model, op)

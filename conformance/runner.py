@@ -143,9 +143,10 @@ def _conform(options: ConformOptions, out: TextIO, scrubber: Scrubber) -> Confor
         file=out,
         flush=True,
     )
-    if budget is not None and planned > budget:
+    if budget is not None:
         print(
-            f"  only the first {budget} will be sent; the checks that need more are skipped",
+            f"  every 2xx to POST, PUT, PATCH or DELETE spends the budget, expected or not; at "
+            f"{budget}, no more of those are sent and the checks that need them are skipped",
             file=out,
         )
     with (
@@ -189,7 +190,7 @@ def _conform(options: ConformOptions, out: TextIO, scrubber: Scrubber) -> Confor
         f"- server: {target}",
         f"- faults: {', '.join(sorted(faults.active)) or 'none'}",
         f"- requests: {sent} sent ({stats.get('retried', 0)} retried after 429/503), "
-        f"{stats.get('paid', 0)} that could be accepted (planned {planned})",
+        f"{stats.get('paid', 0)} accepted (2xx) on unsafe methods (planned {planned})",
         f"- time: {seconds:.1f} s ({sent / seconds if seconds else 0:.0f} requests/s overall)",
         f"- violations: {len(summary.violations)}; spec gaps: {len(summary.gaps)}"
         f"{' (failing: --strict)' if options.strict else ''}",

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from specforge.cli import main
+from specforge.conformance.runner import ConformOptions, conform
 from tests.conftest import ROOT
 
 SPEC = ROOT / "spec" / "together-videos.yaml"
@@ -66,3 +71,47 @@ def test_ctrl_c_marks_the_report_interrupted_and_exits_130(tmp_path: Path) -> No
     assert process.returncode == 130, (out[-2000:], err[-2000:])
     assert "Interrupted" in report.read_text(encoding="utf-8")
     assert "interrupted" in out
+
+
+class _AcceptEverything(BaseHTTPRequestHandler):
+    """A careless server: 200 with an empty JSON object to every request; counts what it got."""
+
+    unsafe: ClassVar[list[str]] = []
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        self.rfile.read(length)
+        if self.command != "GET":
+            self.unsafe.append(self.command)
+        body = b"{}"
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("budget", [0, 3])
+def test_the_budget_counts_every_accepted_unsafe_request_and_stops_there(budget: int) -> None:
+    """Every 2xx to an unsafe method spends the budget, whether the suite expected it or not
+    (the server accepts invalid bodies too): the server sees exactly `budget` of them."""
+    _AcceptEverything.unsafe = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _AcceptEverything)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        origin = f"http://127.0.0.1:{server.server_address[1]}"
+        options = ConformOptions(
+            spec=SPEC, base_url=origin, api_key="k" * 24, budget=budget, max_examples=10
+        )
+        code = conform(options, out=io.StringIO()).exit_code
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 1  # a server that accepts everything is not conformant
+    assert len(_AcceptEverything.unsafe) == budget

@@ -88,7 +88,7 @@ def test_live_server_run_respects_the_budget(live_mock: str) -> None:
     result = conform(options, out=out)
     text = out.getvalue()
     assert "planning" in text.splitlines()[0] and "budget 5" in text.splitlines()[0]
-    assert "5 that could be accepted" in result.report
+    assert "5 accepted (2xx) on unsafe methods" in result.report
     assert "sk-secret-123" not in text
     assert result.violations == 0
 
