@@ -1,40 +1,35 @@
-"""Diff results as text, JSON and Markdown, and the --fail-on rule (used by the CLI and the gate)."""
+"""Diff results in every output format, and the --fail-on rule (used by the CLI and the gate).
+
+Formats: text, json, markdown (here), github (`specforge.gate.github`), sarif
+(`specforge.gate.sarif`) and changelog (`specforge.gate.changelog`). Every string that comes from
+a spec passes the escaper of the format's syntax (`specforge.generator.escaping`).
+"""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from specforge.document.document import load_document
-from specforge.gate.diff import Change, DiffResult, diff_documents
-
-FORMATS = ("text", "json", "markdown")
-THRESHOLDS = ("breaking", "any", "none")
-_SURFACE_LABELS = (
-    ("classes_added", "Classes added"),
-    ("classes_removed", "Classes removed"),
-    ("methods_added", "Methods added"),
-    ("methods_removed", "Methods removed"),
-    ("parameters_added", "Parameters added"),
-    ("parameters_removed", "Parameters removed"),
+from specforge.document.document import SpecDocument
+from specforge.gate import changelog, github, sarif
+from specforge.gate.compare import SURFACE_LABELS, Comparison, load, summary_line, whom
+from specforge.gate.diff import DiffResult, diff_documents
+from specforge.generator.escaping import (
+    json_report,
+    markdown_cell_code,
+    markdown_code,
+    markdown_text,
+    plain_text,
 )
+
+FORMATS = ("text", "json", "markdown", "github", "sarif", "changelog")
+THRESHOLDS = ("breaking", "any", "none")
 
 
 def load_normalized(path: Path, notes: list[str] | None = None) -> dict[str, Any]:
-    """The document at `path`, normalised.
-
-    A document the validator rejects is still compared, as written (a note says what is
-    invalid); only one that cannot be read or parsed, or is not OpenAPI 3.x, is refused
-    (SpecError, exit 2).
-    """
-    document = load_document(path, lenient=True)
-    if document.findings and notes is not None:
-        first = document.findings[0].render(document.source)
-        notes.append(
-            f"{path}: not a valid OpenAPI document ({len(document.findings)} finding(s), "
-            f"first: {first}); compared as written"
-        )
+    """The document at `path`, normalised (see `specforge.gate.compare.load`)."""
+    document: SpecDocument = load(path, notes)
     return document.normalized
 
 
@@ -51,82 +46,83 @@ def fails(result: DiffResult, threshold: str) -> bool:
     return False
 
 
-def summary_line(result: DiffResult) -> str:
-    counts = result.counts()
-    return (
-        f"Suggested SDK version bump: {result.semver} ({counts['changes']} change(s): "
-        f"{counts['breaks_clients']} break clients, {counts['breaks_servers']} break servers, "
-        f"{counts['breaks_sdk']} break the generated SDK)"
-    )
+def render(comparison: Comparison, fmt: str, date: str | None = None) -> str:
+    """The comparison in one of FORMATS (`date` heads a changelog entry)."""
+    renderers: dict[str, Callable[[Comparison], str]] = {
+        "text": as_text,
+        "json": lambda c: json_report(as_json(c)),
+        "markdown": as_markdown,
+        "github": github.as_annotations,
+        "sarif": lambda c: json_report(sarif.as_sarif(c)),
+        "changelog": lambda c: changelog.entry(c, date).rstrip("\n"),
+    }
+    return renderers[fmt](comparison)
 
 
-def render(result: DiffResult, fmt: str, old: str, new: str) -> str:
-    """The result in one of FORMATS."""
-    if fmt == "json":
-        return json.dumps(as_json(result, old, new), indent=2)
-    if fmt == "markdown":
-        return as_markdown(result, old, new)
-    return as_text(result)
-
-
-def as_json(result: DiffResult, old: str, new: str) -> dict[str, Any]:
+def as_json(comparison: Comparison) -> dict[str, Any]:
+    """`summary` (counts, `breaking`, `semver`: the suggested bump), `changes`, `sdk_surface`."""
+    result = comparison.result
     return {
-        "old": old,
-        "new": new,
-        "summary": {**result.counts(), "breaking": result.breaking, "semver": result.semver},
+        "old": comparison.old_label,
+        "new": comparison.new_label,
+        "summary": {
+            **result.counts(),
+            "breaking": result.breaking,
+            "semver": bump_word(comparison),
+        },
         "changes": [change.as_dict() for change in result.changes],
         "sdk_surface": result.surface,
     }
 
 
-def _whom(change: Change) -> str:
-    parts = [
-        name
-        for name, flag in (
-            ("clients", change.breaks_clients),
-            ("servers", change.breaks_servers),
-            ("sdk", change.breaks_sdk),
-        )
-        if flag
+def bump_word(comparison: Comparison) -> str:
+    """The suggested bump (0.x rule applied; none when nothing changed)."""
+    return comparison.bump.level if comparison.result.changes else "none"
+
+
+def version_line(comparison: Comparison) -> str:
+    """`SDK version: 2.0.0 -> 2.1.0` ("" when nothing changed)."""
+    return f"SDK version: {comparison.bump.describe()}" if comparison.result.changes else ""
+
+
+def as_text(comparison: Comparison) -> str:
+    result = comparison.result
+    lines = [
+        f"[{c.category}] #{plain_text(c.pointer)}: {plain_text(c.message)} ({whom(c)})"
+        for c in result.changes
     ]
-    return f"breaks {', '.join(parts)}" if parts else "compatible"
-
-
-def as_text(result: DiffResult) -> str:
-    lines = [f"[{c.category}] #{c.pointer}: {c.message} ({_whom(c)})" for c in result.changes]
-    for key, label in _SURFACE_LABELS:
+    for key, label in SURFACE_LABELS:
         if result.surface.get(key):
-            lines.append(f"SDK {label.lower()}: {', '.join(result.surface[key])}")
-    lines.append(
-        summary_line(result) if result.changes else "No changes. Suggested SDK version bump: none"
-    )
-    return "\n".join(lines)
+            names = ", ".join(plain_text(name) for name in result.surface[key])
+            lines.append(f"SDK {label.lower()}: {names}")
+    if not result.changes:
+        return "\n".join([*lines, "No changes. Suggested SDK version bump: none"])
+    return "\n".join([*lines, version_line(comparison), summary_line(result, comparison.bump)])
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def as_markdown(result: DiffResult, old: str, new: str) -> str:
-    """A pull-request comment: verdict, summary line, changes table, SDK surface."""
+def as_markdown(comparison: Comparison) -> str:
+    """A pull-request comment: verdict, summary line, SDK version, changes table, SDK surface."""
+    result = comparison.result
     verdict = (
         "Breaking change(s) for SDK users"
         if result.breaking
         else "No breaking change for SDK users"
     )
     icon = ":x:" if result.breaking else ":white_check_mark:"
-    lines = [
-        "## Spec diff",
-        "",
-        f"`{old}` → `{new}`",
-        "",
-        f"{icon} **{verdict}.** {summary_line(result)}",
-        "",
-    ]
+    old, new = markdown_code(comparison.old_label), markdown_code(comparison.new_label)
+    summary = summary_line(result, comparison.bump)
+    lines = ["## Spec diff", "", f"{old} → {new}", "", f"{icon} **{verdict}.** {summary}"]
     if not result.changes:
-        lines.append("No changes to the API contract.")
+        lines += ["", "No changes to the API contract."]
     else:
+        bump = comparison.bump
+        versions = f"{markdown_code(str(bump.old))} → {markdown_code(str(bump.new))}"
+        if bump.zero_rule:
+            versions += " (breaking changes bump the minor version while the major is 0)"
         lines += [
+            "",
+            f"SDK version: {versions}",
+            "",
             "| Category | Where | Change | Clients | Servers | SDK |",
             "|---|---|---|---|---|---|",
         ]
@@ -139,13 +135,16 @@ def as_markdown(result: DiffResult, old: str, new: str) -> str:
                 for flag in (c.breaks_clients, c.breaks_servers, c.breaks_sdk)
             ]
             lines.append(
-                f"| `{c.category}` | `{_cell(c.pointer)}` | {_cell(c.message)} | {' | '.join(marks)} |"
+                f"| {markdown_cell_code(c.category)} | {markdown_cell_code(c.pointer)} | "
+                f"{markdown_text(c.message)} | {' | '.join(marks)} |"
             )
-    surface = [(label, result.surface.get(key, [])) for key, label in _SURFACE_LABELS]
+    surface = [(label, result.surface.get(key, [])) for key, label in SURFACE_LABELS]
     if any(names for _, names in surface):
         lines += ["", "### Generated SDK surface", ""]
         lines += [
-            f"- {label}: {', '.join(f'`{n}`' for n in names)}" for label, names in surface if names
+            f"- {label}: {', '.join(markdown_code(n) for n in names)}"
+            for label, names in surface
+            if names
         ]
     lines += [
         "",

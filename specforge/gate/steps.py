@@ -26,13 +26,29 @@ from typing import Literal
 from specforge.config import NO_SPEC_MESSAGE, Config, load_config
 from specforge.document.document import load_document
 from specforge.document.errors import SpecforgeError
+from specforge.gate.compare import Comparison, compare, relative
 from specforge.gate.lint import LintFinding, lint_document
-from specforge.gate.report import as_json, as_markdown, diff_files
+from specforge.gate.report import as_json, as_markdown, render
+from specforge.gate.semver import Version, VersionError
+from specforge.generator.escaping import json_report
+from specforge.generator.output import BUMP, MANIFEST
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 TRAILER = "Spec-Breaking-Change: intended"
 _TRAILER = re.compile(r"^\s*Spec-Breaking-Change:\s*intended\s*$", re.IGNORECASE | re.MULTILINE)
 _TALLY = re.compile(r"^=*\s*\d+ (passed|failed|errors?)\b")
 STEP_NAMES = ("validate", "lint", "diff", "drift", "conform")
+# Diff reports beyond spec-diff.md and spec-diff.json, by --diff-format (github also prints).
+DIFF_REPORTS = {
+    "text": "spec-diff.txt",
+    "github": "spec-diff.github.txt",
+    "sarif": "spec-diff.sarif",
+    "changelog": "spec-changelog.md",
+}
 Status = Literal["pass", "fail", "skip"]
 
 
@@ -65,6 +81,32 @@ class Gate:
     workdir: Path | None = None
     check_args: tuple[str, ...] = ()
     conform_args: tuple[str, ...] = ()
+    # The generated package (its version at BASE is where the suggested bump starts) and the
+    # diff reports to write beyond Markdown and JSON (DIFF_REPORTS).
+    output: Path | None = None
+    diff_formats: tuple[str, ...] = ()
+
+    def base_package_version(self) -> Version | None:
+        """The version of the generated package at BASE (its manifest's bump, else its
+        pyproject.toml's), None when it is not there or has none specforge can bump."""
+        if self.output is None:
+            return None
+        try:
+            folder = self.output.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return None
+        shown = git(self.root, "show", f"{self.base}:{folder}/{MANIFEST}")
+        try:
+            recorded = json.loads(shown.stdout).get(BUMP) if shown.returncode == 0 else None
+            if isinstance(recorded, dict) and isinstance(recorded.get("version"), str):
+                return Version.parse(recorded["version"])
+            shown = git(self.root, "show", f"{self.base}:{folder}/pyproject.toml")
+            if shown.returncode != 0:
+                return None
+            version = tomllib.loads(shown.stdout).get("project", {}).get("version")
+            return Version.parse(version) if isinstance(version, str) else None
+        except (ValueError, AttributeError, VersionError):
+            return None
 
     def base_spec(self) -> Path | None:
         """The spec as it is at BASE, in a temporary file (None when it did not exist)."""
@@ -140,12 +182,24 @@ def step_diff(gate: Gate) -> Step:
             gate.reports / "spec-diff.json", {"old": None, "new": str(gate.spec), "changes": []}
         )
         return Step("diff", "skip", f"no spec at {gate.base} (a new spec)")
-    result = diff_files(base, gate.spec)
-    old_label, new_label = f"{gate.base}:{gate.spec.name}", gate.spec.name
-    write_json(gate.reports / "spec-diff.json", as_json(result, old_label, new_label))
-    text = as_markdown(result, old_label, new_label)
+    comparison = compare(
+        base,
+        gate.spec,
+        old_version=gate.base_package_version(),
+        old_label=f"{gate.base}:{gate.spec.name}",
+        file=relative(gate.spec, gate.root),
+    )
+    result = comparison.result
+    (gate.reports / "spec-diff.json").write_text(
+        json_report(as_json(comparison)) + "\n", encoding="utf-8"
+    )
+    _diff_reports(gate, comparison)
+    text = as_markdown(comparison)
     counts = result.counts()
-    detail = f"{counts['changes']} change(s), suggested SDK bump: {result.semver}"
+    bump = comparison.bump
+    detail = f"{counts['changes']} change(s), suggested SDK bump: {bump.level}"
+    if result.changes:
+        detail += f" ({bump.old} -> {bump.new})"
     if not result.breaking:
         markdown.write_text(text, encoding="utf-8")
         return Step("diff", "pass", detail)
@@ -160,6 +214,15 @@ def step_diff(gate: Gate) -> Step:
         encoding="utf-8",
     )
     return Step("diff", "fail", f"{detail}; breaking change not marked '{TRAILER}'")
+
+
+def _diff_reports(gate: Gate, comparison: Comparison) -> None:
+    """The --diff-format reports; github's annotations are printed too (a workflow shows them)."""
+    for fmt in gate.diff_formats:
+        text = render(comparison, fmt)
+        (gate.reports / DIFF_REPORTS[fmt]).write_text(text + "\n", encoding="utf-8")
+        if fmt == "github":
+            print(text)
 
 
 def command_exists(name: str) -> bool:
@@ -282,6 +345,16 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         metavar="STEP",
         help=f"skip a step (repeatable; one of {', '.join(STEP_NAMES)})",
     )
+    parser.add_argument(
+        "--diff-format",
+        action="append",
+        choices=tuple(DIFF_REPORTS),
+        default=[],
+        metavar="FORMAT",
+        help="also write the spec diff as FORMAT (repeatable; "
+        + ", ".join(f"{fmt}: {name}" for fmt, name in DIFF_REPORTS.items())
+        + " in --reports); github also prints its annotations, for a workflow run",
+    )
 
 
 def prepare(
@@ -319,6 +392,8 @@ def prepare(
         workdir=Path.cwd(),
         check_args=tuple(check_args),
         conform_args=tuple(conform_args),
+        output=config.output,
+        diff_formats=tuple(dict.fromkeys(args.diff_format)),
     )
 
 
