@@ -186,7 +186,7 @@ CASES: dict[
         [
             (
                 "content-type-removed",
-                False,
+                True,
                 True,
                 True,
                 f"{ITEM}/get/responses/200/content/application~1xml",

@@ -40,8 +40,14 @@ def test_a_new_optional_request_property_breaks_neither_side() -> None:
     assert _verdicts(old, new) == [("property-added", False, False)]
 
 
-def test_a_request_type_widened_to_a_union_breaks_servers() -> None:
+def test_a_request_value_made_a_union_of_itself_and_more_breaks_servers() -> None:
     old = _spec({"type": "string"})
+    new = _spec({"oneOf": [{"type": "string"}, {"type": "object"}]})
+    assert _verdicts(old, new) == [("alternative-added", False, True)]
+
+
+def test_a_request_type_widened_to_a_union_of_other_types_breaks_servers() -> None:
+    old = _spec({"type": "string", "maxLength": 10})
     new = _spec({"oneOf": [{"type": "string"}, {"type": "object"}]})
     assert ("type-widened", False, True) in _verdicts(old, new)
 

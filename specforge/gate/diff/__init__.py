@@ -36,7 +36,7 @@ from specforge.gate.diff.context import Context
 from specforge.gate.diff.engine import run
 from specforge.gate.diff.model import Change, DiffResult, merged
 from specforge.gate.diff.schemas import walk
-from specforge.gate.diff.surface import Surface, sdk_surface, surface_delta
+from specforge.gate.diff.surface import Surface, sdk_surface, surface_delta, try_surface
 
 __all__ = [
     "ADDITIVE",
@@ -64,4 +64,6 @@ def diff_documents(
     """
     ctx = Context(old, new, walk, today or date.today())
     run(ctx)
-    return DiffResult(merged(ctx.changes), surface_delta(sdk_surface(old), sdk_surface(new)))
+    notes: list[str] = []
+    surface = surface_delta(try_surface(old, "OLD", notes), try_surface(new, "NEW", notes))
+    return DiffResult(merged(ctx.changes), surface, notes)

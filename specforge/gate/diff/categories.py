@@ -1,7 +1,13 @@
 """The diff policy: one row per kind of change and situation, and whom it breaks.
 
-The differ names the row it found by its `CategoryId`; the verdicts come from here only.
+The comparisons name the row they found by its `CategoryId`; the verdicts come from here only.
 docs/spec-gate.md carries this table (`category_table()`).
+
+How the rows judge: on the request side a stricter contract breaks clients and a looser one
+servers (a server implementing OLD refuses what NEW allows); on the response side a looser
+contract breaks clients (they may get what they never handled) and a stricter one servers.
+The SDK breaks when a name goes, an argument becomes required or narrower, or a return type
+wider. A webhook's payload is judged as a response (the API sends it), its answer as a request.
 """
 
 from __future__ import annotations
@@ -15,19 +21,35 @@ CategoryId = Literal[
     "server-url-changed:host",
     "path-added",
     "path-removed",
-    "webhook-added",
-    "webhook-removed",
+    "path-removed:deprecated",
     "operation-added",
     "operation-removed",
+    "operation-removed:deprecated",
     "operation-deprecated",
     "operation-undeprecated",
+    "operation-id-changed",
+    "tag-added",
+    "tag-removed",
+    "stability-decreased",
+    "stability-increased",
+    "stability-invalid",
+    "sunset-invalid",
+    "sunset-changed:earlier",
+    "sunset-changed:later",
+    "webhook-added",
+    "webhook-removed",
     "parameter-added:required",
     "parameter-added:optional",
     "parameter-removed",
+    "parameter-removed:deprecated",
     "parameter-required",
     "parameter-optional",
     "parameter-deprecated",
     "parameter-undeprecated",
+    "parameter-location-changed",
+    "parameter-style-changed",
+    "default-changed:optional",
+    "default-changed:required",
     "request-body-added:required",
     "request-body-added:optional",
     "request-body-removed",
@@ -40,12 +62,25 @@ CategoryId = Literal[
     "content-type-removed:other-response",
     "response-status-added:success",
     "response-status-added:other",
-    "response-status-removed",
+    "response-status-removed:success",
+    "response-status-removed:other",
+    "response-header-added:required",
+    "response-header-added:optional",
+    "response-header-removed:required",
+    "response-header-removed:optional",
+    "response-header-required",
+    "response-header-optional",
+    "response-header-deprecated",
+    "response-header-undeprecated",
     "type-widened:request",
     "type-widened:response",
     "type-narrowed:request",
     "type-narrowed:response",
     "type-changed",
+    "nullable-added:request",
+    "nullable-added:response",
+    "nullable-removed:request",
+    "nullable-removed:response",
     "enum-value-added:request",
     "enum-value-added:response",
     "enum-value-removed:request",
@@ -59,6 +94,11 @@ CategoryId = Literal[
     "bounds-loosened:request",
     "bounds-loosened:response",
     "bounds-changed",
+    "constraint-added:request",
+    "constraint-added:response",
+    "constraint-removed:request",
+    "constraint-removed:response",
+    "constraint-changed",
     "property-added:request-required",
     "property-added:request-optional",
     "property-added:request-optional-closed",
@@ -67,12 +107,41 @@ CategoryId = Literal[
     "property-removed:request",
     "property-removed:response-required",
     "property-removed:response-optional",
+    "property-removed:deprecated",
     "property-required:request",
     "property-required:response",
     "property-optional:request",
     "property-optional:response",
     "property-deprecated",
     "property-undeprecated",
+    "alternative-added:request",
+    "alternative-added:response",
+    "alternative-removed:request",
+    "alternative-removed:response",
+    "all-of-member-added:request",
+    "all-of-member-added:response",
+    "all-of-member-removed:request",
+    "all-of-member-removed:response",
+    "discriminator-added",
+    "discriminator-removed",
+    "discriminator-property-changed",
+    "discriminator-mapping-added:request",
+    "discriminator-mapping-added:response",
+    "discriminator-mapping-removed:request",
+    "discriminator-mapping-removed:response",
+    "discriminator-mapping-changed",
+    "security-added",
+    "security-removed",
+    "security-alternative-added",
+    "security-alternative-removed",
+    "security-scope-added",
+    "security-scope-removed",
+    "security-scheme-added",
+    "security-scheme-removed",
+    "security-scheme-changed:type",
+    "security-scheme-changed:details",
+    "security-scheme-scope-added",
+    "security-scheme-scope-removed",
     "component-added",
     "component-removed",
     "component-renamed",
@@ -111,8 +180,8 @@ CATEGORIES: tuple[Category, ...] = (
         breaks_servers=True,
         additive=True,
         when="its URL path changes",
-        description="an operation (same operationId, or same method and path key) moves to "
-        "another URL",
+        description="an operation (same operationId, or same method and path key) moves to another"
+        " URL",
         example="server `https://api.example.com/v1` -> `https://api.example.com/v2`",
     ),
     Category(
@@ -136,8 +205,121 @@ CATEGORIES: tuple[Category, ...] = (
         level="breaking",
         breaks_clients=True,
         breaks_sdk=True,
-        description="a path and its operation(s) removed",
+        description="a path and its operation(s) removed unannounced: not deprecated, before its "
+        "`x-sunset` date, or with a sunset that is not a date",
         example="`GET /owners` removed",
+    ),
+    Category(
+        id="path-removed:deprecated",
+        level="breaking",
+        breaks_sdk=True,
+        when="deprecated before, its sunset passed",
+        description="a path removed whose operation was deprecated and past its `x-sunset` date "
+        "(or had none), or marked `x-stability-level: draft` or `alpha`: clients were "
+        "told, the SDK method still goes",
+        example="`GET /owners` (`deprecated: true`, `x-sunset: 2024-01-01`) removed",
+    ),
+    Category(
+        id="operation-added",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        description="a new method on a path that already has operations",
+        example="`DELETE /pets/{pet_id}` added next to its `GET`",
+    ),
+    Category(
+        id="operation-removed",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        description="a method removed unannounced from a path that keeps other operations",
+        example="`DELETE /pets/{pet_id}` removed, its `GET` kept",
+    ),
+    Category(
+        id="operation-removed:deprecated",
+        level="breaking",
+        breaks_sdk=True,
+        when="deprecated before, its sunset passed",
+        description="a deprecated (or `draft`/`alpha`) method removed after its `x-sunset` date, "
+        "or one that had none: clients were told, the SDK method still goes",
+        example="`DELETE /pets/{pet_id}` (`deprecated: true`) removed",
+    ),
+    Category(
+        id="operation-deprecated",
+        level="info",
+        additive=True,
+        description="an operation marked `deprecated: true` (the message gives its `x-sunset` "
+        "date)",
+        example="`GET /pets` gains `deprecated: true`",
+    ),
+    Category(
+        id="operation-undeprecated",
+        level="info",
+        description="an operation no longer deprecated",
+        example="`GET /pets` loses `deprecated: true`",
+    ),
+    Category(
+        id="operation-id-changed",
+        level="info",
+        description="an `operationId` added, removed or changed (same wire; the SDK names its "
+        "methods from the path, so they keep their names)",
+        example="`listPets` -> `getPets`",
+    ),
+    Category(
+        id="tag-added",
+        level="info",
+        description="an operation gains a tag (the SDK groups methods by path, not tag)",
+        example="`GET /pets` tagged `store`",
+    ),
+    Category(
+        id="tag-removed",
+        level="info",
+        description="an operation loses a tag",
+        example="`GET /pets` no longer tagged `store`",
+    ),
+    Category(
+        id="stability-decreased",
+        level="non-breaking",
+        description="an operation's `x-stability-level` goes down (`stable` > `beta` > `alpha` > "
+        "`draft`; none is `stable`): it may change with less notice from now on",
+        example="`x-stability-level: stable` -> `beta`",
+    ),
+    Category(
+        id="stability-increased",
+        level="info",
+        description="an operation's `x-stability-level` goes up",
+        example="`x-stability-level: beta` -> `stable`",
+    ),
+    Category(
+        id="stability-invalid",
+        level="non-breaking",
+        description="an `x-stability-level` that is not `draft`, `alpha`, `beta` or `stable` (it "
+        "counts as `stable`)",
+        example="`x-stability-level: experimental`",
+    ),
+    Category(
+        id="sunset-invalid",
+        level="non-breaking",
+        description="a deprecated operation, parameter or property gets an `x-sunset` that is not "
+        "an RFC 3339 date: clients cannot tell when it goes, and its removal counts as"
+        " unannounced",
+        example="`x-sunset: next spring`",
+    ),
+    Category(
+        id="sunset-changed:earlier",
+        level="non-breaking",
+        when="earlier, or dropped",
+        description="the `x-sunset` of a deprecated operation, parameter or property moves earlier"
+        " or is dropped (clients have less time; without a date it may go at once)",
+        example="`x-sunset: 2026-12-31` -> `2026-06-30`",
+    ),
+    Category(
+        id="sunset-changed:later",
+        level="info",
+        when="later, or set",
+        description="the `x-sunset` of a deprecated operation, parameter or property moves later, "
+        "or is set",
+        example="`x-sunset: 2026-06-30` -> `2026-12-31`",
     ),
     Category(
         id="webhook-added",
@@ -153,35 +335,6 @@ CATEGORIES: tuple[Category, ...] = (
         breaks_clients=True,
         description="a webhook no longer sent (clients that rely on it stop hearing)",
         example="webhook `pet.adopted` removed",
-    ),
-    Category(
-        id="operation-added",
-        level="non-breaking",
-        breaks_servers=True,
-        additive=True,
-        description="a new method on a path that already has operations",
-        example="`DELETE /pets/{pet_id}` added next to its `GET`",
-    ),
-    Category(
-        id="operation-removed",
-        level="breaking",
-        breaks_clients=True,
-        breaks_sdk=True,
-        description="a method removed from a path that keeps other operations",
-        example="`DELETE /pets/{pet_id}` removed, its `GET` kept",
-    ),
-    Category(
-        id="operation-deprecated",
-        level="info",
-        additive=True,
-        description="an operation marked `deprecated: true`",
-        example="`GET /pets` gains `deprecated: true`",
-    ),
-    Category(
-        id="operation-undeprecated",
-        level="info",
-        description="an operation no longer deprecated",
-        example="`GET /pets` loses `deprecated: true`",
     ),
     Category(
         id="parameter-added:required",
@@ -208,8 +361,17 @@ CATEGORIES: tuple[Category, ...] = (
         level="breaking",
         breaks_clients=True,
         breaks_sdk=True,
-        description="a parameter removed (its SDK argument goes)",
+        description="a parameter removed unannounced (its SDK argument goes)",
         example="query `limit` removed from `GET /pets`",
+    ),
+    Category(
+        id="parameter-removed:deprecated",
+        level="breaking",
+        breaks_sdk=True,
+        when="deprecated before, its sunset passed",
+        description="a deprecated parameter removed after its `x-sunset` date, or one that had "
+        "none: clients were told, its SDK argument still goes",
+        example="query `tag` (`deprecated: true`) removed",
     ),
     Category(
         id="parameter-required",
@@ -238,6 +400,42 @@ CATEGORIES: tuple[Category, ...] = (
         level="info",
         description="a parameter no longer deprecated",
         example="query `tag` loses `deprecated: true`",
+    ),
+    Category(
+        id="parameter-location-changed",
+        level="breaking",
+        breaks_clients=True,
+        breaks_servers=True,
+        description="a parameter moves to another `in` (query, header, path, cookie); its SDK "
+        "argument keeps its name",
+        example="`api_version` moves from the query to a header",
+    ),
+    Category(
+        id="parameter-style-changed",
+        level="breaking",
+        breaks_clients=True,
+        breaks_servers=True,
+        description="how a parameter is written on the wire changes: `style`, `explode` (of an "
+        "array or object), `allowReserved`, `allowEmptyValue`",
+        example="query `tags` `explode: true` -> `false` (`tags=a&tags=b` -> `tags=a,b`)",
+    ),
+    Category(
+        id="default-changed:optional",
+        level="breaking",
+        breaks_clients=True,
+        breaks_servers=True,
+        when="of a value that may be left out",
+        description="the `default` of an optional parameter or property set, dropped or changed: a"
+        " client that leaves the value out gets another behaviour, a server "
+        "implementing OLD applies the old one",
+        example="query `limit` `default: 20` -> `50`",
+    ),
+    Category(
+        id="default-changed:required",
+        level="info",
+        when="of a required value",
+        description="the `default` of a required parameter or property (it never applies)",
+        example="required `model` `default: a` -> `b`",
     ),
     Category(
         id="request-body-added:required",
@@ -313,10 +511,12 @@ CATEGORIES: tuple[Category, ...] = (
     Category(
         id="content-type-removed:success-response",
         level="breaking",
+        breaks_clients=True,
         breaks_servers=True,
         breaks_sdk=True,
         when="in a 2xx response",
-        description="a success media type removed (the SDK's return type changes)",
+        description="a success media type removed (clients that ask for it get another; the SDK's "
+        "return type changes)",
         example="`200` no longer answers `application/xml`",
     ),
     Category(
@@ -345,12 +545,84 @@ CATEGORIES: tuple[Category, ...] = (
         example="`409` documented for `POST /pets`",
     ),
     Category(
-        id="response-status-removed",
+        id="response-status-removed:success",
+        level="breaking",
+        breaks_clients=True,
+        breaks_servers=True,
+        breaks_sdk=True,
+        when="a 2xx status",
+        description="a success response removed (clients waiting for it never get it; the SDK's "
+        "return type is built from the success responses)",
+        example="`200` of `POST /pets` removed, its `201` kept",
+    ),
+    Category(
+        id="response-status-removed:other",
         level="non-breaking",
         breaks_servers=True,
-        description="a documented response removed (servers that still send it stray from the "
-        "spec)",
+        when="another status",
+        description="an error, redirect or default response removed (servers that still send it "
+        "stray from the spec)",
         example="`409` no longer documented for `POST /pets`",
+    ),
+    Category(
+        id="response-header-added:required",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        when="required",
+        description="a response header every response carries (servers that omit it stray from the"
+        " spec)",
+        example="required `X-Request-Id` added to `200`",
+    ),
+    Category(
+        id="response-header-added:optional",
+        level="non-breaking",
+        additive=True,
+        when="optional",
+        description="an optional response header added",
+        example="optional `X-Rate-Limit` added to `200`",
+    ),
+    Category(
+        id="response-header-removed:required",
+        level="breaking",
+        breaks_clients=True,
+        when="required before",
+        description="a response header clients could rely on removed",
+        example="required `Location` removed from `201`",
+    ),
+    Category(
+        id="response-header-removed:optional",
+        level="non-breaking",
+        when="optional before",
+        description="an optional response header removed (clients had to do without it anyway)",
+        example="optional `X-Rate-Limit` removed from `200`",
+    ),
+    Category(
+        id="response-header-required",
+        level="non-breaking",
+        breaks_servers=True,
+        description="an optional response header made required",
+        example="`X-Request-Id` gains `required: true`",
+    ),
+    Category(
+        id="response-header-optional",
+        level="breaking",
+        breaks_clients=True,
+        description="a required response header made optional (clients may find it missing)",
+        example="`Location` loses `required: true`",
+    ),
+    Category(
+        id="response-header-deprecated",
+        level="info",
+        additive=True,
+        description="a response header marked `deprecated: true`",
+        example="`X-Rate-Limit` gains `deprecated: true`",
+    ),
+    Category(
+        id="response-header-undeprecated",
+        level="info",
+        description="a response header no longer deprecated",
+        example="`X-Rate-Limit` loses `deprecated: true`",
     ),
     Category(
         id="type-widened:request",
@@ -358,8 +630,8 @@ CATEGORIES: tuple[Category, ...] = (
         breaks_servers=True,
         additive=True,
         when="in a request",
-        description="a request value may have more types (a type, a `oneOf`/`anyOf` "
-        "alternative, or any type)",
+        description="a request value may have more types (another type in its `type` list, an "
+        "alternative of another type, or any type)",
         example="`age: integer` -> `age: number`",
     ),
     Category(
@@ -397,6 +669,44 @@ CATEGORIES: tuple[Category, ...] = (
         breaks_sdk=True,
         description="a value's type replaced by an unrelated one",
         example="`id: integer` -> `id: string`",
+    ),
+    Category(
+        id="nullable-added:request",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        when="in a request",
+        description='a request value may now be `null` (`nullable: true`, `"null"` in its `type` '
+        "list, or a `oneOf`/`anyOf` of it and `null`)",
+        example='`tag: string` -> `tag: [string, "null"]`',
+    ),
+    Category(
+        id="nullable-added:response",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        additive=True,
+        when="in a response",
+        description="a response value may now be `null` (clients and the SDK's attribute type do "
+        "not expect it)",
+        example="`name: {type: string}` -> `{type: string, nullable: true}`",
+    ),
+    Category(
+        id="nullable-removed:request",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        when="in a request",
+        description="a request value may no longer be `null`",
+        example='`tag: [string, "null"]` -> `tag: string`',
+    ),
+    Category(
+        id="nullable-removed:response",
+        level="non-breaking",
+        breaks_servers=True,
+        when="in a response",
+        description="a response value may no longer be `null`",
+        example="`oneOf: [$ref: Owner, type: null]` -> `$ref: Owner`",
     ),
     Category(
         id="enum-value-added:request",
@@ -472,7 +782,10 @@ CATEGORIES: tuple[Category, ...] = (
         level="breaking",
         breaks_clients=True,
         when="in a request",
-        description="a request bound is stricter, or added",
+        description="a request bound is stricter, or added: `minimum`/`maximum` and their "
+        "`exclusive` forms, `min`/`max` `Length`, `Items`, `Properties` and "
+        "`Contains`, `multipleOf` (a multiple of the old one), `uniqueItems`, `format`"
+        " (`int64` -> `int32`), a `pattern` provably narrower",
         example="`maxLength: 100` -> `maxLength: 50`",
     ),
     Category(
@@ -489,7 +802,9 @@ CATEGORIES: tuple[Category, ...] = (
         breaks_servers=True,
         additive=True,
         when="in a request",
-        description="a request bound is looser, or removed",
+        description="a request bound is looser, or removed (a `pattern` provably wider: a "
+        "character class or a quantifier widened, an anchor dropped, or one that "
+        "matches anything)",
         example="`maxLength: 50` -> `maxLength: 100`",
     ),
     Category(
@@ -498,8 +813,8 @@ CATEGORIES: tuple[Category, ...] = (
         breaks_clients=True,
         additive=True,
         when="in a response",
-        description="a response bound is looser, or removed (clients may get values they "
-        "did not expect)",
+        description="a response bound is looser, or removed (clients may get values they did not "
+        "expect)",
         example="`maximum: 100` removed from a response property",
     ),
     Category(
@@ -507,9 +822,59 @@ CATEGORIES: tuple[Category, ...] = (
         level="breaking",
         breaks_clients=True,
         breaks_servers=True,
-        description="a `pattern`, `multipleOf`, `uniqueItems` or `format` changes, or a bound "
-        "that cannot be ordered",
-        example="`pattern: ^[a-z]+$` -> `pattern: ^[a-z0-9]+$`",
+        description="a `pattern`, `multipleOf` or `format` replaced by one neither provably looser"
+        " nor stricter",
+        example="`pattern: ^[a-z]+$` -> `pattern: ^[0-9]+$`",
+    ),
+    Category(
+        id="constraint-added:request",
+        level="breaking",
+        breaks_clients=True,
+        when="in a request",
+        description="a request schema gains a constraint: `additionalProperties`, "
+        "`unevaluatedProperties` or `unevaluatedItems` closed or given a schema, "
+        "`not`, `if`/`then`/`else`, `dependentRequired`, `dependentSchemas`, "
+        "`prefixItems`, `contains`, `patternProperties`, `propertyNames`, "
+        "`contentMediaType`/`contentEncoding`, or `anyOf` made `oneOf`",
+        example="`dependentRequired: {card: [cvv]}` added to `NewPayment`",
+    ),
+    Category(
+        id="constraint-added:response",
+        level="non-breaking",
+        breaks_servers=True,
+        when="in a response",
+        description="a response schema gains a constraint (servers implementing OLD may answer "
+        "what it refuses)",
+        example="`unevaluatedProperties: false` added to `Pet`",
+    ),
+    Category(
+        id="constraint-removed:request",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        when="in a request",
+        description="a request schema loses a constraint (servers implementing OLD refuse what it "
+        "accepts)",
+        example="`if`/`then` removed from `NewPet`",
+    ),
+    Category(
+        id="constraint-removed:response",
+        level="breaking",
+        breaks_clients=True,
+        additive=True,
+        when="in a response",
+        description="a response schema loses a constraint (clients may get values they did not "
+        "expect)",
+        example="`additionalProperties: false` removed from `Pet`",
+    ),
+    Category(
+        id="constraint-changed",
+        level="breaking",
+        breaks_clients=True,
+        breaks_servers=True,
+        description="a constraint replaced by one neither provably looser nor stricter (`not`, the"
+        " `if` of a condition, `contentMediaType`, `contentEncoding`)",
+        example="`contentEncoding: base64` -> `base64url`",
     ),
     Category(
         id="property-added:request-required",
@@ -519,7 +884,8 @@ CATEGORIES: tuple[Category, ...] = (
         breaks_sdk=True,
         additive=True,
         when="in a request, required",
-        description="a new property every request must send",
+        description="a new property every request must send (or a required `readOnly` one made "
+        "writable)",
         example="required `owner` added to `NewPet`",
     ),
     Category(
@@ -538,7 +904,7 @@ CATEGORIES: tuple[Category, ...] = (
         additive=True,
         when="in a request, optional, where OLD forbade unknown properties",
         description="a new optional request property that a server implementing OLD refuses "
-        "(`additionalProperties: false`)",
+        "(`additionalProperties: false` or `unevaluatedProperties: false`)",
         example="optional `color` added to `NewPet`, which had `additionalProperties: false`",
     ),
     Category(
@@ -547,8 +913,8 @@ CATEGORIES: tuple[Category, ...] = (
         breaks_servers=True,
         additive=True,
         when="in a response, required",
-        description="a new property every response carries (servers that omit it stray "
-        "from the spec)",
+        description="a new property every response carries (servers that omit it stray from the "
+        "spec)",
         example="required `created_at` added to `Pet`",
     ),
     Category(
@@ -556,7 +922,7 @@ CATEGORIES: tuple[Category, ...] = (
         level="non-breaking",
         additive=True,
         when="in a response, optional",
-        description="a new optional response property",
+        description="a new optional response property (or a `writeOnly` one no longer write-only)",
         example="optional `nickname` added to `Pet`",
     ),
     Category(
@@ -565,7 +931,8 @@ CATEGORIES: tuple[Category, ...] = (
         breaks_clients=True,
         breaks_sdk=True,
         when="in a request",
-        description="a request property removed (its SDK argument goes)",
+        description="a request property removed, or made `readOnly` (it leaves requests; its SDK "
+        "argument goes)",
         example="`color` removed from `NewPet`",
     ),
     Category(
@@ -574,7 +941,7 @@ CATEGORIES: tuple[Category, ...] = (
         breaks_clients=True,
         breaks_sdk=True,
         when="in a response, required before",
-        description="a response property clients could rely on removed",
+        description="a response property clients could rely on removed, or made `writeOnly`",
         example="required `status` removed from `VideoJob`",
     ),
     Category(
@@ -584,6 +951,15 @@ CATEGORIES: tuple[Category, ...] = (
         when="in a response, optional before",
         description="an optional response property removed (its SDK attribute goes)",
         example="optional `nickname` removed from `Pet`",
+    ),
+    Category(
+        id="property-removed:deprecated",
+        level="breaking",
+        breaks_sdk=True,
+        when="deprecated before, its sunset passed",
+        description="a deprecated property removed after its `x-sunset` date, or one that had "
+        "none: clients were told, its SDK argument or attribute still goes",
+        example="`frame_images` (`deprecated: true`) removed",
     ),
     Category(
         id="property-required:request",
@@ -633,6 +1009,240 @@ CATEGORIES: tuple[Category, ...] = (
         example="`frame_images` loses `deprecated: true`",
     ),
     Category(
+        id="alternative-added:request",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        when="in a request",
+        description="a `oneOf`/`anyOf` of a request gains a member (a server implementing OLD "
+        "refuses it)",
+        example="`oneOf: [Cat, Dog]` -> `[Cat, Dog, Bird]` in `NewPet`",
+    ),
+    Category(
+        id="alternative-added:response",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        additive=True,
+        when="in a response",
+        description="a `oneOf`/`anyOf` of a response gains a member clients and the SDK do not "
+        "know",
+        example="`oneOf: [Cat, Dog]` -> `[Cat, Dog, Bird]` in `Pet`",
+    ),
+    Category(
+        id="alternative-removed:request",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        when="in a request",
+        description="a `oneOf`/`anyOf` of a request loses a member clients may send",
+        example="`oneOf: [Cat, Dog, Bird]` -> `[Cat, Dog]` in `NewPet`",
+    ),
+    Category(
+        id="alternative-removed:response",
+        level="non-breaking",
+        breaks_servers=True,
+        when="in a response",
+        description="a `oneOf`/`anyOf` of a response loses a member",
+        example="`oneOf: [Cat, Dog, Bird]` -> `[Cat, Dog]` in `Pet`",
+    ),
+    Category(
+        id="all-of-member-added:request",
+        level="breaking",
+        breaks_clients=True,
+        when="in a request",
+        description="an `allOf` of a request gains a member (every request must satisfy it too)",
+        example="`allOf: [Base]` -> `[Base, Audited]` in `NewPet`",
+    ),
+    Category(
+        id="all-of-member-added:response",
+        level="non-breaking",
+        breaks_servers=True,
+        when="in a response",
+        description="an `allOf` of a response gains a member (servers must satisfy it too)",
+        example="`allOf: [Base]` -> `[Base, Audited]` in `Pet`",
+    ),
+    Category(
+        id="all-of-member-removed:request",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        when="in a request",
+        description="an `allOf` of a request loses a member",
+        example="`allOf: [Base, Audited]` -> `[Base]` in `NewPet`",
+    ),
+    Category(
+        id="all-of-member-removed:response",
+        level="breaking",
+        breaks_clients=True,
+        additive=True,
+        when="in a response",
+        description="an `allOf` of a response loses a member (its guarantees go)",
+        example="`allOf: [Base, Audited]` -> `[Base]` in `Pet`",
+    ),
+    Category(
+        id="discriminator-added",
+        level="info",
+        description="a `discriminator` added to a `oneOf`/`anyOf` (a hint: the values allowed stay"
+        " the same)",
+        example="`discriminator: {propertyName: kind}` added to `Pet`",
+    ),
+    Category(
+        id="discriminator-removed",
+        level="info",
+        description="a `discriminator` removed",
+        example="`discriminator` removed from `Pet`",
+    ),
+    Category(
+        id="discriminator-property-changed",
+        level="breaking",
+        breaks_clients=True,
+        breaks_servers=True,
+        breaks_sdk=True,
+        description="the property a `discriminator` reads changes (variants are told apart by "
+        "another one)",
+        example="`propertyName: kind` -> `propertyName: type`",
+    ),
+    Category(
+        id="discriminator-mapping-added:request",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        when="in a request",
+        description="a `discriminator` mapping of a request gains a value",
+        example="`mapping: {cat: Cat}` -> `{cat: Cat, dog: Dog}`",
+    ),
+    Category(
+        id="discriminator-mapping-added:response",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        additive=True,
+        when="in a response",
+        description="a `discriminator` mapping of a response gains a value clients do not know",
+        example="`mapping: {cat: Cat}` -> `{cat: Cat, dog: Dog}`",
+    ),
+    Category(
+        id="discriminator-mapping-removed:request",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        when="in a request",
+        description="a `discriminator` mapping of a request loses a value clients may send",
+        example="`mapping: {cat: Cat, dog: Dog}` -> `{cat: Cat}`",
+    ),
+    Category(
+        id="discriminator-mapping-removed:response",
+        level="non-breaking",
+        breaks_servers=True,
+        when="in a response",
+        description="a `discriminator` mapping of a response loses a value",
+        example="`mapping: {cat: Cat, dog: Dog}` -> `{cat: Cat}`",
+    ),
+    Category(
+        id="discriminator-mapping-changed",
+        level="breaking",
+        breaks_clients=True,
+        breaks_servers=True,
+        breaks_sdk=True,
+        description="a `discriminator` value maps to another schema",
+        example="`mapping: {cat: Cat}` -> `{cat: Feline}`",
+    ),
+    Category(
+        id="security-added",
+        level="breaking",
+        breaks_clients=True,
+        description="an operation that needed no credentials now needs them (its own `security` or"
+        " the document's)",
+        example="`security: [{api_key: []}]` added to `GET /pets`",
+    ),
+    Category(
+        id="security-removed",
+        level="non-breaking",
+        breaks_servers=True,
+        description="an operation that needed credentials accepts calls without them (`security: "
+        "[]`, or an empty requirement `{}` added)",
+        example="`security: [{api_key: []}]` -> `security: []`",
+    ),
+    Category(
+        id="security-alternative-added",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        description="a new way to authenticate an operation (a requirement added to its `security`"
+        " list)",
+        example="`[{api_key: []}]` -> `[{api_key: []}, {oauth: [pets:read]}]`",
+    ),
+    Category(
+        id="security-alternative-removed",
+        level="breaking",
+        breaks_clients=True,
+        description="a way to authenticate an operation removed (clients using it are refused)",
+        example="`[{api_key: []}, {oauth: [pets:read]}]` -> `[{api_key: []}]`",
+    ),
+    Category(
+        id="security-scope-added",
+        level="breaking",
+        breaks_clients=True,
+        description="a security requirement needs another scope (tokens without it are refused)",
+        example="`oauth: [pets:read]` -> `[pets:read, pets:write]`",
+    ),
+    Category(
+        id="security-scope-removed",
+        level="non-breaking",
+        breaks_servers=True,
+        description="a security requirement needs a scope less (a server implementing OLD refuses "
+        "tokens without it)",
+        example="`oauth: [pets:read, pets:write]` -> `[pets:read]`",
+    ),
+    Category(
+        id="security-scheme-added",
+        level="info",
+        description="a scheme added to `components/securitySchemes` (what uses it shows in "
+        "`security`)",
+        example="scheme `oauth` added",
+    ),
+    Category(
+        id="security-scheme-removed",
+        level="info",
+        description="a scheme removed from `components/securitySchemes`",
+        example="scheme `legacy_key` removed",
+    ),
+    Category(
+        id="security-scheme-changed:type",
+        level="breaking",
+        breaks_clients=True,
+        breaks_servers=True,
+        breaks_sdk=True,
+        when="its type",
+        description="a scheme's `type` or HTTP `scheme` changes: clients send another credential, "
+        "and the SDK reads another one",
+        example="`api_key` from `type: apiKey` to `type: http, scheme: bearer`",
+    ),
+    Category(
+        id="security-scheme-changed:details",
+        level="breaking",
+        breaks_clients=True,
+        breaks_servers=True,
+        when="how the credential is sent or obtained",
+        description="an API key's `in` or `name`, an OAuth flow removed or its URLs, or the OpenID"
+        " Connect URL changes",
+        example="`api_key` sent in header `X-Api-Key` -> `Authorization`",
+    ),
+    Category(
+        id="security-scheme-scope-added",
+        level="info",
+        description="an OAuth flow offers a new scope",
+        example="scope `pets:admin` added to the `oauth` flow",
+    ),
+    Category(
+        id="security-scheme-scope-removed",
+        level="breaking",
+        breaks_clients=True,
+        description="an OAuth flow no longer offers a scope (clients asking for it get no token)",
+        example="scope `pets:admin` removed from the `oauth` flow",
+    ),
+    Category(
         id="component-added",
         level="non-breaking",
         additive=True,
@@ -650,8 +1260,8 @@ CATEGORIES: tuple[Category, ...] = (
         id="component-renamed",
         level="breaking",
         breaks_sdk=True,
-        description="a schema renamed (matched by `$ref` or equal content): the SDK class "
-        "name changes",
+        description="a schema renamed (matched by `$ref` or equal content): the SDK class name "
+        "changes",
         example="schema `Error` renamed to `ApiError`",
     ),
 )

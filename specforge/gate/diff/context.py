@@ -40,8 +40,12 @@ class Context:
     renames: dict[str, str] = field(default_factory=dict)  # old component -> new, by $ref
     seen: set[tuple[str, str, str]] = field(default_factory=set)
 
-    def add(self, where: Path_, category: CategoryId, message: str) -> None:
-        """Record a change of `category`; whom it breaks comes from the category table."""
+    def add(
+        self, where: Path_, category: CategoryId, message: str, *, in_old: bool = False
+    ) -> None:
+        """Record a change of `category`; whom it breaks comes from the category table.
+
+        `where` is into NEW, or into OLD with `in_old` (something removed)."""
         row = _table()[category]
         self.changes.append(
             Change(
@@ -53,6 +57,7 @@ class Context:
                 breaks_sdk=row.breaks_sdk,
                 category_ids=(row.id,),
                 level=row.level,
+                in_old=in_old,
             )
         )
 
@@ -87,6 +92,27 @@ class Context:
         if isinstance(node, dict) and isinstance(target, dict):
             return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
         return node
+
+
+@dataclass(frozen=True)
+class SchemaPair:
+    """Two schemas to compare: resolved, `allOf` merged in (`old`, `new`) and as written
+    (`old_raw`, `new_raw`, resolved but unmerged), where each is, and the `$ref` each was
+    reached by ('' if none)."""
+
+    old: dict[str, Any]
+    new: dict[str, Any]
+    old_where: Path_
+    where: Path_
+    direction: Direction
+    old_raw: dict[str, Any]
+    new_raw: dict[str, Any]
+    old_ref: str = ""
+    new_ref: str = ""
+
+    @property
+    def request(self) -> bool:
+        return self.direction == "request"
 
 
 def mapping(value: Any) -> dict[Any, Any]:

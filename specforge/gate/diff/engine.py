@@ -5,25 +5,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from specforge.gate.diff import bodies, components, parameters, webhooks
+from specforge.gate.diff import bodies, components, parameters, security, webhooks
 from specforge.gate.diff.context import Context
-from specforge.gate.diff.lifecycle import deprecation
-from specforge.gate.diff.operations import Op, added_and_removed, moved, operations
+from specforge.gate.diff.operations import (
+    Op,
+    added_and_removed,
+    lifecycle,
+    moved,
+    operation_id,
+    operations,
+    tags,
+)
 
 OperationCheck = Callable[[Context, Op, Op], None]
 DocumentCheck = Callable[[Context], None]
 
 
-def _deprecated(ctx: Context, before: Op, after: Op) -> None:
-    deprecation(ctx, before.operation, after.operation, after.location, "operation", after.label)
-
-
 # What is compared for every operation both documents have, in this order.
 OPERATION_CHECKS: tuple[OperationCheck, ...] = (
-    _deprecated,
+    lifecycle,
+    operation_id,
+    tags,
     parameters.compare,
     bodies.request_body,
     bodies.responses,
+    security.operation,
 )
 
 
@@ -63,6 +69,7 @@ def compare_operations(ctx: Context) -> None:
 DOCUMENT_CHECKS: tuple[DocumentCheck, ...] = (
     compare_operations,
     webhooks.compare,
+    security.schemes,
     components.compare,
 )
 

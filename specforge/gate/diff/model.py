@@ -16,6 +16,7 @@ class Change:
 
     `category` is the name reports show; `category_ids` the table rows it came from (two when
     a schema used by requests and responses changes) and `level` the highest of their levels.
+    `in_old` says that `pointer` is into OLD (something removed), not into NEW.
     """
 
     pointer: str
@@ -26,6 +27,7 @@ class Change:
     breaks_sdk: bool
     category_ids: tuple[str, ...] = ()
     level: Level = "non-breaking"
+    in_old: bool = False
 
     @property
     def breaking(self) -> bool:
@@ -58,10 +60,12 @@ class Change:
 
 @dataclass
 class DiffResult:
-    """All changes between two documents plus the SDK surface delta."""
+    """All changes between two documents plus the SDK surface delta, and notes on what could
+    not be compared."""
 
     changes: list[Change]
     surface: dict[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def breaking(self) -> bool:

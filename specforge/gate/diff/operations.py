@@ -10,7 +10,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from specforge.document.keywords import HTTP_METHODS
-from specforge.gate.diff.context import Context, Path_, mapping
+from specforge.gate.diff.context import Context, Path_, mapping, sequence
+from specforge.gate.diff.lifecycle import announced, deprecation, removal_note, stability_change
 
 TEMPLATE = re.compile(r"\{[^}/]*\}")
 
@@ -99,7 +100,7 @@ def added_and_removed(
     old_ops: dict[tuple[str, str], Op],
     new_ops: dict[tuple[str, str], Op],
 ) -> None:
-    """Paths and operations that only one side has."""
+    """Paths and operations that only one side has; a removal OLD announced is told apart."""
     old_urls = {op.key[1] for op in old_ops.values()}
     new_urls = {op.key[1] for op in new_ops.values()}
     for op in added:
@@ -108,7 +109,43 @@ def added_and_removed(
         else:
             ctx.add(op.location[:2], "path-added", f"path {op.path} added ({op.method})")
     for op in removed:
+        gone = announced(ctx, op.operation)
+        note = removal_note(ctx, op.operation) or (" (deprecated before)" if gone else "")
         if op.key[1] in new_urls:
-            ctx.add(op.location, "operation-removed", f"operation {op.label} removed")
+            ctx.add(
+                op.location,
+                "operation-removed:deprecated" if gone else "operation-removed",
+                f"operation {op.label} removed{note}",
+                in_old=True,
+            )
         else:
-            ctx.add(op.location[:2], "path-removed", f"path {op.path} removed ({op.method})")
+            ctx.add(
+                op.location[:2],
+                "path-removed:deprecated" if gone else "path-removed",
+                f"path {op.path} removed ({op.method}){note}",
+                in_old=True,
+            )
+
+
+def lifecycle(ctx: Context, before: Op, after: Op) -> None:
+    """The operation's deprecation, sunset date and stability level."""
+    deprecation(ctx, before.operation, after.operation, after.location, "operation", after.label)
+    stability_change(ctx, before.operation, after.operation, after.location, after.label)
+
+
+def operation_id(ctx: Context, before: Op, after: Op) -> None:
+    """An operationId added, removed or changed."""
+    was, now = before.operation_id, after.operation_id
+    if was != now:
+        shown = f"{was or 'none'} -> {now or 'none'}"
+        ctx.add((*after.location, "operationId"), "operation-id-changed", f"operationId {shown}")
+
+
+def tags(ctx: Context, before: Op, after: Op) -> None:
+    """Tags an operation gains or loses."""
+    was = {str(t) for t in sequence(before.operation.get("tags"))}
+    now = {str(t) for t in sequence(after.operation.get("tags"))}
+    for tag in sorted(now - was):
+        ctx.add((*after.location, "tags"), "tag-added", f"{after.label} tagged {tag!r}")
+    for tag in sorted(was - now):
+        ctx.add((*after.location, "tags"), "tag-removed", f"{after.label} no longer tagged {tag!r}")

@@ -1,16 +1,29 @@
-"""Two schemas compared as used in one direction: types, enums, properties, then the checks
-of the other schema modules, then their items."""
+"""Two schemas compared as used in one direction: nullability and types here, then every check
+of SCHEMA_CHECKS (values, constraints, properties, composition, items)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from specforge.document.errors import pointer_from_path
 from specforge.document.schemas import enum_of, json_types, ref_name
-from specforge.gate.diff import composition, constraints
-from specforge.gate.diff.categories import CategoryId
-from specforge.gate.diff.context import Context, Direction, Path_, as_json, mapping, sequence
-from specforge.gate.diff.lifecycle import deprecation
+from specforge.gate.diff import composition, constraints, properties, values
+from specforge.gate.diff.context import (
+    Context,
+    Direction,
+    Path_,
+    SchemaPair,
+    mapping,
+    sequence,
+)
+
+SchemaCheck = Callable[[Context, SchemaPair], None]
+# Keys that describe a schema without restricting its values.
+ANNOTATIONS = frozenset(
+    {"title", "description", "default", "example", "examples", "deprecated", "readOnly"}
+    | {"writeOnly", "externalDocs", "xml", "$comment", "discriminator", "nullable"}
+)
 
 
 def json_type(value: Any) -> str:
@@ -33,70 +46,159 @@ def type_set(schema: dict[str, Any]) -> frozenset[str] | None:
     kinds = json_types(schema)
     if kinds:
         return frozenset(kinds)
-    values = enum_of(schema)
-    if values:
-        return frozenset(json_type(value) for value in values)
+    found = enum_of(schema)
+    if found:
+        return frozenset(json_type(value) for value in found)
     for keyword in ("oneOf", "anyOf"):
         members = schema.get(keyword)
         if isinstance(members, list) and members:
             sets = [type_set(m) if isinstance(m, dict) else None for m in members]
-            if all(found is not None for found in sets):
-                return frozenset().union(*(found for found in sets if found is not None))
+            if all(one is not None for one in sets):
+                return frozenset().union(*(one for one in sets if one is not None))
     return None
 
 
 def flatten(ctx: Context, document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    """`schema` with its `allOf` branches' properties, required names and type merged in."""
+    """`schema` with its `allOf` members merged in: properties and required names joined, any
+    other keyword taken from the first member that has it (unless the schema has it)."""
     if not isinstance(schema.get("allOf"), list):
         return schema
     merged = {key: value for key, value in schema.items() if key != "allOf"}
-    properties = dict(mapping(merged.get("properties")))
+    props = dict(mapping(merged.get("properties")))
     required = list(sequence(merged.get("required")))
     for branch in schema["allOf"]:
         _, part = ctx.resolve(document, branch, ())
         if isinstance(part, dict):
             part = flatten(ctx, document, part)
-            properties.update(mapping(part.get("properties")))
+            props.update(mapping(part.get("properties")))
             required.extend(sequence(part.get("required")))
-            if "type" in part and "type" not in merged:
-                merged["type"] = part["type"]
-    if properties:
-        merged["properties"] = properties
+            for key, value in part.items():
+                if key not in ("properties", "required") and key not in merged:
+                    merged[key] = value
+    if props:
+        merged["properties"] = props
     if required:
         merged["required"] = required
     return merged
+
+
+def _is_null(ctx: Context, document: dict[str, Any], schema: Any) -> bool:
+    _, target = ctx.resolve(document, schema, ())
+    if not isinstance(target, dict):
+        return False
+    kinds = json_types(target)
+    restricting = set(target) - ANNOTATIONS - {"type", "enum", "const"}
+    return not restricting and (
+        kinds == ["null"] or (not kinds and list(enum_of(target)) == [None])
+    )
+
+
+def _without_null(schema: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
+    """Whether `schema` allows `null` besides other types, and the schema without it."""
+    kinds = json_types(schema)
+    found = list(enum_of(schema))
+    nullable = ("null" in kinds and len(set(kinds)) > 1) or (None in found and len(found) > 1)
+    if not nullable:
+        return False, schema
+    stripped = dict(schema)
+    if "null" in kinds:
+        stripped["type"] = [kind for kind in kinds if kind != "null"]
+    if isinstance(stripped.get("enum"), list):
+        stripped["enum"] = [value for value in stripped["enum"] if value is not None]
+    return True, stripped
+
+
+def unwrapped(
+    ctx: Context, document: dict[str, Any], schema: dict[str, Any], where: Path_
+) -> tuple[bool | None, dict[str, Any], Path_]:
+    """(may it be `null`, the schema without `null`, where that is): a `oneOf`/`anyOf` of one
+    schema and `null` is that schema, nullable. None: nullability not known (any type)."""
+    for keyword in ("oneOf", "anyOf"):
+        members = sequence(schema.get(keyword))
+        others = set(schema) - ANNOTATIONS - {keyword}
+        if len(members) != 2 or others:
+            continue
+        nulls = [_is_null(ctx, document, member) for member in members]
+        if nulls.count(True) == 1:
+            index = nulls.index(False)
+            inner_where, inner = ctx.resolve(document, members[index], (*where, keyword, index))
+            if isinstance(inner, dict):
+                return True, _without_null(inner)[1], inner_where
+    nullable, stripped = _without_null(schema)
+    return (nullable if type_set(stripped) is not None else None), stripped, where
 
 
 def walk(
     ctx: Context, old: Any, new: Any, old_where: Path_, where: Path_, direction: Direction
 ) -> None:
     """Compare two schemas (either may be a `$ref`) as used in `direction`."""
-    old_name = ref_name(str(old.get("$ref", ""))) if isinstance(old, dict) else ""
-    new_name = ref_name(str(new.get("$ref", ""))) if isinstance(new, dict) else ""
+    old_ref = str(old.get("$ref", "")) if isinstance(old, dict) else ""
+    new_ref = str(new.get("$ref", "")) if isinstance(new, dict) else ""
+    old_name, new_name = ref_name(old_ref), ref_name(new_ref)
     old_where, old = ctx.resolve(ctx.old, old, old_where)
     where, new = ctx.resolve(ctx.new, new, where)
     if old_name and new_name and old_name != new_name:
         ctx.renames.setdefault(old_name, new_name)
+    if (
+        not isinstance(old, dict)
+        or not isinstance(new, dict)
+        or not _first(ctx, old_where, where, direction)
+    ):
+        return
+    at_old, at = old_where, where
+    old_null, old, old_where = unwrapped(ctx, ctx.old, old, old_where)
+    new_null, new, where = unwrapped(ctx, ctx.new, new, where)
+    if old_null is not None and new_null is not None and old_null != new_null:
+        nullable(ctx, at, direction, new_null)
+    if (old_where, where) != (at_old, at) and not _first(ctx, old_where, where, direction):
+        return
+    pair = SchemaPair(
+        flatten(ctx, ctx.old, old),
+        flatten(ctx, ctx.new, new),
+        old_where,
+        where,
+        direction,
+        old,
+        new,
+        old_ref,
+        new_ref,
+    )
+    if types(ctx, pair):
+        for check in SCHEMA_CHECKS:
+            check(ctx, pair)
+
+
+def _first(ctx: Context, old_where: Path_, where: Path_, direction: Direction) -> bool:
+    """True the first time this pair of places is compared in `direction`."""
     key = (pointer_from_path(old_where), pointer_from_path(where), direction)
-    if key in ctx.seen or not isinstance(old, dict) or not isinstance(new, dict):
-        return
+    if key in ctx.seen:
+        return False
     ctx.seen.add(key)
-    old, new = flatten(ctx, ctx.old, old), flatten(ctx, ctx.new, new)
-    if not types(ctx, old, new, where, direction):
-        return
-    enums(ctx, old, new, where, direction)
-    extensible_enums(ctx, old, new, where, direction)
-    constraints.bounds(ctx, old, new, where, direction)
-    properties(ctx, old, new, old_where, where, direction)
-    composition.alternatives(ctx, old, new, old_where, where, direction)
-    if isinstance(old.get("items"), dict) and isinstance(new.get("items"), dict):
-        ctx.schema(old["items"], new["items"], (*old_where, "items"), (*where, "items"), direction)
+    return True
 
 
-def types(
-    ctx: Context, old: dict[str, Any], new: dict[str, Any], where: Path_, direction: Direction
-) -> bool:
+def nullable(ctx: Context, where: Path_, direction: Direction, now: bool) -> None:
+    """`null` allowed, or no longer."""
+    request = direction == "request"
+    if now:
+        ctx.add(
+            where,
+            "nullable-added:request" if request else "nullable-added:response",
+            f"{direction} value may now be null",
+        )
+    else:
+        ctx.add(
+            where,
+            "nullable-removed:request" if request else "nullable-removed:response",
+            f"{direction} value may no longer be null",
+        )
+
+
+def types(ctx: Context, pair: SchemaPair) -> bool:
     """Record type changes; False when the types are unrelated (nothing deeper compares)."""
+    if composition.unions(ctx, pair) is not None:
+        return True  # members are compared one by one
+    old, new = pair.old, pair.new
     was, now = type_set(old), type_set(new)
     composite = any(key in schema for schema in (old, new) for key in ("oneOf", "anyOf"))
     if was == now or ((was is None or now is None) and composite):
@@ -104,136 +206,38 @@ def types(
     shown_was = ", ".join(sorted(was)) if was else "any"
     shown_now = ", ".join(sorted(now)) if now else "any"
     message = f"type {shown_was} -> {shown_now}"
-    request = direction == "request"
     if now is None or (was is not None and covers(now, was)):
-        ctx.add(where, "type-widened:request" if request else "type-widened:response", message)
+        ctx.add(
+            pair.where, "type-widened:request" if pair.request else "type-widened:response", message
+        )
     elif was is None or covers(was, now):
-        ctx.add(where, "type-narrowed:request" if request else "type-narrowed:response", message)
+        ctx.add(
+            pair.where,
+            "type-narrowed:request" if pair.request else "type-narrowed:response",
+            message,
+        )
     else:
-        ctx.add(where, "type-changed", message)
+        ctx.add(pair.where, "type-changed", message)
         return bool(was & now & {"object", "array"})
     return True
 
 
-def enums(
-    ctx: Context, old: dict[str, Any], new: dict[str, Any], where: Path_, direction: Direction
-) -> None:
-    """Enum (or `const`) values added and removed, or the restriction set or lifted."""
-    was = {as_json(value): value for value in enum_of(old)}
-    now = {as_json(value): value for value in enum_of(new)}
-    if was == now or (not was and not now):
-        return
-    added = [now[key] for key in now if key not in was] if was else []
-    removed = [was[key] for key in was if key not in now] if now else []
-    request = direction == "request"
-    more: CategoryId = "enum-value-added:request" if request else "enum-value-added:response"
-    fewer: CategoryId = "enum-value-removed:request" if request else "enum-value-removed:response"
-    if not was:
-        ctx.add(where, fewer, f"values restricted to {list(now.values())!r}")
-    if not now:
-        ctx.add(where, more, f"value restriction {list(was.values())!r} lifted")
-    if added:
-        ctx.add(where, more, f"enum value(s) {added!r} added")
-    if removed:
-        ctx.add(where, fewer, f"enum value(s) {removed!r} removed")
+def items(ctx: Context, pair: SchemaPair) -> None:
+    """The schemas of array items (both sides must have one; `items: false` is a constraint)."""
+    old, new = pair.old.get("items"), pair.new.get("items")
+    if isinstance(old, dict) and isinstance(new, dict):
+        ctx.schema(old, new, (*pair.old_where, "items"), (*pair.where, "items"), pair.direction)
 
 
-def extensible_enums(
-    ctx: Context, old: dict[str, Any], new: dict[str, Any], where: Path_, direction: Direction
-) -> None:
-    """`x-extensible-enum` (an open list of known values) compared value by value."""
-    was = {as_json(v): v for v in sequence(old.get("x-extensible-enum"))}
-    now = {as_json(v): v for v in sequence(new.get("x-extensible-enum"))}
-    request = direction == "request"
-    added = [now[key] for key in now if key not in was]
-    removed = [was[key] for key in was if key not in now]
-    if added:
-        more: CategoryId = (
-            "extensible-enum-value-added:request"
-            if request
-            else "extensible-enum-value-added:response"
-        )
-        ctx.add(where, more, f"extensible enum value(s) {added!r} added")
-    if removed:
-        fewer: CategoryId = (
-            "extensible-enum-value-removed:request"
-            if request
-            else "extensible-enum-value-removed:response"
-        )
-        ctx.add(where, fewer, f"extensible enum value(s) {removed!r} removed")
-
-
-def _marked(ctx: Context, document: dict[str, Any], schema: Any, keyword: str) -> bool:
-    """Whether `schema` (through its `$ref`) says `keyword: true`."""
-    target = ctx.with_target(document, schema)
-    return isinstance(target, dict) and target.get(keyword) is True
-
-
-def properties(
-    ctx: Context,
-    old: dict[str, Any],
-    new: dict[str, Any],
-    old_where: Path_,
-    where: Path_,
-    direction: Direction,
-) -> None:
-    """Properties added, removed, made required or optional, deprecated, and their schemas."""
-    was = mapping(old.get("properties"))
-    now = mapping(new.get("properties"))
-    old_required = {str(n) for n in sequence(old.get("required"))}
-    new_required = {str(n) for n in sequence(new.get("required"))}
-    request = direction == "request"
-    # A readOnly property is never sent in a request, a writeOnly one never answered: in
-    # that direction its coming, going or being required changes nothing on the wire.
-    hidden = "readOnly" if request else "writeOnly"
-    was = {n: p for n, p in was.items() if not _marked(ctx, ctx.old, p, hidden)}
-    now = {n: p for n, p in now.items() if not _marked(ctx, ctx.new, p, hidden)}
-    for name in [name for name in now if name not in was]:
-        required = name in new_required
-        state = "required" if required else "optional"
-        added: CategoryId = (
-            ("property-added:request-required" if request else "property-added:response-required")
-            if required
-            else (
-                (
-                    "property-added:request-optional-closed"
-                    if old.get("additionalProperties") is False
-                    else "property-added:request-optional"
-                )
-                if request
-                else "property-added:response-optional"
-            )
-        )
-        ctx.add((*where, "properties", name), added, f"{state} {direction} property {name!r} added")
-    for name in [name for name in was if name not in now]:
-        removed: CategoryId = (
-            "property-removed:request"
-            if request
-            else "property-removed:response-required"
-            if name in old_required
-            else "property-removed:response-optional"
-        )
-        ctx.add((*old_where, "properties", name), removed, f"{direction} property {name!r} removed")
-    for name in [name for name in now if name in was]:
-        at = (*where, "properties", name)
-        if name in new_required and name not in old_required:
-            ctx.add(
-                at,
-                "property-required:request" if request else "property-required:response",
-                f"{direction} property {name!r} made required",
-            )
-        elif name in old_required and name not in new_required:
-            ctx.add(
-                at,
-                "property-optional:request" if request else "property-optional:response",
-                f"{direction} property {name!r} made optional",
-            )
-        deprecation(
-            ctx,
-            ctx.with_target(ctx.old, was[name]),
-            ctx.with_target(ctx.new, now[name]),
-            at,
-            "property",
-            repr(name),
-        )
-        ctx.schema(was[name], now[name], (*old_where, "properties", name), at, direction)
+# What is compared for two schemas of related types, in this order.
+SCHEMA_CHECKS: tuple[SchemaCheck, ...] = (
+    values.enums,
+    values.extensible_enums,
+    constraints.bounds,
+    constraints.keywords,
+    properties.compare,
+    composition.alternatives,
+    composition.all_of,
+    composition.discriminator,
+    items,
+)

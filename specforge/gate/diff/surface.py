@@ -32,10 +32,26 @@ def sdk_surface(document: dict[str, Any]) -> Surface:
     )
 
 
-def surface_delta(old: Surface, new: Surface) -> dict[str, list[str]]:
-    """Names added and removed, per kind (`classes_added`, `methods_removed`, ...)."""
+def try_surface(document: dict[str, Any], side: str, notes: list[str]) -> Surface | None:
+    """`sdk_surface(document)`, or None (and a note) when the generator cannot read it: a
+    diff compares documents the validator rejects, which the generator need not accept."""
+    try:
+        return sdk_surface(document)
+    except (TypeError, AttributeError, ValueError, KeyError, IndexError, RecursionError) as error:
+        notes.append(
+            f"the generated SDK surface of {side} could not be built ({type(error).__name__}: "
+            f"{error}); its names are not compared"
+        )
+        return None
+
+
+def surface_delta(old: Surface | None, new: Surface | None) -> dict[str, list[str]]:
+    """Names added and removed, per kind (`classes_added`, ...); none when a side is unknown."""
     delta: dict[str, list[str]] = {}
     for name in ("classes", "methods", "parameters"):
+        if old is None or new is None:
+            delta[f"{name}_added"] = delta[f"{name}_removed"] = []
+            continue
         before, after = getattr(old, name), getattr(new, name)
         delta[f"{name}_added"] = sorted(after - before)
         delta[f"{name}_removed"] = sorted(before - after)
