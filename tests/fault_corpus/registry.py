@@ -1,0 +1,15 @@
+"""Every variant of the corpus, by name."""
+
+from __future__ import annotations
+
+from tests.fault_corpus import bookshelf, tracker, videos
+from tests.fault_corpus.variants import SpecInfo, Variant
+
+SPECS: tuple[SpecInfo, ...] = (videos.INFO, bookshelf.INFO, tracker.INFO)
+VARIANTS: tuple[Variant, ...] = (*videos.VARIANTS, *bookshelf.VARIANTS, *tracker.VARIANTS)
+BY_NAME: dict[str, Variant] = {variant.name: variant for variant in VARIANTS}
+
+
+def base(spec: SpecInfo) -> Variant:
+    """The spec's base server (its conformant variant with no switch)."""
+    return next(v for v in VARIANTS if v.spec is spec and not v.switch)
