@@ -8,12 +8,14 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from specforge.cli.lint import LineIndex
 from specforge.document.document import SpecDocument, load_document
 from specforge.gate.diff import Change, DiffResult, diff_documents
 from specforge.gate.semver import Bump, Version, suggest
-from specforge.generator.pipeline import package_version
+
+if TYPE_CHECKING:
+    from specforge.cli.lint import LineIndex
 
 SURFACE_LABELS = (
     ("classes_added", "Classes added"),
@@ -42,6 +44,8 @@ class Comparison:
 
     @functools.cached_property
     def _lines(self) -> LineIndex:
+        from specforge.cli.lint import LineIndex  # only the formats with lines need it
+
         return LineIndex(self.new.spec.text)
 
     def line_of(self, pointer: str) -> int:
@@ -68,6 +72,8 @@ def load(path: Path, notes: list[str] | None = None) -> SpecDocument:
 
 def default_version(document: SpecDocument) -> Version:
     """The SDK version `specforge generate` gives a package of `document` (its info.version)."""
+    from specforge.generator.pipeline import package_version  # the renderer: loaded when needed
+
     info = document.raw.get("info")
     api_version = str(info.get("version", "")) if isinstance(info, dict) else ""
     return Version.parse(package_version(api_version))
