@@ -149,8 +149,11 @@ def _style(
     composite = not kinds or bool(kinds & {"array", "object"})
     before = _serialization(location, was, composite)
     after = _serialization(location, now, composite)
+    if before["style"] != after["style"]:  # its default explode comes with it
+        before.pop("explode", None)
+        after.pop("explode", None)
     for key in before:
-        if before[key] != after[key]:
+        if before[key] != after.get(key):
             ctx.add(
                 where,
                 "parameter-style-changed",

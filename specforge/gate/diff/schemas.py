@@ -125,7 +125,8 @@ def unwrapped(
             if isinstance(inner, dict):
                 return True, _without_null(inner)[1], inner_where
     nullable, stripped = _without_null(schema)
-    return (nullable if type_set(stripped) is not None else None), stripped, where
+    known = type_set(flatten(ctx, document, stripped)) is not None
+    return (nullable if known else None), stripped, where
 
 
 def walk(
@@ -163,7 +164,10 @@ def walk(
         old_ref,
         new_ref,
     )
-    if types(ctx, pair):
+    found = composition.unions(ctx, pair)
+    if found is not None and not (found.old_keyword and found.new_keyword):
+        composition.alternatives(ctx, pair)  # X -> oneOf [X, ...]: X is compared as a member
+    elif types(ctx, pair):
         for check in SCHEMA_CHECKS:
             check(ctx, pair)
 
@@ -197,7 +201,7 @@ def nullable(ctx: Context, where: Path_, direction: Direction, now: bool) -> Non
 def types(ctx: Context, pair: SchemaPair) -> bool:
     """Record type changes; False when the types are unrelated (nothing deeper compares)."""
     if composition.unions(ctx, pair) is not None:
-        return True  # members are compared one by one
+        return True  # both are unions: members are compared one by one
     old, new = pair.old, pair.new
     was, now = type_set(old), type_set(new)
     composite = any(key in schema for schema in (old, new) for key in ("oneOf", "anyOf"))
