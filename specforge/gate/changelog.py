@@ -94,12 +94,21 @@ def sections(comparison: Comparison) -> dict[str, list[Line]]:
     }
     listed: set[str] = set()
     found: dict[str, set[Line]] = {name: set() for name in SECTIONS}
+    # What several changes say of one SDK name goes on one line.
+    said: dict[tuple[str, tuple[Part, ...]], list[str]] = {}
     for change in result.changes:
         subject = names.subject(change.pointer, old=points_into_old(change))
         if subject is not None:
             listed |= subject.surface
         text = _CLASS_WORDS.get(change.category, change.message) if subject else change.message
-        found[section_of(change)].add(Line(subject.parts if subject else (), text))
+        texts = said.setdefault((section_of(change), subject.parts if subject else ()), [])
+        if text not in texts:
+            texts.append(text)
+    for (section, parts), texts in said.items():
+        if parts:
+            found[section].add(Line(parts, "; ".join(texts)))
+        else:
+            found[section].update(Line((), text) for text in texts)
     for (kind, way), items in surface.items():
         # A new (or removed) method's arguments come with it.
         methods = surface[("methods", way)]

@@ -63,6 +63,15 @@ def _method(op: Operation) -> str:
     return ".".join((*op.resource, op.method_name))
 
 
+def _calls(methods: list[str]) -> list[Part]:
+    """`client.a()`, `client.b()`: each call code, the commas prose."""
+    parts: list[Part] = []
+    for method in methods:
+        parts += [(", ", False)] if parts else []
+        parts.append((method_call(method), True))
+    return parts
+
+
 def _properties(tokens: list[str]) -> list[str]:
     """The property names along a schema path (`properties`, name, ... `items` ...)."""
     names, index = [], 0
@@ -145,10 +154,7 @@ class _Namer:
         )
         if not arguments:
             return Subject(field)
-        calls: list[Part] = []
-        for method, _ in arguments:
-            calls += [(", ", False)] if calls else []
-            calls.append((method_call(method), True))
+        calls = _calls([method for method, _ in arguments])
         parts = (*calls, (" argument ", False), (arguments[0][1], True), (" (", False))
         return Subject((*parts, *field, (")", False)), frozenset(f"{m}({p})" for m, p in arguments))
 
@@ -160,15 +166,16 @@ class _Namer:
 
     def _path(self, tokens: list[str]) -> Subject | None:
         ops = self._item(tokens[1])
-        calls = ", ".join(method_call(_method(op)) for op in ops)
+        calls = tuple(_calls([_method(op) for op in ops]))
         if len(tokens) == 2:
-            return Subject(_code(calls), frozenset(_method(op) for op in ops)) if ops else None
+            return Subject(calls, frozenset(_method(op) for op in ops)) if ops else None
         op = self.operations.get(_pointer(tokens[:3]))
         if op is None:  # a path item's own parameters: every operation of the path takes them
             name = self._parameter_name(_pointer(tokens[:4])) if tokens[2] == "parameters" else ""
             if not ops or not name:
                 return None
-            return Subject(_code(calls, " argument ", self._python_name(ops[0], name)))
+            argument = self._python_name(ops[0], name)
+            return Subject((*calls, (" argument ", False), (argument, True)))
         call, rest = method_call(_method(op)), tokens[3:]
         if not rest:
             return Subject(_code(call), frozenset({_method(op)}))
