@@ -8,6 +8,7 @@ from specforge.gate.diff.categories import CategoryId
 from specforge.gate.diff.context import Context, Direction, Path_, mapping
 from specforge.gate.diff.lifecycle import deprecation
 from specforge.gate.diff.operations import Op
+from specforge.gate.diff.values import default_change
 
 
 def request_body(ctx: Context, before: Op, after: Op) -> None:
@@ -52,6 +53,24 @@ def media_types(holder: dict[str, Any]) -> dict[str, str]:
     return found
 
 
+def _covers(wide: str, narrow: str) -> bool:
+    """Whether the media range `wide` (`*/*`, `image/*`) covers the media type `narrow`."""
+    kind, _, sub = wide.partition("/")
+    return wide != narrow and sub == "*" and (kind == "*" or narrow.partition("/")[0] == kind)
+
+
+def _ranges(removed: set[str], added: set[str]) -> list[tuple[str, str]]:
+    """Removed and added media types paired when one is a range covering the other."""
+    pairs: list[tuple[str, str]] = []
+    left = sorted(added)
+    for before in sorted(removed):
+        match = next((a for a in left if _covers(a, before) or _covers(before, a)), None)
+        if match is not None:
+            left.remove(match)
+            pairs.append((before, match))
+    return pairs
+
+
 def content(
     ctx: Context,
     was: dict[str, Any],
@@ -77,23 +96,47 @@ def content(
         if success
         else "content-type-removed:other-response"
     )
-    for media in sorted(set(new_types) - set(old_types)):
+    ranges = _ranges(set(old_types) - set(new_types), set(new_types) - set(old_types))
+    for before, after in ranges:
+        wider = _covers(after, before)
+        category: CategoryId = (
+            ("content-type-widened:request" if request else "content-type-widened:response")
+            if wider
+            else ("content-type-narrowed:request" if request else "content-type-narrowed:response")
+        )
+        ctx.add(
+            (*where, "content", new_types[after]),
+            category,
+            f"{direction} content type {old_types[before]} -> {new_types[after]} ({label})",
+        )
+    paired = {media for pair in ranges for media in pair}
+    for media in sorted(set(new_types) - set(old_types) - paired):
         ctx.add(
             (*where, "content", new_types[media]),
             "content-type-added:request" if request else "content-type-added:response",
             f"{direction} content type {new_types[media]} added ({label})",
         )
-    for media in sorted(set(old_types) - set(new_types)):
+    for media in sorted(set(old_types) - set(new_types) - paired):
         ctx.add(
             (*old_where, "content", old_types[media]),
             removed,
             f"{direction} content type {old_types[media]} removed ({label})",
             in_old=True,
         )
-    for media in sorted(set(old_types) & set(new_types)):
-        old_key, new_key = old_types[media], new_types[media]
+    same = [(media, media) for media in sorted(set(old_types) & set(new_types))]
+    for old_media_type, new_media_type in same + ranges:
+        old_key, new_key = old_types[old_media_type], new_types[new_media_type]
         old_media, new_media = old_content[old_key], new_content[new_key]
         if isinstance(old_media, dict) and isinstance(new_media, dict):
+            if request:
+                default_change(
+                    ctx,
+                    ctx.with_target(ctx.old, old_media.get("schema")),
+                    ctx.with_target(ctx.new, new_media.get("schema")),
+                    now.get("required") is True,
+                    (*where, "content", new_key, "schema"),
+                    f"the {new_key} request body",
+                )
             ctx.schema(
                 old_media.get("schema"),
                 new_media.get("schema"),

@@ -57,6 +57,10 @@ CategoryId = Literal[
     "request-body-optional",
     "content-type-added:request",
     "content-type-added:response",
+    "content-type-widened:request",
+    "content-type-widened:response",
+    "content-type-narrowed:request",
+    "content-type-narrowed:response",
     "content-type-removed:request",
     "content-type-removed:success-response",
     "content-type-removed:other-response",
@@ -425,9 +429,9 @@ CATEGORIES: tuple[Category, ...] = (
         breaks_clients=True,
         breaks_servers=True,
         when="of a value that may be left out",
-        description="the `default` of an optional parameter or property set, dropped or changed: a"
-        " client that leaves the value out gets another behaviour, a server "
-        "implementing OLD applies the old one",
+        description="the `default` of an optional parameter, property or request body set, dropped"
+        " or changed: a client that leaves the value out gets another behaviour, a "
+        "server implementing OLD applies the old one",
         example="query `limit` `default: 20` -> `50`",
     ),
     Category(
@@ -498,6 +502,46 @@ CATEGORIES: tuple[Category, ...] = (
         description="a response media type added (clients still get the ones they ask for; a "
         "server implementing OLD cannot answer the new one)",
         example="`200` may also answer `application/xml`",
+    ),
+    Category(
+        id="content-type-widened:request",
+        level="non-breaking",
+        breaks_servers=True,
+        additive=True,
+        when="in a request body",
+        description="a request media type replaced by a range that covers it (a server "
+        "implementing OLD refuses the others)",
+        example="`application/json` -> `application/*`",
+    ),
+    Category(
+        id="content-type-widened:response",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        additive=True,
+        when="in a response",
+        description="a response media type replaced by a range that covers it (clients may get "
+        "types they never handled)",
+        example="`200`: `application/json` -> `application/*`",
+    ),
+    Category(
+        id="content-type-narrowed:request",
+        level="breaking",
+        breaks_clients=True,
+        breaks_sdk=True,
+        when="in a request body",
+        description="a request media range replaced by one type in it (clients sending the others "
+        "are refused)",
+        example="`image/*` -> `image/png`",
+    ),
+    Category(
+        id="content-type-narrowed:response",
+        level="non-breaking",
+        breaks_servers=True,
+        when="in a response",
+        description="a response media range replaced by one type in it (clients get one of what "
+        "they handled)",
+        example="`200`: `application/*` -> `application/json`",
     ),
     Category(
         id="content-type-removed:request",
@@ -630,8 +674,8 @@ CATEGORIES: tuple[Category, ...] = (
         breaks_servers=True,
         additive=True,
         when="in a request",
-        description="a request value may have more types (another type in its `type` list, an "
-        "alternative of another type, or any type)",
+        description="a request value may have more types (another type in its `type` list, a union"
+        " of other types, or any type)",
         example="`age: integer` -> `age: number`",
     ),
     Category(

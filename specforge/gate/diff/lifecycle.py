@@ -7,6 +7,7 @@ nothing. An operation OLD marked `draft` or `alpha` may go at any time.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -24,6 +25,7 @@ _DEPRECATION: dict[Deprecatable, tuple[CategoryId, CategoryId]] = {
 STABILITY = ("draft", "alpha", "beta", "stable")  # lowest first; none written is "stable"
 UNSTABLE = ("draft", "alpha")
 INVALID: Literal["invalid"] = "invalid"
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}([Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))?")
 
 
 def deprecated(node: Any) -> bool:
@@ -41,11 +43,11 @@ def sunset(node: Any) -> date | Literal["invalid"] | None:
     if isinstance(value, date):
         return value
     text = str(value).strip()
+    if not _RFC3339.fullmatch(text):
+        return INVALID
     try:
-        if len(text) == 10:
-            return date.fromisoformat(text)
-        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00")).date()
-    except ValueError:
+        return date.fromisoformat(text[:10])
+    except ValueError:  # 2025-02-30
         return INVALID
 
 
