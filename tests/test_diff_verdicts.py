@@ -1,11 +1,15 @@
-"""Verdicts for three real transitions of the video API, judged for clients and servers."""
+"""Verdicts for real transitions of the video API and the pet store, judged for clients and
+servers, and when a pattern counts as looser or tighter."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
+import pytest
+
 from specforge.gate.diff import diff_documents
+from specforge.gate.diff.patterns import relation
 
 
 def _spec(prompt: dict[str, Any], server: str = "https://api.together.xyz/v1") -> dict[str, Any]:
@@ -116,3 +120,27 @@ def test_a_media_type_added_to_a_response_is_not_breaking() -> None:
     result = diff_documents(old, new)
     assert [c.category for c in result.changes] == ["content-type-added"]
     assert not result.breaking
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "found"),
+    [
+        ("^[a-z]+$", "^[a-z0-9]+$", "looser"),  # a character class widened
+        ("^[a-z]{1,5}$", "^[a-z]{1,10}$", "looser"),  # a quantifier widened
+        ("^[a-z]+$", "^[a-z]*$", "looser"),
+        ("^v\\d+$", "^v\\d+", "looser"),  # an anchor dropped
+        ("^[a-z]+$", ".*", "looser"),  # matches anything
+        ("^[a-z]+$", "", "looser"),
+        ("^[a-z]+$", "^.*$", "looser"),
+        ("^[A-Z]{2}-\\d+$", "^[A-Za-z]{2}-\\d+$", "looser"),
+        ("^.+$", "^[a-z]+$", "tighter"),
+        ("^[a-z0-9]{1,10}$", "^[a-z]{2,8}$", "tighter"),
+        ("^[^0-9]+$", "^.+$", "changed"),  # `.` does not match a line end, [^0-9] does
+        ("^a", "^b", "changed"),
+        ("^(cat|dog)$", "^(cat|dog|bird)$", "changed"),  # alternation is not read
+        ("^\\bx$", "^x$", "changed"),
+        ("^[a-z]+$", "^[a-z]+$", "same"),
+    ],
+)
+def test_a_pattern_is_looser_or_tighter_only_when_provable(old: str, new: str, found: str) -> None:
+    assert relation(old, new) == found

@@ -16,6 +16,7 @@ from specforge.gate.diff.context import (
     as_json,
     mapping,
     numbers,
+    same,
     sequence,
 )
 from specforge.gate.diff.patterns import relation
@@ -85,7 +86,7 @@ def _numeric(ctx: Context, pair: SchemaPair) -> None:
 def _counts(ctx: Context, pair: SchemaPair) -> None:
     for keyword in (*COUNTS_LOW, *COUNTS_HIGH):
         was, now = pair.old.get(keyword), pair.new.get(keyword)
-        if as_json(was) == as_json(now) or not numbers(*(v for v in (was, now) if v is not None)):
+        if same(was, now) or not numbers(*(v for v in (was, now) if v is not None)):
             continue
         if was is None or now is None:
             _bounded(ctx, pair, was is None, f"{keyword} {was!r} -> {now!r}")
@@ -103,7 +104,7 @@ def _fraction(value: Any) -> Fraction | None:
 
 def _multiple_of(ctx: Context, pair: SchemaPair) -> None:
     was, now = pair.old.get("multipleOf"), pair.new.get("multipleOf")
-    if as_json(was) == as_json(now):
+    if same(was, now):
         return
     message = f"multipleOf {was!r} -> {now!r}"
     old, new = _fraction(was), _fraction(now)
@@ -127,7 +128,7 @@ def _unique(ctx: Context, pair: SchemaPair) -> None:
 
 def _format(ctx: Context, pair: SchemaPair) -> None:
     was, now = pair.old.get("format"), pair.new.get("format")
-    if as_json(was) == as_json(now):
+    if same(was, now):
         return
     message = f"format {was!r} -> {now!r}"
     if was is None or now is None:
@@ -142,7 +143,7 @@ def _format(ctx: Context, pair: SchemaPair) -> None:
 
 def _pattern(ctx: Context, pair: SchemaPair) -> None:
     was, now = pair.old.get("pattern"), pair.new.get("pattern")
-    if as_json(was) == as_json(now):
+    if same(was, now):
         return
     message = f"pattern {was!r} -> {now!r}"
     if was is None or now is None:
@@ -214,7 +215,7 @@ def _single(ctx: Context, pair: SchemaPair) -> None:
     in place), `not` (any change of it is unordered)."""
     for keyword in ("contains", "propertyNames", "contentSchema", "not"):
         was, now = pair.old.get(keyword), pair.new.get(keyword)
-        if as_json(was) == as_json(now):
+        if same(was, now):
             continue
         if was is None or now is None:
             _constrained(
@@ -314,7 +315,7 @@ def _content(ctx: Context, pair: SchemaPair) -> None:
     """`contentMediaType` and `contentEncoding` of a string."""
     for keyword in ("contentMediaType", "contentEncoding"):
         was, now = pair.old.get(keyword), pair.new.get(keyword)
-        if as_json(was) == as_json(now):
+        if same(was, now):
             continue
         tightened = None if was is not None and now is not None else was is None
         _constrained(ctx, pair, tightened, (keyword,), f"{keyword} {was!r} -> {now!r}")

@@ -130,6 +130,13 @@ def as_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+def same(a: Any, b: Any) -> bool:
+    """Whether two JSON values are equal (`1` and `1.0` are, `1` and `true` are not)."""
+    if numbers(a, b) or (type(a) is type(b) and not isinstance(a, (dict, list))):
+        return bool(a == b)
+    return a is b or as_json(a) == as_json(b)
+
+
 def numbers(*values: Any) -> bool:
     """Whether every value is a number (not a boolean)."""
     return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
