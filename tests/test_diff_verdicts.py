@@ -13,7 +13,11 @@ from specforge.gate.diff.patterns import relation
 
 
 def _spec(prompt: dict[str, Any], server: str = "https://api.together.xyz/v1") -> dict[str, Any]:
-    body = {"type": "object", "required": ["model"], "properties": {"model": {"type": "string"}}}
+    body: dict[str, Any] = {
+        "type": "object",
+        "required": ["model"],
+        "properties": {"model": {"type": "string"}},
+    }
     body["properties"]["prompt"] = prompt
     return {
         "openapi": "3.1.0",
