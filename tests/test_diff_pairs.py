@@ -16,6 +16,7 @@ from typing import Any, get_args
 import pytest
 import yaml
 
+from specforge.document.loader import resolve_pointer
 from specforge.document.schemas import normalize
 from specforge.document.validate import openapi_version
 from specforge.gate.diff import CATEGORIES, CategoryId, DiffResult, diff_documents
@@ -76,6 +77,15 @@ def test_pair_changes_carry_their_rows_verdicts(path: Path) -> None:
         assert change.breaks_servers == any(row.breaks_servers for row in rows)
         assert change.breaks_sdk == any(row.breaks_sdk for row in rows)
         assert change.level == max((row.level for row in rows), key=order.index)
+
+
+@pytest.mark.parametrize("path", PAIR_FILES, ids=[path.stem for path in PAIR_FILES])
+def test_pair_changes_point_into_the_document_they_name(path: Path) -> None:
+    """A change's pointer is into NEW, or into OLD when `in_old` (something removed)."""
+    pair = _pair(path)
+    old, new = _normalized(pair["base"]), _normalized(pair["revision"])
+    for change in diff_documents(old, new, today=TODAY).changes:
+        resolve_pointer(old if change.in_old else new, change.pointer)
 
 
 def test_the_pairs_reach_every_row_of_the_catalogue() -> None:

@@ -37,7 +37,12 @@ def compare(ctx: Context) -> None:
         )
     for name in removed:
         if name not in pairs:
-            ctx.add(("components", "schemas", name), "component-removed", f"schema {name} removed")
+            ctx.add(
+                ("components", "schemas", name),
+                "component-removed",
+                f"schema {name} removed",
+                in_old=True,
+            )
     for name in added:
         if name not in pairs.values():
             ctx.add(("components", "schemas", name), "component-added", f"schema {name} added")

@@ -97,8 +97,8 @@ class Context:
 @dataclass(frozen=True)
 class SchemaPair:
     """Two schemas to compare: resolved, `allOf` merged in (`old`, `new`) and as written
-    (`old_raw`, `new_raw`, resolved but unmerged), where each is, and the `$ref` each was
-    reached by ('' if none)."""
+    (`old_raw`, `new_raw`, resolved but unmerged), where each is, the `$ref` each was reached
+    by ('' if none), and where each merged property is written."""
 
     old: dict[str, Any]
     new: dict[str, Any]
@@ -109,6 +109,16 @@ class SchemaPair:
     new_raw: dict[str, Any]
     old_ref: str = ""
     new_ref: str = ""
+    old_origins: dict[str, Path_] = field(default_factory=dict)  # property -> where written
+    new_origins: dict[str, Path_] = field(default_factory=dict)
+
+    def old_property(self, name: str) -> Path_:
+        """Where OLD writes property `name` (in an `allOf` member, perhaps)."""
+        return self.old_origins.get(name, (*self.old_where, "properties", name))
+
+    def new_property(self, name: str) -> Path_:
+        """Where NEW writes property `name`."""
+        return self.new_origins.get(name, (*self.where, "properties", name))
 
     @property
     def request(self) -> bool:

@@ -57,7 +57,7 @@ def compare(ctx: Context, pair: SchemaPair) -> None:
         )
         how = f"no longer {state}" if name in raw_was else "added"
         ctx.add(
-            (*pair.where, "properties", name),
+            pair.new_property(name),
             added,
             f"{'required' if required else 'optional'} {direction} property {name!r} {how}",
         )
@@ -80,13 +80,13 @@ def compare(ctx: Context, pair: SchemaPair) -> None:
             else "property-removed:response-optional"
         )
         ctx.add(
-            (*pair.old_where, "properties", name),
+            pair.old_property(name),
             removed,
             f"{direction} property {name!r} {how}",
             in_old=True,
         )
     for name in [name for name in now if name in was]:
-        at = (*pair.where, "properties", name)
+        at = pair.new_property(name)
         if name in new_required and name not in old_required:
             ctx.add(
                 at,
@@ -102,4 +102,4 @@ def compare(ctx: Context, pair: SchemaPair) -> None:
         before, after = ctx.with_target(ctx.old, was[name]), ctx.with_target(ctx.new, now[name])
         deprecation(ctx, before, after, at, "property", repr(name))
         default_change(ctx, before, after, name in new_required, at, f"property {name!r}")
-        ctx.schema(was[name], now[name], (*pair.old_where, "properties", name), at, pair.direction)
+        ctx.schema(was[name], now[name], pair.old_property(name), at, pair.direction)

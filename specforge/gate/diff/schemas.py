@@ -58,19 +58,26 @@ def type_set(schema: dict[str, Any]) -> frozenset[str] | None:
     return None
 
 
-def flatten(ctx: Context, document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    """`schema` with its `allOf` members merged in: properties and required names joined, any
-    other keyword taken from the first member that has it (unless the schema has it)."""
+def flatten(
+    ctx: Context, document: dict[str, Any], schema: dict[str, Any], where: Path_ = ()
+) -> tuple[dict[str, Any], dict[str, Path_]]:
+    """`schema` with its `allOf` members merged in (properties and required names joined, any
+    other keyword taken from the first member that has it, unless the schema has it), and
+    where each property is written."""
+    own = mapping(schema.get("properties"))
+    origins: dict[str, Path_] = {str(name): (*where, "properties", name) for name in own}
     if not isinstance(schema.get("allOf"), list):
-        return schema
+        return schema, origins
     merged = {key: value for key, value in schema.items() if key != "allOf"}
-    props = dict(mapping(merged.get("properties")))
+    props = dict(own)
     required = list(sequence(merged.get("required")))
-    for branch in schema["allOf"]:
-        _, part = ctx.resolve(document, branch, ())
+    for index, branch in enumerate(schema["allOf"]):
+        at, part = ctx.resolve(document, branch, (*where, "allOf", index))
         if isinstance(part, dict):
-            part = flatten(ctx, document, part)
-            props.update(mapping(part.get("properties")))
+            part, found = flatten(ctx, document, part, at)
+            for name, value in mapping(part.get("properties")).items():
+                props[name] = value
+                origins[str(name)] = found.get(str(name), (*at, "properties", name))
             required.extend(sequence(part.get("required")))
             for key, value in part.items():
                 if key not in ("properties", "required") and key not in merged:
@@ -79,7 +86,7 @@ def flatten(ctx: Context, document: dict[str, Any], schema: dict[str, Any]) -> d
         merged["properties"] = props
     if required:
         merged["required"] = required
-    return merged
+    return merged, origins
 
 
 def _is_null(ctx: Context, document: dict[str, Any], schema: Any) -> bool:
@@ -125,7 +132,7 @@ def unwrapped(
             if isinstance(inner, dict):
                 return True, _without_null(inner)[1], inner_where
     nullable, stripped = _without_null(schema)
-    known = type_set(flatten(ctx, document, stripped)) is not None
+    known = type_set(flatten(ctx, document, stripped)[0]) is not None
     return (nullable if known else None), stripped, where
 
 
@@ -153,9 +160,11 @@ def walk(
         nullable(ctx, at, direction, new_null)
     if (old_where, where) != (at_old, at) and not _first(ctx, old_where, where, direction):
         return
+    old_flat, old_origins = flatten(ctx, ctx.old, old, old_where)
+    new_flat, new_origins = flatten(ctx, ctx.new, new, where)
     pair = SchemaPair(
-        flatten(ctx, ctx.old, old),
-        flatten(ctx, ctx.new, new),
+        old_flat,
+        new_flat,
         old_where,
         where,
         direction,
@@ -163,6 +172,8 @@ def walk(
         new,
         old_ref,
         new_ref,
+        old_origins,
+        new_origins,
     )
     found = composition.unions(ctx, pair)
     if found is not None and not (found.old_keyword and found.new_keyword):
