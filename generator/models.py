@@ -34,6 +34,28 @@ _OPTIONS: dict[str, Any] = {
     # (`A.w` -> `AW`), so an inline model never takes the class a component's name asks for.
     "naming_strategy": "parent-prefixed",
 }
+# String formats the model generator types as something else than `str` (the type it uses):
+# a string default cannot be written for them as it is (see `repair_defaults`).
+TYPED_STRING_FORMATS: dict[str, str] = {
+    "binary": "bytes",
+    "date": "date",
+    "date-time": "datetime",
+    "date-time-local": "datetime",
+    "decimal": "Decimal",
+    "duration": "timedelta",
+    "ipv4": "IPv4Address",
+    "ipv6": "IPv6Address",
+    "password": "SecretStr",
+    "path": "Path",
+    "time": "time",
+    "ulid": "ULID",
+    "uri": "AnyUrl",
+    "uuid": "UUID",
+    "uuid1": "UUID",
+    "uuid3": "UUID",
+    "uuid4": "UUID",
+    "uuid5": "UUID",
+}
 
 
 def model_document(

@@ -32,6 +32,7 @@ from specforge.generator.ir import (
     Server,
     Warning_,
 )
+from specforge.generator.models import TYPED_STRING_FORMATS
 from specforge.generator.type_hints import TypeHints
 
 PENDING_STATES = frozenset(
@@ -159,7 +160,7 @@ class _Builder:
     def _repair(self, schema: Any, pointer: str) -> None:
         """Fit defaults to their types (see `repair_defaults`), reporting each change."""
         resolve = lambda ref: self._deref({"$ref": ref})  # noqa: E731
-        for where, message in repair_defaults(schema, pointer, resolve):
+        for where, message in repair_defaults(schema, pointer, resolve, TYPED_STRING_FORMATS):
             self.warnings.append(Warning_(where, message))
 
     def _warn_unsupported(self) -> None:

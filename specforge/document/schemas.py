@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from typing import Any
+
+from specforge.document.keywords import SCHEMA_KEYWORDS, SCHEMA_LIST_KEYWORDS, SCHEMA_MAP_KEYWORDS
 
 COMPONENT_PREFIX = "#/components/schemas/"
 BOUND_KEYWORDS = (
@@ -142,36 +145,85 @@ def coerce(value: Any, kinds: list[str], items: list[str]) -> tuple[bool, Any]:
     return False, None
 
 
-def repair_defaults(schema: Any, pointer: str, resolve: Any) -> list[tuple[str, str]]:
+def repair_defaults(
+    schema: Any, pointer: str, resolve: Any, typed_formats: Mapping[str, str] | None = None
+) -> list[tuple[str, str]]:
     """Make every `default` in `schema` fit its declared type, in place.
 
     A default the type plainly means (`'100'` for an integer, `'x'` for an array of strings)
-    is converted; one that cannot fit is removed. Returns (JSON pointer, message) per change
+    is converted; one that cannot fit is removed, and so are a `null` default the schema does
+    not admit and a string default of a format in `typed_formats` (format -> the type a model
+    gives such strings, which a string is not). Returns (JSON pointer, message) per change
     that the validator does not already report at the same pointer (a default breaking its
-    schema's own `type`). `resolve` maps a `$ref` string to its target schema.
+    schema's own `type`). `resolve` maps a `$ref` string to its target schema. Only schema
+    positions are walked: a property named `default` is no default.
     """
     changes: list[tuple[str, str]] = []
     stack: list[tuple[Any, str]] = [(schema, pointer)]
     while stack:
         node, where = stack.pop()
-        if isinstance(node, list):
-            stack.extend((item, f"{where}/{index}") for index, item in enumerate(node))
-            continue
         if not isinstance(node, dict):
             continue
         if "default" in node:
             reported = "$ref" not in node and not fits(
                 node["default"], json_types(node) or list(_PYTHON_TYPES)
             )
-            change = _repair_default(node, resolve)
+            change = _repair_default(node, resolve, typed_formats or {})
             if change and not reported:
                 changes.append((f"{where}/default", change))
-        for key, value in node.items():
-            if key not in ("default", "enum", "const", "example", "examples") and isinstance(
-                value, (dict, list)
-            ):
-                stack.append((value, f"{where}/{key.replace('~', '~0').replace('/', '~1')}"))
+        stack.extend(_subschemas(node, where))
     return sorted(changes)
+
+
+def _subschemas(node: dict[str, Any], where: str) -> list[tuple[Any, str]]:
+    """The schemas directly inside `node`, each with its JSON pointer."""
+    found: list[tuple[Any, str]] = []
+    for key in SCHEMA_MAP_KEYWORDS:
+        value = node.get(key)
+        if isinstance(value, dict):
+            found.extend((item, f"{where}/{key}/{_escape(name)}") for name, item in value.items())
+    for key in SCHEMA_KEYWORDS:
+        if isinstance(node.get(key), dict):
+            found.append((node[key], f"{where}/{key}"))
+    for key in (*SCHEMA_LIST_KEYWORDS, "items"):
+        value = node.get(key)
+        if isinstance(value, list):
+            found.extend((item, f"{where}/{key}/{index}") for index, item in enumerate(value))
+    return found
+
+
+def _escape(token: Any) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def excludes_null(schema: Any, resolve: Any, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether `schema` surely refuses `null` (its type, enum, const, or every union branch)."""
+    if not isinstance(schema, dict):
+        return False
+    ref = schema.get("$ref")
+    if (
+        isinstance(ref, str)
+        and ref not in seen
+        and excludes_null(resolve(ref), resolve, seen | {ref})
+    ):
+        return True
+    kinds = json_types(schema)
+    if kinds and "null" not in kinds:
+        return True
+    if isinstance(schema.get("enum"), list) and None not in schema["enum"]:
+        return True
+    if "const" in schema and schema["const"] is not None:
+        return True
+    for key in ("oneOf", "anyOf"):
+        branches = schema.get(key)
+        if (
+            isinstance(branches, list)
+            and branches
+            and all(excludes_null(branch, resolve, seen) for branch in branches)
+        ):
+            return True
+    parts = schema.get("allOf")
+    return isinstance(parts, list) and any(excludes_null(part, resolve, seen) for part in parts)
 
 
 def _repair_union_default(node: dict[str, Any]) -> str:
@@ -190,9 +242,12 @@ def _repair_union_default(node: dict[str, Any]) -> str:
     return ""
 
 
-def _repair_default(node: dict[str, Any], resolve: Any) -> str:
+def _repair_default(node: dict[str, Any], resolve: Any, typed_formats: Mapping[str, str]) -> str:
     if node["default"] is None:
-        return ""  # None is what an absent optional value is
+        if not excludes_null(node, resolve):
+            return ""  # None is what an absent optional value is
+        del node["default"]
+        return "default null is not a value of the schema; generated without a default"
     if any(key in node for key in ("oneOf", "anyOf", "allOf")):
         return _repair_union_default(node)
     target = node
@@ -205,6 +260,18 @@ def _repair_default(node: dict[str, Any], resolve: Any) -> str:
     if not kinds and "properties" in target:
         kinds = ["object"]
     value = node["default"]
+    form = target.get("format")
+    if (
+        isinstance(value, str)
+        and "string" in kinds
+        and isinstance(form, str)
+        and form in typed_formats
+    ):
+        del node["default"]
+        return (
+            f"default {value!r} is a string, but a {form!r} string is a "
+            f"{typed_formats[form]} in the models; generated without a default"
+        )
     if not kinds or fits(value, kinds):
         return ""
     items = target.get("items")

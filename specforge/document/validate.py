@@ -328,8 +328,11 @@ class _InvalidDefaults:
         while stack:
             current, where = stack.pop()
             if isinstance(current, dict):
-                if "default" in current and "type" in current:
-                    check = {"type": current["type"]}
+                kind = current.get("type")
+                # A `properties` map may name properties `default` and `type`: only a schema's
+                # own `type` (a name or a list of names) is checked.
+                if "default" in current and _type_names(kind):
+                    check = {"type": kind}
                     if isinstance(current.get("type"), str) and current.get("nullable"):
                         check = {"type": [current["type"], "null"]}
                     errors = list(Draft202012Validator(check).iter_errors(current["default"]))
@@ -352,6 +355,13 @@ class _InvalidDefaults:
                 self._used.add(pointer)
                 return pointer
         return ""
+
+
+def _type_names(kind: Any) -> bool:
+    """Whether `kind` is what a schema's `type` holds: a string, or a list of strings."""
+    if isinstance(kind, list):
+        return bool(kind) and all(isinstance(item, str) for item in kind)
+    return isinstance(kind, str)
 
 
 def _follow(node: Any, path: list[Any], instance: Any) -> bool:

@@ -1,0 +1,242 @@
+"""One minimal document per construct that broke generation of a real public spec.
+
+Each root cause found with `tests/test_real_specs.py` has its own small document here, written
+for the test (none is taken from a real spec). All are generated once, imported, and
+type-checked together by one `mypy --strict` run; each test then reads its own package.
+"""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+
+from specforge.config import Config
+from specforge.generator.pipeline import GenerationResult, generate
+
+
+def _document(
+    schemas: dict[str, Any], paths: dict[str, Any] | None = None, version: str = "3.1.0"
+) -> str:
+    return yaml.safe_dump(
+        {
+            "openapi": version,
+            "info": {"title": "Constructs", "version": "1.0.0"},
+            "servers": [{"url": "https://api.example.com"}],
+            "paths": paths or {},
+            "components": {"schemas": schemas},
+        },
+        sort_keys=False,
+    )
+
+
+def _get(name: str, ref: str) -> dict[str, Any]:
+    """A GET operation answering with the component `ref`."""
+    return {
+        "get": {
+            "operationId": name,
+            "responses": {
+                "200": {
+                    "description": "ok",
+                    "content": {
+                        "application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}
+                    },
+                }
+            },
+        }
+    }
+
+
+SPECS: dict[str, str] = {
+    # A `properties` map naming properties `type` and `default` is no schema (the default
+    # checks read it as one and crashed); `default` is a `type` list with null.
+    "property_names": _document(
+        {
+            "Setting": {
+                "type": "object",
+                "properties": {
+                    "type": {"type": "string", "enum": ["flag", "text"]},
+                    "default": {"type": ["boolean", "null"]},
+                    "value": {"type": ["string", "null"], "default": "on"},
+                },
+            }
+        },
+        {"/settings": _get("getSetting", "Setting")},
+    ),
+    # `default: null` on a schema that refuses null (a root model cannot default to None).
+    "null_default": _document(
+        {
+            "Conversation": {
+                "default": None,
+                "oneOf": [{"type": "string"}, {"$ref": "#/components/schemas/ConversationRef"}],
+            },
+            "ConversationRef": {"type": "object", "properties": {"id": {"type": "string"}}},
+            "Label": {"type": "string", "default": None},
+        }
+    ),
+    # String defaults of formats the models type as something else than str.
+    "format_defaults": _document(
+        {
+            "Deployment": {
+                "type": "object",
+                "properties": {
+                    "environment_url": {"type": "string", "format": "uri", "default": ""},
+                    "started_at": {
+                        "type": "string",
+                        "format": "date-time",
+                        "default": "1970-01-01T00:00:00Z",
+                    },
+                    "id": {"type": "string", "format": "uuid", "default": "x"},
+                    "email": {"type": "string", "format": "email", "default": "a@example.com"},
+                },
+            }
+        }
+    ),
+}
+# Status codes YAML reads as integers (`200:` unquoted), as many real YAML specs write them.
+SPECS["integer_status_keys"] = """\
+openapi: 3.0.3
+info: {title: Constructs, version: 1.0.0}
+paths:
+  /things/{id}:
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: string}}
+    get:
+      operationId: getThing
+      responses:
+        200:
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Thing'}
+        404:
+          description: not found
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Problem'}
+        default:
+          description: error
+components:
+  schemas:
+    Thing: {type: object, properties: {id: {type: string}}}
+    Problem: {type: object, properties: {detail: {type: string}}}
+"""
+
+
+@dataclass
+class Built:
+    """One document's package, imported under a name of its own."""
+
+    result: GenerationResult
+    root: Path
+    package: str
+    module: ModuleType
+    models: ModuleType
+
+    def resource(self, name: str) -> ModuleType:
+        return importlib.import_module(f"{self.package}.resources.{name}")
+
+
+@dataclass
+class Packages:
+    built: dict[str, Built]
+    failed: dict[str, str]  # documents whose generation or import failed, with the error
+    mypy_output: str
+
+    def __getitem__(self, name: str) -> Built:
+        if name in self.failed:
+            pytest.fail(f"{name}: {self.failed[name]}")
+        return self.built[name]
+
+    def mypy_errors(self, name: str) -> list[str]:
+        package = self.built[name].package
+        return [line for line in self.mypy_output.splitlines() if f"/{package}/" in line]
+
+
+@pytest.fixture(scope="module")
+def packages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Packages]:
+    base = tmp_path_factory.mktemp("real_constructs")
+    suffix = uuid.uuid4().hex[:8]
+    built: dict[str, Built] = {}
+    failed: dict[str, str] = {}
+    for name, text in SPECS.items():
+        spec = base / f"{name}.yaml"
+        spec.write_text(text, encoding="utf-8")
+        package = f"rc_{name}_{suffix}"
+        root = base / package
+        try:
+            result = generate(Config(spec=spec, package=package, output=root, lenient=True))
+            sys.path.insert(0, str(root / "src"))
+            module = importlib.import_module(package)
+            built[name] = Built(
+                result, root, package, module, importlib.import_module(f"{package}.models")
+            )
+        except Exception as error:  # one document's failure is its own test's
+            failed[name] = f"{type(error).__name__}: {error}"
+            if str(root / "src") in sys.path:
+                sys.path.remove(str(root / "src"))
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental"]
+        + [str(item.root / "src") for item in built.values()],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    yield Packages(built, failed, done.stdout + done.stderr)
+    for item in built.values():
+        sys.path.remove(str(item.root / "src"))
+        for loaded in [m for m in sys.modules if m.split(".")[0] == item.package]:
+            del sys.modules[loaded]
+
+
+def _warnings(item: Built) -> list[str]:
+    return [f"{w.pointer}: {w.message}" for w in item.result.warnings]
+
+
+def test_properties_named_type_and_default(packages: Packages) -> None:
+    item = packages["property_names"]
+    setting = item.models.Setting.model_validate({"type": "flag", "default": None})
+    assert setting.default is None and setting.value == "on"
+    assert item.models.Setting.model_validate({"default": True}).default is True
+    assert packages.mypy_errors("property_names") == []
+
+
+def test_null_default_on_a_schema_refusing_null(packages: Packages) -> None:
+    item = packages["null_default"]
+    assert item.models.Conversation("c1").root == "c1"
+    assert any("default null" in w for w in _warnings(item)), _warnings(item)
+    assert packages.mypy_errors("null_default") == []
+
+
+def test_string_defaults_of_typed_formats(packages: Packages) -> None:
+    item = packages["format_defaults"]
+    empty = item.models.Deployment()
+    assert (empty.environment_url, empty.started_at, empty.id) == (None, None, None)
+    assert empty.email == "a@example.com"  # EmailStr is a str
+    warned = "\n".join(_warnings(item))
+    assert "'uri' string is a AnyUrl" in warned and "'date-time'" in warned
+    assert packages.mypy_errors("format_defaults") == []
+
+
+def test_integer_status_keys(packages: Packages) -> None:
+    item = packages["integer_status_keys"]
+    (operation,) = item.result.api.operations
+    assert [r.status for r in operation.responses] == ["200", "404", "default"]
+    spec = item.resource("things")._THINGS_RETRIEVE
+    assert set(spec.responses) == {"200", "404", "default"}
+    assert packages.mypy_errors("integer_status_keys") == []
+
+
+def test_one_mypy_run_checked_every_package(packages: Packages) -> None:
+    assert not packages.failed, packages.failed
+    assert "Success: no issues found" in packages.mypy_output, packages.mypy_output[-3000:]
