@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from specforge.conformance import checks
+from specforge.conformance.auth import Credential, Placement
 from specforge.conformance.http import UNSAFE, Call
 from specforge.conformance.model import SpecModel
 from specforge.document.schemas import json_types
@@ -47,7 +48,7 @@ class Baseline:
 
     def call(
         self,
-        auth: dict[str, str],
+        auth: Placement,
         *,
         body: Any = None,
         query: dict[str, Any] | None = None,
@@ -57,17 +58,18 @@ class Baseline:
         path = _PARAM.sub(
             lambda m: quote(self.path_params.get(m.group(1), "x"), safe=""), self.op.full_path
         )
-        headers = dict(auth)
+        headers = auth.all_headers()
         payload = self.body if body is None else body
         if use_body and payload is not None:
             headers["Content-Type"] = self.content_type
         return Call(
             self.op.method,
             path,
-            query=dict(self.query if query is None else query),
+            query={**(self.query if query is None else query), **auth.query},
             headers=headers,
             json_body=payload if use_body else None,
             paid=self.op.method in UNSAFE if paid is None else paid,
+            placeholder=bool(self.path_params),
         )
 
 
@@ -92,12 +94,12 @@ def baseline(model: SpecModel, op: Operation) -> Baseline | None:
         content_type = op.body.content_type
         pointer = model.body_pointer(op)
         body = model.example(pointer, full=False) if pointer else {}
-        if pointer and not model.validator(pointer).is_valid(body):
+        if pointer and not model.request_validator(pointer).is_valid(body):
             return None
     return Baseline(op, path_params, query, body, content_type)
 
 
-def enum_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> list[Case]:
+def enum_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Case]:
     """Each listed value accepted; another case and an unknown value rejected."""
     cases = []
     for item in _body_fields(base):
@@ -126,7 +128,7 @@ def enum_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> list[C
     return cases
 
 
-def boundary_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> list[Case]:
+def boundary_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Case]:
     """For each bound: the edge (accepted) and one step past it (rejected)."""
     cases = []
     for item in _body_fields(base):
@@ -156,7 +158,7 @@ def boundary_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> li
     return cases
 
 
-def invalid_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> list[Case]:
+def invalid_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Case]:
     """Bodies that break the schema: a required property missing, a property of the wrong type."""
     cases: list[Case] = []
     if not isinstance(base.body, dict):
@@ -183,18 +185,57 @@ def invalid_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> lis
     return cases
 
 
-def auth_cases(base: Baseline) -> list[Case]:
-    """Missing and malformed credentials."""
-    variants = {
-        "no Authorization header": {},
-        "bearer scheme without a token": {"Authorization": "Bearer"},
-        "Basic scheme instead of Bearer": {"Authorization": "Basic dXNlcjpwYXNz"},
-        "token without scheme": {"Authorization": "sk-not-a-bearer-header"},
-    }
+def auth_cases(model: SpecModel, base: Baseline, key: str) -> list[Case]:
+    """No credential at all, and for each credential the operation needs: its place left
+    empty, a malformed value (another scheme, no token) and the key in the wrong place."""
+    alternatives = model.security(base.op)
+    if not alternatives:
+        return []
+    needed = alternatives[0]
+    variants: dict[str, Placement] = {"no credentials": Placement()}
+    for credential in needed:
+        others = Placement()
+        for other in needed:
+            if other is not credential:
+                others = others.with_value(other, other.value(key))
+        label = f"{credential.scheme}: "
+        variants[label + f"{credential.describe()} left empty"] = others.with_value(credential, "")
+        for name, value in _malformed(credential, key):
+            variants[label + name] = others.with_value(credential, value)
+        moved = _elsewhere(credential)
+        if moved is not None:
+            variants[label + f"the key sent as {moved.describe()} instead"] = others.with_value(
+                moved, moved.value(key)
+            )
     return [
-        Case(checks.auth_required, name, base.call(headers, paid=False))
-        for name, headers in variants.items()
+        Case(checks.auth_required, name, base.call(placement, paid=False))
+        for name, placement in variants.items()
     ]
+
+
+def _malformed(credential: Credential, key: str) -> list[tuple[str, str]]:
+    """Values of the right place but the wrong shape."""
+    if credential.kind == "bearer":
+        return [
+            ("bearer scheme without a token", "Bearer"),
+            ("Basic scheme instead of Bearer", "Basic dXNlcjpwYXNz"),
+            ("token without scheme", key),
+        ]
+    if credential.kind == "basic":
+        return [
+            ("Basic scheme without credentials", "Basic"),
+            ("Bearer scheme instead of Basic", f"Bearer {key}"),
+            ("credentials not in base64", f"Basic {key}!"),
+        ]
+    return []
+
+
+def _elsewhere(credential: Credential) -> Credential | None:
+    """The same API key in another place (a header's as a query parameter, others as a header)."""
+    if credential.kind != "apikey":
+        return None
+    location = "query" if credential.location == "header" else "header"
+    return Credential(credential.scheme, "apikey", location, credential.name)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -208,9 +249,7 @@ class DeprecatedCase:
     both: Call
 
 
-def deprecated_cases(
-    model: SpecModel, base: Baseline, auth: dict[str, str]
-) -> list[DeprecatedCase]:
+def deprecated_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[DeprecatedCase]:
     found = []
     for item in _body_fields(base):
         if not item.deprecated or not item.replaced_by:
@@ -315,22 +354,14 @@ def _short(value: Any) -> str:
 _MULTIBYTE = ("é", "日", "😀")
 
 
-def credentials(model: SpecModel, key: str) -> dict[str, str]:
-    """`key` in the scheme the spec uses (an API-key header, else `Authorization: Bearer`)."""
-    scheme = model.api.secured_scheme
-    if scheme.startswith("header:"):
-        return {scheme.partition(":")[2]: key}
-    return {"Authorization": f"Bearer {key}"}
-
-
-def value_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> list[Case]:
+def value_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Case]:
     """Values at the edges of JSON types: numeric strings, fractions, booleans and nulls for
     numbers (refused), enum variants (refused), multi-byte strings at a length bound and
     whitespace-only strings the schema allows (accepted)."""
     pointer = model.body_pointer(base.op)
     if not pointer:
         return []
-    validator = model.validator(pointer)
+    validator = model.request_validator(pointer)
     positive = not base.path_params and base.op.success is not None
     cases: list[Case] = []
 
@@ -379,12 +410,12 @@ def value_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> list[
     return cases
 
 
-def success_cases(model: SpecModel, base: Baseline, auth: dict[str, str]) -> list[tuple[str, Call]]:
+def success_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[tuple[str, Call]]:
     """Valid requests with each optional property in turn (their status must be documented)."""
     pointer = model.body_pointer(base.op)
     if not pointer or base.path_params or base.op.success is None:
         return []
-    validator = model.validator(pointer)
+    validator = model.request_validator(pointer)
     cases = []
     for item in _body_fields(base):
         if item.required or item.name in base.body:

@@ -23,7 +23,7 @@ from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
 
 from specforge.conformance import checks
 from specforge.conformance.http import RETRY_STATUSES, BudgetExhausted, Call, Exchange
-from specforge.conformance.results import Outcome
+from specforge.conformance.results import Kind, Outcome
 from specforge.conformance.runtime import Run
 from specforge.conformance.schemathesis_schema import schemathesis_document
 from specforge.generator.ir import Operation
@@ -186,6 +186,11 @@ class EngineRun:
                         self._record(Outcome(check.name, "pass", operation, phase))
                     continue
                 failure = info.failure
+                if op is not None and _protocol_switch(op):
+                    if self._first("switch", check.name, operation):
+                        reason = "a protocol switch (101 only): not answerable over plain HTTP"
+                        self._record(Outcome(check.name, "skip", operation, phase, "", reason))
+                    continue
                 interaction = recorder.interactions.get(case_id)
                 if getattr(failure, "status_code", None) in RETRY_STATUSES or _transient(
                     getattr(interaction, "response", None)
@@ -195,10 +200,16 @@ class EngineRun:
                 answer = _answered(interaction)
                 if not self._first("fail", check.name, operation, failure.title, message):
                     continue
+                kind: Kind = "violation"
+                if op is not None and self._spec_gap(op, str(failure.title), interaction):
+                    kind = "gap"
+                    message += (
+                        " (the body matches the member schemas: the discriminator needs a mapping)"
+                    )
                 self._record(
                     Outcome(
                         check.name,
-                        "violation",
+                        kind,
                         operation,
                         f"{phase}: {failure.title}",
                         f"{check.name} holds",
@@ -206,6 +217,15 @@ class EngineRun:
                         self._reproduction(info),
                     )
                 )
+
+    def _spec_gap(self, op: Operation, title: str, interaction: Any) -> bool:
+        """A discriminator failure on a body that its schemas accept: the spec's discriminator
+        (no mapping, members named otherwise than their values) is at fault, not the server."""
+        response = getattr(interaction, "response", None)
+        if "discriminator" not in title.lower() or response is None:
+            return False
+        verdict = checks.response_schema(self.run.model, op, _exchange(response))
+        return verdict is not None and verdict.kind == "pass"
 
     def _error(self, event: Any) -> None:
         info = getattr(event, "info", None)
@@ -240,6 +260,11 @@ def _phase(case: Any) -> str:
     phase = getattr(getattr(case, "meta", None), "phase", None)
     name = getattr(getattr(phase, "name", None), "value", getattr(phase, "name", None))
     return str(name or STATEFUL)
+
+
+def _protocol_switch(op: Operation) -> bool:
+    """An operation whose only documented answers are 1xx (a WebSocket handshake)."""
+    return bool(op.responses) and all(r.status.startswith("1") for r in op.responses)
 
 
 def _transient(response: Any) -> bool:

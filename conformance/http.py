@@ -54,6 +54,7 @@ class Call:
     json_body: Any = None
     content: bytes | None = None
     paid: bool = False  # the request can be accepted: a paid job on a live server
+    placeholder: bool = False  # its path parameters are made up: the resource may not exist
 
     def body_bytes(self) -> bytes | None:
         if self.content is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from urllib.parse import quote
 
 import jsonschema_rs
 
+from specforge.conformance.auth import Credential, Placement, requirements
 from specforge.conformance.examples import build
 from specforge.document.document import load_document
 from specforge.document.errors import Finding
@@ -47,6 +49,8 @@ class SpecModel:
     registry: Any = field(repr=False, default=None)
     _validators: dict[str, Any] = field(default_factory=dict, repr=False)
     _inline: dict[int, tuple[Any, Any]] = field(default_factory=dict, repr=False)
+    _strict: dict[str, Any] = field(default_factory=dict, repr=False)
+    _strict_registry: Any = field(default=None, repr=False)
 
     # -- schemas -----------------------------------------------------------------------------
     def resolve(self, node: Any, depth: int = 0) -> Any:
@@ -79,6 +83,23 @@ class SpecModel:
                 validate_formats=False,
             )
             self._validators[pointer] = cached
+        return cached
+
+    def request_validator(self, pointer: str) -> Any:
+        """A validator as strict as a typed server: formats asserted (date-time, email, uuid,
+        ...) and `int32`/`int64` integers held to their range; as liberal as one reading a
+        3.0 habit in a 3.1 document: `nullable: true` admits null (cached)."""
+        cached = self._strict.get(pointer)
+        if cached is None:
+            if self._strict_registry is None:
+                strict = server_view(copy.deepcopy(self.document))
+                self._strict_registry = jsonschema_rs.Registry([(SPEC_URI, strict)])
+            cached = jsonschema_rs.Draft202012Validator(
+                {"$ref": f"{SPEC_URI}#{quote(pointer.lstrip('#'), safe=_SAFE)}"},
+                registry=self._strict_registry,
+                validate_formats=True,
+            )
+            self._strict[pointer] = cached
         return cached
 
     def accepts(self, schema: Any, value: Any) -> bool:
@@ -154,6 +175,23 @@ class SpecModel:
                 found.append((poller, by_name[poller.create], by_name[poller.retrieve]))
         return found
 
+    def security(self, op: Operation) -> list[list[Credential]] | None:
+        """The operation's credential alternatives (None: it needs none)."""
+        document = self.raw or self.document
+        try:
+            raw = resolve_pointer(document, op.pointer)
+        except KeyError:
+            return None
+        return requirements(document, raw if isinstance(raw, dict) else {})
+
+    def credentials(self, op: Operation, key: str) -> Placement:
+        """`key` where the operation's first fillable alternative puts it (nothing if none)."""
+        alternatives = self.security(op)
+        placement = Placement()
+        for credential in alternatives[0] if alternatives else []:
+            placement = placement.with_value(credential, credential.value(key))
+        return placement
+
     def operation(self, operation_id: str) -> Operation:
         return next(op for op in self.api.operations if op.operation_id == operation_id)
 
@@ -201,6 +239,43 @@ def load_model(path: Path, *, lenient: bool = False) -> SpecModel:
         raw=spec.document,
         registry=registry,
     )
+
+
+_COMPOSED = frozenset({"$ref", "allOf", "oneOf", "anyOf"})
+INTEGER_RANGES = {
+    "int32": (-(2**31), 2**31 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+    "uint32": (0, 2**32 - 1),
+    "uint64": (0, 2**64 - 1),
+}
+
+
+def server_view(node: Any) -> Any:
+    """`node` (changed in place) as a typed server reads it: each `int32`/`int64` integer schema
+    given its range as `minimum`/`maximum` where it states none, and a `type` with
+    `nullable: true` beside it admitting null (iteratively: documents may nest deeply)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            low_high = INTEGER_RANGES.get(str(item.get("format", "")))
+            types = item.get("type")
+            integer = types == "integer" or (isinstance(types, list) and "integer" in types)
+            if low_high and integer:
+                item.setdefault("minimum", low_high[0])
+                item.setdefault("maximum", low_high[1])
+            if item.get("nullable") is True and isinstance(types, (str, list)):
+                listed = [types] if isinstance(types, str) else list(types)
+                item["type"] = listed if "null" in listed else [*listed, "null"]
+                if isinstance(item.get("enum"), list) and None not in item["enum"]:
+                    item["enum"] = [*item["enum"], None]
+            if item.get("nullable") is True and _COMPOSED.intersection(item):
+                inner = {key: item.pop(key) for key in list(item) if key in _COMPOSED}
+                item["anyOf"] = [inner, {"type": "null"}]
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return node
 
 
 def _absolute_refs(node: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from specforge.conformance import cases
+from specforge.conformance.auth import Placement
 from specforge.conformance.http import UNSAFE
 from specforge.conformance.model import SpecModel
 
@@ -10,6 +11,7 @@ from specforge.conformance.model import SpecModel
 def planned_paid(model: SpecModel, max_examples: int) -> int:
     """Requests of the suite that a conformant server would accept on an unsafe operation."""
     total = 0
+    none = Placement()
     creates = {create.operation_id for _, create, _ in model.pollers()}
     for op in model.api.operations:
         if op.method not in UNSAFE:
@@ -18,8 +20,8 @@ def planned_paid(model: SpecModel, max_examples: int) -> int:
         base = cases.baseline(model, op)
         if base is None:
             continue
-        found = [*cases.enum_cases(model, base, {}), *cases.boundary_cases(model, base, {})]
+        found = [*cases.enum_cases(model, base, none), *cases.boundary_cases(model, base, none)]
         total += 1 + sum(1 for case in found if case.call.paid)
-        total += 4 * len(cases.deprecated_cases(model, base, {}))
+        total += 4 * len(cases.deprecated_cases(model, base, none))
         total += 1 if op.operation_id in creates else 0
     return total

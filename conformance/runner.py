@@ -154,23 +154,7 @@ def _conform(options: ConformOptions, out: TextIO, scrubber: Scrubber) -> Confor
         _hypothesis_home(Path(scratch) / "hypothesis"),
     ):
         results = Path(scratch) / "results.jsonl"
-        with _server(options, live, api_key) as url:
-            settings = SuiteSettings(
-                spec=str(options.spec),
-                base_url=origin or url,
-                api_key=api_key,
-                api_key_env=options.api_key_env,
-                lenient=options.lenient,
-                max_examples=options.max_examples,
-                budget=budget,
-                strict=options.strict,
-                embedded=not live,
-                poll_interval=2.0 if live else 0.0,
-                poll_limit=60 if live else 10,
-                faults=options.faults,
-                results_path=str(results),
-            )
-            code = _pytest(settings, options, scrubber)
+        code = _suite(options, live, api_key, origin, budget, results, scrubber)
         outcomes = load_outcomes(results)
         stats_path = results.with_suffix(".stats.json")
         stats = json.loads(stats_path.read_text()) if stats_path.is_file() else {}
@@ -230,6 +214,39 @@ def _conform(options: ConformOptions, out: TextIO, scrubber: Scrubber) -> Confor
         sent,
         report,
     )
+
+
+def _suite(
+    options: ConformOptions,
+    live: bool,
+    api_key: str,
+    origin: str,
+    budget: int | None,
+    results: Path,
+    scrubber: Scrubber,
+) -> int:
+    """Start the embedded mock (unless live) and run the suite; Ctrl-C at any point is an
+    interrupted run, whose partial results are still reported."""
+    try:
+        with _server(options, live, api_key) as url:
+            settings = SuiteSettings(
+                spec=str(options.spec),
+                base_url=origin or url,
+                api_key=api_key,
+                api_key_env=options.api_key_env,
+                lenient=options.lenient,
+                max_examples=options.max_examples,
+                budget=budget,
+                strict=options.strict,
+                embedded=not live,
+                poll_interval=2.0 if live else 0.0,
+                poll_limit=60 if live else 10,
+                faults=options.faults,
+                results_path=str(results),
+            )
+            return _pytest(settings, options, scrubber)
+    except KeyboardInterrupt:
+        return int(pytest.ExitCode.INTERRUPTED)
 
 
 def check_report_paths(options: ConformOptions) -> None:

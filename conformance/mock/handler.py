@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from specforge.conformance.auth import Credential
 from specforge.conformance.faults import DROP, Answer, Faults, Refusal
 from specforge.conformance.mock.forms import FORM_MEDIA, FormError, form_document, form_fields
 from specforge.conformance.mock.jobs import JobStore
@@ -26,6 +27,7 @@ from specforge.conformance.mock.plan import (
 )
 from specforge.conformance.mock.resources import DeletedPaths
 from specforge.conformance.model import SpecModel
+from specforge.generator.ir import Operation
 
 JSON = "application/json"
 ABSENT = object()
@@ -145,8 +147,8 @@ class MockHandler:
         return reply
 
     def _handle(self, plan: OperationPlan, path_params: dict[str, str], request: Request) -> Reply:
-        if plan.auth and self._checks_auth:
-            self._authenticate(plan, request.headers)
+        if plan.security and self._checks_auth:
+            self._authenticate(plan.op, plan.security, request)
         document = self._body(plan, request)
         for on_input in self._on_input:
             on_input(request.body + request.query)
@@ -187,40 +189,53 @@ class MockHandler:
                 if candidate.op.method == method:
                     return candidate, path_values(candidate, match)
                 allowed.append(candidate.op.method)
-        allowed += [m for (m, p) in self.static if p == path]
+        static = [m for (m, p) in self.static if p == path]
+        allowed = static or allowed  # a literal path is its own resource, not a template's
         if allowed:
             reply = error_reply(405, f"method {method} not allowed on {path}", "method_not_allowed")
             reply.headers.append(("allow", ", ".join(sorted(set(allowed)))))
             raise _Refused(reply)
         raise _Refused(error_reply(404, f"no operation at {method} {path}", "not_found"))
 
-    def _authenticate(self, plan: OperationPlan, headers: dict[str, str]) -> None:
-        if plan.auth == "bearer":
-            scheme, _, token = headers.get("authorization", "").partition(" ")
-            ok = scheme.lower() == "bearer" and bool(token.strip())
-        else:
-            token = headers.get(plan.auth.partition(":")[2].lower(), "")
-            ok = bool(token.strip())
-        if (
-            ok
-            and self.api_key
-            and token.strip() != self.api_key
-            and not any(accepts(self.api_key, token.strip()) for accepts in self._accepts_key)
-        ):
-            status = 403 if any(r.status == "403" for r in plan.op.responses) else 401
+    def _authenticate(
+        self, op: Operation, alternatives: list[list[Credential]], request: Request
+    ) -> None:
+        """Pass when one alternative's credentials all carry the key; a credential of the right
+        shape with another key gets 401 (403 where the operation documents it); a missing or
+        malformed one 401."""
+        query: dict[str, list[str]] = {}
+        for name, value in parse_qsl(request.query.decode("latin-1"), keep_blank_values=True):
+            query.setdefault(name, []).append(value)
+        wrong = False
+        for alternative in alternatives:
+            verdicts = [self._carries_key(c, c.read(request.headers, query)) for c in alternative]
+            if all(verdict is True for verdict in verdicts):
+                return
+            wrong = wrong or any(verdict is False for verdict in verdicts)
+        if wrong:
+            status = 403 if any(r.status == "403" for r in op.responses) else 401
             raise _Refused(error_reply(status, "the API key is not valid", "invalid_api_key"))
-        if not ok:
-            expected = (
-                "an 'Authorization: Bearer <key>' header"
-                if plan.auth == "bearer"
-                else f"a '{plan.auth.partition(':')[2]}' header"
-            )
-            reply = error_reply(
-                401, f"missing or malformed credentials: send {expected}", "unauthorized"
-            )
-            if plan.auth == "bearer":
-                reply.headers.append(("www-authenticate", "Bearer"))
-            raise _Refused(reply)
+        expected = " and ".join(c.describe() for c in alternatives[0])
+        reply = error_reply(
+            401, f"missing or malformed credentials: send {expected}", "unauthorized"
+        )
+        challenges = sorted(
+            {c.kind.capitalize() for a in alternatives for c in a if c.kind != "apikey"}
+        )
+        if challenges:
+            reply.headers.append(("www-authenticate", ", ".join(challenges)))
+        raise _Refused(reply)
+
+    def _carries_key(self, credential: Credential, raw: str | None) -> bool | None:
+        """True: the configured key (or any key, when none is configured); False: another
+        key of the right shape; None: nothing of the scheme's shape."""
+        token = credential.token(raw)
+        if token is None:
+            return None
+        if not self.api_key:
+            return True
+        expected = credential.expected(self.api_key)
+        return token == expected or any(accepts(expected, token) for accepts in self._accepts_key)
 
     def _body(self, plan: OperationPlan, request: Request) -> Any:
         """The parsed JSON body; ABSENT when there is none (or it is not JSON)."""

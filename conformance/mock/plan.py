@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from specforge.conformance.auth import Credential
 from specforge.conformance.checks import (
     PLAUSIBLE_SECONDS,
     SAMPLE_SECONDS,
@@ -65,7 +66,7 @@ class OperationPlan:
     """Everything the mock needs to answer one operation."""
 
     op: Operation
-    auth: str  # "bearer", "header:<name>" or ""
+    security: list[list[Credential]] | None  # credential alternatives; None: no auth
     params: list[ParamPlan]
     body_media: str
     body_json: bool
@@ -97,14 +98,10 @@ class OperationPlan:
 def compile_plans(model: SpecModel) -> list[OperationPlan]:
     """A plan for every operation of the spec."""
     jobs = _job_plans(model)
-    plans = []
-    auth = model.api.secured_scheme
-    for op in model.api.operations:
-        plans.append(_plan(model, op, auth if op.secured else "", jobs.get(op.operation_id)))
-    return plans
+    return [_plan(model, op, jobs.get(op.operation_id)) for op in model.api.operations]
 
 
-def _plan(model: SpecModel, op: Operation, auth: str, job: JobPlan | None) -> OperationPlan:
+def _plan(model: SpecModel, op: Operation, job: JobPlan | None) -> OperationPlan:
     params = [_param_plan(model, p) for p in model.params(op)]
     body_pointer = model.body_pointer(op)
     success = op.success or next((r for r in op.responses if r.status[:1] == "3"), None)
@@ -137,12 +134,12 @@ def _plan(model: SpecModel, op: Operation, auth: str, job: JobPlan | None) -> Op
         pattern = re.compile("^" + "([^/]+)".join(re.escape(piece) for piece in pieces) + "$")
     return OperationPlan(
         op=op,
-        auth=auth,
+        security=model.security(op),
         params=params,
         body_media=op.body.content_type if op.body else "",
         body_json=bool(op.body and "json" in op.body.content_type),
         body_required=bool(op.body and op.body.required),
-        body_validator=model.validator(body_pointer) if body_pointer else None,
+        body_validator=model.request_validator(body_pointer) if body_pointer else None,
         deprecated=[
             (f.name, tuple(f.replaced_by.split(".")))
             for f in (op.body.properties if op.body else ())
@@ -228,7 +225,7 @@ def _param_plan(model: SpecModel, param: Param) -> ParamPlan:
     from specforge.document.schemas import json_types
 
     kinds = tuple(json_types(param.schema))
-    validator = model.validator(param.schema_pointer) if param.schema_pointer else None
+    validator = model.request_validator(param.schema_pointer) if param.schema_pointer else None
     return ParamPlan(param.name, param.location, param.required, validator, kinds)
 
 

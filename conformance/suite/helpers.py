@@ -8,7 +8,7 @@ from typing import ParamSpec
 import pytest
 
 from specforge.conformance import cases
-from specforge.conformance.cases import credentials
+from specforge.conformance.auth import Placement
 from specforge.conformance.checks import Check
 from specforge.conformance.http import Call
 from specforge.conformance.model import SpecModel
@@ -18,9 +18,9 @@ from specforge.generator.ir import Operation
 P = ParamSpec("P")
 
 
-def auth(run: Run) -> dict[str, str]:
-    """The run's key in the scheme the spec uses (`Authorization: Bearer`, or its API-key header)."""
-    return credentials(run.model, run.sender.api_key)
+def auth(run: Run, op: Operation) -> Placement:
+    """The run's key where the operation's security scheme puts it (header, query or cookie)."""
+    return run.model.credentials(op, run.sender.api_key)
 
 
 def judge(
@@ -55,7 +55,7 @@ def baseline(run: Run, operation_id: str) -> cases.Baseline:
     return base
 
 
-CaseBuilder = Callable[[SpecModel, cases.Baseline, dict[str, str]], list[cases.Case]]
+CaseBuilder = Callable[[SpecModel, cases.Baseline, Placement], list[cases.Case]]
 
 
 def check_cases(run: Run, operation_id: str, build: CaseBuilder, none_apply: str) -> None:
@@ -63,7 +63,7 @@ def check_cases(run: Run, operation_id: str, build: CaseBuilder, none_apply: str
     skip, saying `none_apply`, when no case applies."""
     mark = len(run.recorder.outcomes)
     base = baseline(run, operation_id)
-    found = build(run.model, base, auth(run))
+    found = build(run.model, base, auth(run, base.op))
     if not found:
         pytest.skip(none_apply)
     for case in found:

@@ -1,4 +1,4 @@
-"""Missing or malformed credentials get 401/403 on every secured operation."""
+"""Missing, malformed or misplaced credentials get 401/403 on every secured operation."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from specforge.generator.ir import Operation
 
 
 def select(run: Run, op: Operation) -> bool:
-    return op.secured and cases.baseline(run.model, op) is not None
+    return bool(run.model.security(op)) and cases.baseline(run.model, op) is not None
 
 
 def test_auth(run: Run, operation_id: str) -> None:
@@ -17,6 +17,6 @@ def test_auth(run: Run, operation_id: str) -> None:
     op = run.model.operation(operation_id)
     base = cases.baseline(run.model, op)
     assert base is not None
-    for case in cases.auth_cases(base):
+    for case in cases.auth_cases(run.model, base, run.sender.api_key):
         run.check(case.check, op, case.call, case.name)
     assert_clean(run, mark)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from specforge.conformance import cases, checks
+from specforge.conformance.auth import Placement
 from specforge.conformance.runtime import Run
 from specforge.conformance.suite.helpers import assert_clean, auth, judge
 from specforge.generator.ir import Operation
@@ -10,7 +11,7 @@ from specforge.generator.ir import Operation
 
 def select(run: Run, op: Operation) -> bool:
     base = cases.baseline(run.model, op)
-    return base is not None and bool(cases.deprecated_cases(run.model, base, {}))
+    return base is not None and bool(cases.deprecated_cases(run.model, base, Placement()))
 
 
 def test_deprecated(run: Run, operation_id: str) -> None:
@@ -18,7 +19,7 @@ def test_deprecated(run: Run, operation_id: str) -> None:
     op = run.model.operation(operation_id)
     base = cases.baseline(run.model, op)
     assert base is not None
-    for case in cases.deprecated_cases(run.model, base, auth(run)):
+    for case in cases.deprecated_cases(run.model, base, auth(run, base.op)):
         label = f"{case.name} -> {case.replacement}"
         replacement = run.send(op, case.replacement_only, f"{label}: replacement only")
         again = run.send(op, case.replacement_only, f"{label}: replacement only, again")

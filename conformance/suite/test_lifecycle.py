@@ -26,7 +26,9 @@ def test_lifecycle(run: Run, operation_id: str) -> None:
     base = cases.baseline(run.model, create)
     if base is None:
         pytest.skip("no JSON request can be built for the create operation")
-    created = run.check(checks.baseline_accepted, create, base.call(auth(run)), "create a job")
+    created = run.check(
+        checks.baseline_accepted, create, base.call(auth(run, create)), "create a job"
+    )
     if created is None:
         pytest.skip("over budget")
     body = created.json()
@@ -42,7 +44,8 @@ def test_lifecycle(run: Run, operation_id: str) -> None:
     path = retrieve.full_path.replace("{" + retrieve.path_fields[0].name + "}", job_id)
     extra_after_terminal = 1
     for attempt in range(run.settings.poll_limit):
-        call = Call("GET", path, headers=dict(auth(run)))
+        placed = auth(run, retrieve)
+        call = Call("GET", path, query=dict(placed.query), headers=placed.all_headers())
         got = run.send(retrieve, call, f"retrieve {job_id} (#{attempt + 1})")
         if got is None:
             break
@@ -89,7 +92,8 @@ def test_lifecycle(run: Run, operation_id: str) -> None:
     unknown = Call(
         "GET",
         retrieve.full_path.replace("{" + retrieve.path_fields[0].name + "}", "never-created-0000"),
-        headers=dict(auth(run)),
+        query=dict(auth(run, retrieve).query),
+        headers=auth(run, retrieve).all_headers(),
     )
     got = run.send(retrieve, unknown, "retrieve an unknown id")
     if got is not None:

@@ -16,7 +16,7 @@ def test_baseline(run: Run, operation_id: str) -> None:
     """A minimal valid request is accepted and its answer matches the spec."""
     mark = len(run.recorder.outcomes)
     base = baseline(run, operation_id)
-    call = base.call(auth(run))
+    call = base.call(auth(run, base.op))
     if base.path_params or base.op.success is None:
         # ids come from other operations, or no 2xx is documented: only the response checks apply
         run.send(base.op, call, "valid request with placeholder path parameters")

@@ -31,7 +31,7 @@ def test_success_status(run: Run, operation_id: str) -> None:
     """A valid request with each optional property gets a documented 2xx."""
     mark = len(run.recorder.outcomes)
     base = baseline(run, operation_id)
-    found = cases.success_cases(run.model, base, auth(run))
+    found = cases.success_cases(run.model, base, auth(run, base.op))
     if not found:
         pytest.skip("no optional body property, or no documented 2xx to compare with")
     for name, call in found:
@@ -72,12 +72,12 @@ def test_similar_key(run: Run, keyed: Sender, operation_id: str) -> None:
     """The configured key with its last characters changed gets 401 or 403."""
     mark = len(run.recorder.outcomes)
     base = baseline(run, operation_id)
-    if not base.op.secured:
+    if not run.model.security(base.op):
         pytest.skip("the operation is not secured")
     wrong = similar_key(keyed.api_key)
     if wrong == keyed.api_key:
         pytest.skip("the key has no letter or digit to change")
-    call = base.call(cases.credentials(run.model, wrong), paid=False)
+    call = base.call(run.model.credentials(base.op, wrong), paid=False)
     case = "the key with its last characters changed"
     exchange = keyed.send(call)
     for check in checks.RESPONSE_CHECKS:
