@@ -33,6 +33,9 @@ _OPTIONS: dict[str, Any] = {
     # Component schemas keep their names and inline models are named after their parent
     # (`A.w` -> `AW`), so an inline model never takes the class a component's name asks for.
     "naming_strategy": "parent-prefixed",
+    # A union property's default stays on the property: the root model of a branch (an
+    # `integer` with bounds beside a `string` enum) would take a default it cannot hold.
+    "keep_field_defaults_off_branch_roots": True,
 }
 # String formats the model generator types as something else than `str` (the type it uses):
 # a string default cannot be written for them as it is (see `repair_defaults`).

@@ -72,6 +72,30 @@ SPECS: dict[str, str] = {
         },
         {"/settings": _get("getSetting", "Setting")},
     ),
+    # A union's default is the property's, not that of the root model of each branch.
+    "union_default": _document(
+        {
+            "Hyperparameters": {
+                "type": "object",
+                "properties": {
+                    "batch_size": {
+                        "oneOf": [
+                            {"type": "string", "enum": ["auto"]},
+                            {"type": "integer", "minimum": 1, "maximum": 256},
+                        ],
+                        "default": "auto",
+                    },
+                    "rate": {
+                        "anyOf": [
+                            {"type": "string", "enum": ["auto"]},
+                            {"type": "number", "exclusiveMinimum": 0},
+                        ],
+                        "default": "auto",
+                    },
+                },
+            }
+        }
+    ),
     # `default: null` on a schema that refuses null (a root model cannot default to None).
     "null_default": _document(
         {
@@ -209,6 +233,14 @@ def test_properties_named_type_and_default(packages: Packages) -> None:
     assert setting.default is None and setting.value == "on"
     assert item.models.Setting.model_validate({"default": True}).default is True
     assert packages.mypy_errors("property_names") == []
+
+
+def test_union_default_stays_on_the_property(packages: Packages) -> None:
+    item = packages["union_default"]
+    empty = item.models.Hyperparameters()
+    assert getattr(empty.batch_size, "value", empty.batch_size) == "auto"
+    assert item.models.Hyperparameters(batch_size=8).batch_size is not None
+    assert packages.mypy_errors("union_default") == []
 
 
 def test_null_default_on_a_schema_refusing_null(packages: Packages) -> None:
