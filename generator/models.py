@@ -265,7 +265,7 @@ def _generate_models(document: dict[str, Any], base_class: str) -> str:
             ) from None
         finally:
             sys.setrecursionlimit(limit)
-    return drop_single_union_modes(str(source or ""))
+    return mark_coerced_defaults(drop_single_union_modes(str(source or "")))
 
 
 def _union_members(node: ast.expr) -> list[ast.expr]:
@@ -324,3 +324,116 @@ def drop_single_union_modes(source: str) -> str:
             end += len(tail) - len(stripped) + 1
         data = data[:start] + data[end:]
     return data.decode("utf-8")
+
+
+_IGNORE_COERCED = "  # type: ignore[assignment]"
+
+
+def mark_coerced_defaults(source: str) -> str:
+    """Mark the fields whose default pydantic converts (`validate_default=True`) for mypy.
+
+    The model generator writes the default of a property typed by a root model or a model
+    (`parallel_tool_calls: ParallelToolCalls | None = True`) as the JSON value and lets
+    pydantic validate it into that type when the model is built. The value is right at run
+    time but not, as written, an instance of the annotation, so mypy's complaint about the
+    assignment is silenced on that line, and only where the value does not fit as written.
+    """
+    if "validate_default" not in source:
+        return source
+    lines = source.splitlines(keepends=True)
+    marked: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for statement in node.body:
+            if (
+                isinstance(statement, ast.AnnAssign)
+                and statement.value is not None
+                and statement.end_lineno is not None
+                and _validates_default(statement.annotation)
+                and not _fits_as_written(statement.value, _hint_of(statement.annotation))
+            ):
+                marked.add(statement.end_lineno - 1)
+    for index in marked:
+        line = lines[index]
+        body = line.rstrip("\r\n")
+        lines[index] = body + _IGNORE_COERCED + line[len(body) :]
+    return "".join(lines)
+
+
+def _hint_of(annotation: ast.expr) -> ast.expr:
+    """The type inside `Annotated[type, ...]`."""
+    if (
+        isinstance(annotation, ast.Subscript)
+        and isinstance(annotation.value, ast.Name)
+        and annotation.value.id == "Annotated"
+        and isinstance(annotation.slice, ast.Tuple)
+        and annotation.slice.elts
+    ):
+        return annotation.slice.elts[0]
+    return annotation
+
+
+def _validates_default(annotation: ast.expr) -> bool:
+    """Whether an `Annotated[...]` carries `Field(..., validate_default=True)`."""
+    if not (isinstance(annotation, ast.Subscript) and isinstance(annotation.slice, ast.Tuple)):
+        return False
+    return any(
+        isinstance(extra, ast.Call)
+        and isinstance(extra.func, ast.Name)
+        and extra.func.id == "Field"
+        and any(
+            k.arg == "validate_default"
+            and isinstance(k.value, ast.Constant)
+            and k.value.value is True
+            for k in extra.keywords
+        )
+        for extra in annotation.slice.elts[1:]
+    )
+
+
+_BUILTIN_FITS: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "int": (int,),  # bool is an int for mypy too
+    "float": (int, float),
+    "bool": (bool,),
+    "bytes": (bytes,),
+}
+
+
+def _fits_as_written(value: ast.expr, hint: ast.expr) -> bool:
+    """Whether the literal `value` is, for mypy, already of the type `hint` (else: False)."""
+    try:
+        literal = ast.literal_eval(value)
+    except ValueError:
+        return True  # an expression (an enum member): the generator typed it itself
+    return _literal_fits(literal, hint)
+
+
+def _literal_fits(literal: Any, hint: ast.expr) -> bool:
+    return any(_member_fits(literal, _hint_of(member)) for member in _union_members(hint))
+
+
+def _member_fits(literal: Any, member: ast.expr) -> bool:
+    """Whether the literal is of one member of a union, as mypy sees it."""
+    if isinstance(member, ast.Constant):
+        return member.value is None and literal is None
+    if isinstance(member, ast.Name):
+        return member.id == "Any" or isinstance(literal, _BUILTIN_FITS.get(member.id, ()))
+    if not (isinstance(member, ast.Subscript) and isinstance(member.value, ast.Name)):
+        return False
+    arguments = member.slice.elts if isinstance(member.slice, ast.Tuple) else [member.slice]
+    kind = member.value.id
+    if kind == "Literal":
+        return any(
+            isinstance(a, ast.Constant) and a.value == literal and type(a.value) is type(literal)
+            for a in arguments
+        )
+    if kind == "list" and isinstance(literal, list):
+        return all(_literal_fits(item, arguments[0]) for item in literal)
+    if kind == "dict" and isinstance(literal, dict) and len(arguments) == 2:
+        return all(
+            _literal_fits(k, arguments[0]) and _literal_fits(v, arguments[1])
+            for k, v in literal.items()
+        )
+    return False

@@ -125,6 +125,23 @@ SPECS: dict[str, str] = {
             }
         }
     ),
+    # Defaults of properties typed by a root model or a model: pydantic validates them.
+    "model_defaults": _document(
+        {
+            "ParallelToolCalls": {"type": "boolean", "default": True},
+            "Voice": {"anyOf": [{"type": "string"}, {"type": "string", "enum": ["alloy"]}]},
+            "Count": {"type": "integer", "minimum": 1, "maximum": 10},
+            "Options": {
+                "type": "object",
+                "properties": {
+                    "parallel_tool_calls": {"$ref": "#/components/schemas/ParallelToolCalls"},
+                    "voice": {"$ref": "#/components/schemas/Voice", "default": "alloy"},
+                    "n": {"$ref": "#/components/schemas/Count", "default": 1},
+                    "tags": {"type": "array", "items": {"type": "string"}, "default": ["a"]},
+                },
+            },
+        }
+    ),
 }
 # Status codes YAML reads as integers (`200:` unquoted), as many real YAML specs write them.
 SPECS["integer_status_keys"] = """\
@@ -258,6 +275,15 @@ def test_string_defaults_of_typed_formats(packages: Packages) -> None:
     warned = "\n".join(_warnings(item))
     assert "'uri' string is a AnyUrl" in warned and "'date-time'" in warned
     assert packages.mypy_errors("format_defaults") == []
+
+
+def test_defaults_of_model_typed_properties(packages: Packages) -> None:
+    item = packages["model_defaults"]
+    options = item.models.Options()
+    assert options.parallel_tool_calls.root is True
+    assert options.voice.root == "alloy" and options.n.root == 1
+    assert options.tags == ["a"]
+    assert packages.mypy_errors("model_defaults") == []
 
 
 def test_integer_status_keys(packages: Packages) -> None:
