@@ -7,6 +7,8 @@ import copy
 import json
 import sys
 import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from specforge.document.errors import Finding, SpecError
@@ -77,6 +79,7 @@ def model_document(
         if name in open_enums:
             _open_enums(body, components, top=True)
         renamed[classes[name]] = body
+    merge_conflicting_bases(renamed, classes)
     return {
         "openapi": "3.1.0",
         "info": {"title": "models", "version": "0"},
@@ -127,6 +130,265 @@ def strip_generator_keys(schema: Any) -> None:
             value = node.get(key)
             if isinstance(value, list):
                 stack.extend(value)
+
+
+# Keywords that document a schema without constraining its values.
+_ANNOTATION_KEYS = frozenset(
+    {
+        "title",
+        "description",
+        "default",
+        "example",
+        "examples",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "$comment",
+        "externalDocs",
+        "xml",
+    }
+)
+# Keywords that make the model generator write a class of their own for a schema.
+_CLASS_KEYS = frozenset({"properties", "patternProperties", "enum", "allOf", "oneOf", "anyOf"})
+
+
+def merge_conflicting_bases(schemas: dict[str, Any], classes: Mapping[str, str]) -> None:
+    """Merge into a schema, in place, each `allOf` base whose property it types differently.
+
+    The model generator writes `allOf: [{$ref: Base}, {properties: ...}]` as a subclass of
+    Base, whose own properties override Base's fields, and narrows the property a
+    discriminator selects by to a string `Literal` in each of its variants. An override the
+    subclass types differently (a list of another item class; a `Literal` where Base has an
+    enum) is an incompatible override of a mutable attribute, which `mypy --strict` refuses.
+    Such a base is written into the `allOf` as the properties and `required` of its whole
+    chain instead, so the class defines every field itself; other bases stay classes.
+    `schemas` are keyed by class name, `classes` maps component names to class names (the
+    discriminator mappings still use the former).
+    """
+    bases = _Bases(schemas, _narrowed(schemas, classes))
+    stack: list[tuple[Any, str]] = list((schema, name) for name, schema in schemas.items())
+    while stack:
+        node, name = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        parts = node.get("allOf")
+        if isinstance(parts, list):
+            own = _own_properties(node)
+            narrowed = bases.narrowed_in(node, name)
+            required = _own_required(node)
+            for index, part in enumerate(parts):
+                base = _ref_target(part)
+                if base and bases.conflicts(own, narrowed, required, base):
+                    parts[index] = bases.flattened(base, leave_out=set(own))
+        stack.extend((child, "") for child in _children(node))
+
+
+class _Narrowed:
+    """The properties discriminators narrow: by component (class name) and by inline schema."""
+
+    def __init__(self) -> None:
+        self.components: dict[str, set[str]] = {}
+        self.inline: dict[int, set[str]] = {}
+
+
+def _narrowed(schemas: dict[str, Any], classes: Mapping[str, str]) -> _Narrowed:
+    """Where each discriminator's property is narrowed: its branches and mapped schemas."""
+    found = _Narrowed()
+    stack: list[Any] = list(schemas.values())
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        stack.extend(_children(node))
+        discriminator = node.get("discriminator")
+        name = discriminator.get("propertyName") if isinstance(discriminator, dict) else None
+        if not isinstance(name, str):
+            continue
+        for key in ("oneOf", "anyOf"):
+            for branch in node.get(key) or []:
+                target = _ref_target(branch)
+                if target:
+                    found.components.setdefault(target, set()).add(name)
+                elif isinstance(branch, dict):
+                    found.inline.setdefault(id(branch), set()).add(name)
+        mapping = discriminator.get("mapping") if isinstance(discriminator, dict) else None
+        for value in mapping.values() if isinstance(mapping, dict) else ():
+            target = classes.get(ref_name(str(value)) or str(value), "")
+            if target:
+                found.components.setdefault(target, set()).add(name)
+    return found
+
+
+def _children(node: dict[str, Any]) -> list[Any]:
+    found: list[Any] = []
+    for key in SCHEMA_MAP_KEYWORDS:
+        if isinstance(node.get(key), dict):
+            found.extend(node[key].values())
+    found.extend(node[key] for key in SCHEMA_KEYWORDS if isinstance(node.get(key), dict))
+    for key in _SCHEMA_LISTS:
+        if isinstance(node.get(key), list):
+            found.extend(node[key])
+    return found
+
+
+def _ref_target(part: Any) -> str:
+    """The component a `{$ref: ...}` allOf part names ('' for any other part)."""
+    if isinstance(part, dict) and isinstance(part.get("$ref"), str):
+        return ref_name(part["$ref"])
+    return ""
+
+
+def _own_properties(node: dict[str, Any]) -> dict[str, Any]:
+    """The properties `node` states itself or in the inline parts of its `allOf`."""
+    own: dict[str, Any] = {}
+    for part in node.get("allOf") or []:
+        if (
+            isinstance(part, dict)
+            and "$ref" not in part
+            and isinstance(part.get("properties"), dict)
+        ):
+            own.update(part["properties"])
+    if isinstance(node.get("properties"), dict):
+        own.update(node["properties"])
+    return own
+
+
+def _own_required(node: dict[str, Any]) -> set[str]:
+    """The properties `node` requires itself or in the inline parts of its `allOf`."""
+    required: set[str] = set()
+    for part in [node, *(node.get("allOf") or [])]:
+        if isinstance(part, dict) and "$ref" not in part and isinstance(part.get("required"), list):
+            required.update(name for name in part["required"] if isinstance(name, str))
+    return required
+
+
+def _shape(schema: Any) -> Any:
+    """A schema without the keywords that only document it (for comparing two of them)."""
+    if not isinstance(schema, dict):
+        return schema
+    return {k: v for k, v in schema.items() if k not in _ANNOTATION_KEYS and not k.startswith("x-")}
+
+
+def _defines_class(schema: Any) -> bool:
+    """Whether the model generator writes a class for `schema` or a schema inside it."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        if _CLASS_KEYS & set(node) and not _is_nullable_ref(node):
+            return True
+        stack.extend(_children(node))
+    return False
+
+
+def _is_nullable_ref(node: dict[str, Any]) -> bool:
+    """`anyOf: [{$ref: X}, {type: null}]`, which is `X | None` and no class of its own."""
+    branches = node.get("anyOf") or node.get("oneOf")
+    if set(node) - _ANNOTATION_KEYS - {"anyOf", "oneOf"} or not isinstance(branches, list):
+        return False
+    return all(
+        isinstance(b, dict) and (set(b) == {"$ref"} or b == {"type": "null"}) for b in branches
+    )
+
+
+class _Bases:
+    """The properties each component has along its `allOf` chain, computed once each."""
+
+    def __init__(self, schemas: dict[str, Any], narrowed: _Narrowed) -> None:
+        self._schemas = schemas
+        self._narrowed = narrowed
+        self._chains: dict[str, _Chain] = {}
+
+    def narrowed_in(self, node: dict[str, Any], name: str) -> set[str]:
+        """The properties a discriminator narrows in `node` (component `name`, or inline)."""
+        return self._narrowed.inline.get(id(node), set()) | self._narrowed.components.get(
+            name, set()
+        )
+
+    def chain(self, name: str, seen: frozenset[str] = frozenset()) -> _Chain:
+        """The properties, `required` and property owners of `name` and its `allOf` bases."""
+        if name in self._chains:
+            return self._chains[name]
+        schema = self._schemas.get(name)
+        found = _Chain({}, [], {}, {name})
+        if not isinstance(schema, dict) or name in seen:
+            return found
+        for part in [*(schema.get("allOf") or []), schema]:
+            if not isinstance(part, dict):
+                continue
+            base = _ref_target(part) if part is not schema else ""
+            if base:
+                inherited = self.chain(base, seen | {name})
+                found.properties.update(inherited.properties)
+                found.owners.update(inherited.owners)
+                found.members.update(inherited.members)
+                needed = inherited.required
+            else:
+                properties = part.get("properties")
+                for key, value in properties.items() if isinstance(properties, dict) else ():
+                    found.properties[key] = value
+                    found.owners[key] = name
+                needed = [r for r in part.get("required") or [] if isinstance(r, str)]
+            found.required.extend(r for r in needed if r not in found.required)
+        self._chains[name] = found
+        return found
+
+    def conflicts(
+        self, own: dict[str, Any], narrowed: set[str], required: set[str], base: str
+    ) -> bool:
+        """Whether the subclass types a property of `base` differently from it.
+
+        `own` are the properties the subclass states, `narrowed` those a discriminator
+        narrows to a `Literal` in it (an override unless the base's field is a `Literal`
+        already, its owner being narrowed on it too, or a plain type), `required` those it
+        requires (an inherited one is written again, with the schema's type, which overrides
+        a base field narrowed to a `Literal`).
+        """
+        chain = self.chain(base)
+        inherited = chain.properties
+
+        def literal_in_base(name: str) -> bool:
+            return any(name in self._narrowed.components.get(c, set()) for c in chain.members)
+
+        for name, schema in own.items():
+            if name in inherited and (
+                _shape(schema) != _shape(inherited[name]) or _defines_class(schema)
+            ):
+                return True
+        for name in narrowed - set(own):
+            schema = inherited.get(name)
+            if (
+                isinstance(schema, dict)
+                and not literal_in_base(name)
+                and (_defines_class(schema) or "$ref" in schema)
+            ):
+                return True
+        return any(
+            name in inherited and literal_in_base(name) for name in required - set(own) - narrowed
+        )
+
+    def flattened(self, base: str, leave_out: set[str]) -> dict[str, Any]:
+        """`base` as one inline object schema: the properties and `required` of its chain,
+        less the properties in `leave_out` (those the subclass states itself)."""
+        chain = self.chain(base)
+        properties = {k: v for k, v in chain.properties.items() if k not in leave_out}
+        flat: dict[str, Any] = {"type": "object", "properties": copy.deepcopy(properties)}
+        if chain.required:
+            flat["required"] = list(chain.required)
+        return flat
+
+
+@dataclass
+class _Chain:
+    """What a component has along its `allOf` chain: properties, `required`, for each
+    property the component that states it last (whose field the others inherit), and the
+    components of the chain (itself included)."""
+
+    properties: dict[str, Any]
+    required: list[str]
+    owners: dict[str, str]
+    members: set[str]
 
 
 def _rewrite_refs(node: Any, classes: dict[str, str]) -> None:

@@ -142,6 +142,89 @@ SPECS: dict[str, str] = {
             },
         }
     ),
+    # allOf subclasses that type an inherited property differently: redefined, narrowed by a
+    # discriminator where the base has an enum, or required again where the base's field is
+    # narrowed to a Literal.
+    "allof_overrides": _document(
+        {
+            "Item": {"type": "object", "properties": {"id": {"type": "string"}}},
+            "Links": {"type": "object", "properties": {"next": {"type": "string"}}},
+            "Collection": {
+                "type": "object",
+                "properties": {
+                    "data": {"type": "array", "items": {"type": "object"}},
+                    "links": {"type": "object"},
+                },
+            },
+            "ItemList": {
+                "allOf": [
+                    {"$ref": "#/components/schemas/Collection"},
+                    {
+                        "properties": {
+                            "data": {
+                                "type": "array",
+                                "items": {"$ref": "#/components/schemas/Item"},
+                            },
+                            "links": {"$ref": "#/components/schemas/Links"},
+                        }
+                    },
+                ]
+            },
+            "NamedCollection": {
+                "allOf": [
+                    {"$ref": "#/components/schemas/Collection"},
+                    {"properties": {"name": {"type": "string"}}},
+                ]
+            },
+            "Event": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {
+                    "kind": {"type": "string", "enum": ["created", "deleted"]},
+                    "at": {"type": "integer"},
+                },
+            },
+            "Created": {"allOf": [{"$ref": "#/components/schemas/Event"}]},
+            "Deleted": {"allOf": [{"$ref": "#/components/schemas/Event"}]},
+            "AnyEvent": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/Created"},
+                    {"$ref": "#/components/schemas/Deleted"},
+                ],
+                "discriminator": {
+                    "propertyName": "kind",
+                    "mapping": {
+                        "created": "#/components/schemas/Created",
+                        "deleted": "#/components/schemas/Deleted",
+                    },
+                },
+            },
+            "Message": {
+                "type": "object",
+                "properties": {
+                    "role": {"type": "string", "enum": ["user", "assistant"]},
+                    "text": {"type": "string"},
+                },
+            },
+            "AssistantMessage": {"allOf": [{"$ref": "#/components/schemas/Message"}]},
+            "UserMessage": {"allOf": [{"$ref": "#/components/schemas/Message"}]},
+            "AnyMessage": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/AssistantMessage"},
+                    {"$ref": "#/components/schemas/UserMessage"},
+                ],
+                "discriminator": {"propertyName": "role"},
+            },
+            "WeightedAssistantMessage": {
+                "allOf": [
+                    {"properties": {"weight": {"type": "integer", "enum": [0, 1]}}},
+                    {"$ref": "#/components/schemas/AssistantMessage"},
+                ],
+                "required": ["role"],
+            },
+        },
+        {"/events": _get("listEvents", "AnyEvent"), "/items": _get("listItems", "ItemList")},
+    ),
 }
 # Status codes YAML reads as integers (`200:` unquoted), as many real YAML specs write them.
 SPECS["integer_status_keys"] = """\
@@ -284,6 +367,21 @@ def test_defaults_of_model_typed_properties(packages: Packages) -> None:
     assert options.voice.root == "alloy" and options.n.root == 1
     assert options.tags == ["a"]
     assert packages.mypy_errors("model_defaults") == []
+
+
+def test_allof_overrides_merge_the_base(packages: Packages) -> None:
+    item = packages["allof_overrides"]
+    models = item.models
+    listing = models.ItemList.model_validate({"data": [{"id": "i"}], "links": {"next": "n"}})
+    assert isinstance(listing.data[0], models.Item) and isinstance(listing.links, models.Links)
+    collection = getattr(models, item.result.api.schema_classes["Collection"])
+    assert not issubclass(models.ItemList, collection)  # merged: `data` is typed again
+    assert issubclass(models.NamedCollection, collection)  # no conflict: inherited
+    event = models.AnyEvent.model_validate({"kind": "deleted", "at": 1}).root
+    assert type(event) is models.Deleted
+    weighted = models.WeightedAssistantMessage.model_validate({"role": "assistant", "weight": 1})
+    assert weighted.weight is not None
+    assert packages.mypy_errors("allof_overrides") == []
 
 
 def test_integer_status_keys(packages: Packages) -> None:
