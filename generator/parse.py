@@ -660,8 +660,14 @@ class _Builder:
         values = (
             [v for v in enum_of(status) if isinstance(v, str)] if isinstance(status, dict) else []
         )
-        if not values or "id" not in properties:
-            return None
+        identifier = self._deref(properties.get("id"))
+        if (
+            not values
+            or not isinstance(identifier, dict)
+            or json_types(identifier) != ["string"]
+            or "id" not in (schema.get("required") or [])
+        ):
+            return None  # `poll(job.id)` needs an id that is always there, and a string
         pending = tuple(v for v in values if v.lower() in PENDING_STATES)
         terminal = tuple(v for v in values if v not in pending)
         if not pending or not terminal:

@@ -225,6 +225,42 @@ SPECS: dict[str, str] = {
         },
         {"/events": _get("listEvents", "AnyEvent"), "/items": _get("listItems", "ItemList")},
     ),
+    # A create/retrieve pair whose `id` may be absent gets no `poll` (it could not be called).
+    "poller_id": _document(
+        {
+            "Job": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "status": {"type": "string", "enum": ["queued", "completed"]},
+                },
+            },
+            "Task": {
+                "type": "object",
+                "required": ["id"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "status": {"type": "string", "enum": ["running", "done"]},
+                },
+            },
+        },
+        {
+            "/jobs": {"post": _get("createJob", "Job")["get"]},
+            "/jobs/{id}": {
+                "get": _get("getJob", "Job")["get"],
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+            },
+            "/tasks": {"post": _get("createTask", "Task")["get"]},
+            "/tasks/{id}": {
+                "get": _get("getTask", "Task")["get"],
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+            },
+        },
+    ),
 }
 # Status codes YAML reads as integers (`200:` unquoted), as many real YAML specs write them.
 SPECS["integer_status_keys"] = """\
@@ -382,6 +418,13 @@ def test_allof_overrides_merge_the_base(packages: Packages) -> None:
     weighted = models.WeightedAssistantMessage.model_validate({"role": "assistant", "weight": 1})
     assert weighted.weight is not None
     assert packages.mypy_errors("allof_overrides") == []
+
+
+def test_poll_only_with_an_id_always_there(packages: Packages) -> None:
+    item = packages["poller_id"]
+    assert not hasattr(item.resource("jobs").Jobs, "poll")
+    assert hasattr(item.resource("tasks").Tasks, "poll")
+    assert packages.mypy_errors("poller_id") == []
 
 
 def test_integer_status_keys(packages: Packages) -> None:
