@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
+from specforge.generator import naming
 from specforge.generator.escaping import Escaped
 from specforge.generator.ir import Api, Field, Operation, Resource
 
@@ -439,6 +440,7 @@ def resource_views(
 ) -> list[ResourceView]:
     """Views of `resource` and its sub-resources; `reserved` are the model class names."""
     views = []
+    constants: set[str] = set()  # one module holds the operation constants of every view
     for node in resource.walk():
         members = {op.method_name for op in node.operations} | set(node.children)
         shadowed = frozenset(members & _BUILTIN_TYPES)
@@ -452,14 +454,16 @@ def resource_views(
                 "create": _shadow_safe(method_view(create), shadowed),
                 "doc": poll_doc(node.poller.terminal),
             }
+        methods = []
+        for op in sorted(node.operations, key=lambda o: o.method_name):
+            view = _shadow_safe(method_view(op), shadowed)
+            # `_A_B_C` is both `a.b.c` and `a.b_c`: each operation keeps a constant of its own.
+            methods.append(replace(view, constant=naming.unique(view.constant, constants)))
         views.append(
             ResourceView(
                 resource=node,
                 class_name=resource_class(node, reserved),
-                methods=tuple(
-                    _shadow_safe(method_view(op), shadowed)
-                    for op in sorted(node.operations, key=lambda o: o.method_name)
-                ),
+                methods=tuple(methods),
                 children=tuple(
                     (name, resource_class(node.children[name], reserved))
                     for name in sorted(node.children)

@@ -261,6 +261,28 @@ SPECS: dict[str, str] = {
             },
         },
     ),
+    # Operations whose constants would both be `_TEAMS_LIST_EXPORT` (`teams.list_export` and
+    # `teams.list.export`): one used to overwrite the other, dropping an operation.
+    "constant_clash": _document(
+        {"Team": {"type": "object", "properties": {"id": {"type": "string"}}}},
+        {
+            "/teams": _get("listTeams", "Team"),
+            "/v1/teams": _get("list_export", "Team"),
+            "/teams/list/{id}/export": {
+                "get": {
+                    **_get("exportList", "Team")["get"],
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                }
+            },
+        },
+    ),
 }
 # Status codes YAML reads as integers (`200:` unquoted), as many real YAML specs write them.
 SPECS["integer_status_keys"] = """\
@@ -425,6 +447,16 @@ def test_poll_only_with_an_id_always_there(packages: Packages) -> None:
     assert not hasattr(item.resource("jobs").Jobs, "poll")
     assert hasattr(item.resource("tasks").Tasks, "poll")
     assert packages.mypy_errors("poller_id") == []
+
+
+def test_each_operation_keeps_its_constant(packages: Packages) -> None:
+    item = packages["constant_clash"]
+    methods = {".".join((*op.resource, op.method_name)) for op in item.result.api.operations}
+    assert methods == {"teams.retrieve", "teams.list_export", "teams.list.export"}
+    module = item.resource("teams")
+    specs = [v for v in vars(module).values() if type(v).__name__ == "OperationSpec"]
+    assert sorted(s.name for s in specs) == sorted(methods)
+    assert packages.mypy_errors("constant_clash") == []
 
 
 def test_integer_status_keys(packages: Packages) -> None:
