@@ -261,14 +261,17 @@ class _Builder:
             item = paths[path]
             if not isinstance(item, dict):
                 continue
-            if "$ref" in item:
-                self.warnings.append(
-                    Warning_(
-                        pointer_from_path(["paths", path, "$ref"]),
-                        "path item $ref is not followed; operations skipped",
+            if "$ref" in item:  # a path item elsewhere (3.1: `#/components/pathItems/...`)
+                target = self._deref(item)
+                if not isinstance(target, dict):
+                    self.warnings.append(
+                        Warning_(
+                            pointer_from_path(["paths", path, "$ref"]),
+                            "path item $ref cannot be resolved; operations skipped",
+                        )
                     )
-                )
-                continue
+                    continue
+                item = {**target, **{k: v for k, v in item.items() if k != "$ref"}}
             path_server = self._server(item.get("servers"), document_server)
             for method in HTTP_METHODS:
                 if isinstance(item.get(method), dict):

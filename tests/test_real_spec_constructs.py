@@ -283,6 +283,25 @@ SPECS: dict[str, str] = {
             },
         },
     ),
+    # Path items kept elsewhere (3.1 components/pathItems, or another path) are followed.
+    "path_item_refs": yaml.safe_dump(
+        {
+            "openapi": "3.1.0",
+            "info": {"title": "Constructs", "version": "1.0.0"},
+            "paths": {
+                "/ping": {"$ref": "#/components/pathItems/Ping"},
+                "/health": _get("health", "Status"),
+                "/status": {"$ref": "#/paths/~1health"},
+            },
+            "components": {
+                "pathItems": {"Ping": _get("ping", "Status")},
+                "schemas": {
+                    "Status": {"type": "object", "properties": {"ok": {"type": "boolean"}}}
+                },
+            },
+        },
+        sort_keys=False,
+    ),
 }
 # Status codes YAML reads as integers (`200:` unquoted), as many real YAML specs write them.
 SPECS["integer_status_keys"] = """\
@@ -457,6 +476,14 @@ def test_each_operation_keeps_its_constant(packages: Packages) -> None:
     specs = [v for v in vars(module).values() if type(v).__name__ == "OperationSpec"]
     assert sorted(s.name for s in specs) == sorted(methods)
     assert packages.mypy_errors("constant_clash") == []
+
+
+def test_path_item_refs_are_followed(packages: Packages) -> None:
+    item = packages["path_item_refs"]
+    found = {(op.method, op.path) for op in item.result.api.operations}
+    assert found == {("GET", "/ping"), ("GET", "/health"), ("GET", "/status")}
+    assert not any("path item" in w for w in _warnings(item))
+    assert packages.mypy_errors("path_item_refs") == []
 
 
 def test_integer_status_keys(packages: Packages) -> None:

@@ -82,6 +82,10 @@ class SpecDocument:
         root_servers = _servers(document.get("servers"))
         for path in sorted(paths):
             item = paths[path]
+            if isinstance(item, dict) and "$ref" in item:  # a path item kept elsewhere
+                target = self.resolve(item)
+                if isinstance(target, dict) and target is not item:
+                    item = {**target, **{k: v for k, v in item.items() if k != "$ref"}}
             if not isinstance(item, dict):
                 continue
             item_servers = _servers(item.get("servers")) or root_servers
