@@ -215,6 +215,15 @@ def test_the_wheel_carries_templates_runtime_and_suite(venv: Venv) -> None:
         "specforge/cli/gate.py",
     } <= names
     assert not any(name.startswith(("tests/", "generated/", "spec/")) for name in names)
+    for folder, mapped in (("specforge", "specforge"), ("generator", "specforge/generator")):
+        for init in (ROOT / folder).rglob("__init__.py"):  # every package of the checkout
+            relative = init.relative_to(ROOT / folder).as_posix()
+            if "__pycache__" not in relative and not relative.startswith(
+                ("generator/", "conformance/")
+            ):
+                assert f"{mapped}/{relative}" in names, f"{mapped}/{relative} is not in the wheel"
+    for init in (ROOT / "conformance").rglob("__init__.py"):
+        assert f"specforge/conformance/{init.relative_to(ROOT / 'conformance').as_posix()}" in names
 
 
 def test_the_venv_runs_the_wheel_not_the_checkout(venv: Venv, project: Project) -> None:
