@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from specforge.conformance.faults import parse_faults
+from specforge.conformance.junit import write_junit
 from specforge.conformance.model import load_model
 from specforge.conformance.planning import planned_paid
 from specforge.conformance.results import load_outcomes, render, summarize
@@ -180,6 +181,9 @@ def _conform(options: ConformOptions, out: TextIO, scrubber: Scrubber) -> Confor
         f"{' (failing: --strict)' if options.strict else ''}",
     ]
     report = scrubber(render(summary, strict=options.strict, header=header))
+    if options.junit_xml:
+        write_junit(options.junit_xml, outcomes, strict=options.strict, seconds=seconds)
+        scrub_file(options.junit_xml, scrubber)
     if options.report:
         options.report.parent.mkdir(parents=True, exist_ok=True)
         options.report.write_text(report, encoding="utf-8")
@@ -324,9 +328,6 @@ def _pytest(settings: SuiteSettings, options: ConformOptions, scrubber: Scrubber
         "console_output_style=classic",
         *options.pytest_args,
     ]
-    if options.junit_xml:
-        options.junit_xml.parent.mkdir(parents=True, exist_ok=True)
-        args += [f"--junitxml={options.junit_xml}", "-o", "junit_suite_name=conformance"]
     previous = os.environ.get(ENV_VAR)
     os.environ[ENV_VAR] = settings.to_env()
     try:
@@ -336,5 +337,3 @@ def _pytest(settings: SuiteSettings, options: ConformOptions, scrubber: Scrubber
             os.environ.pop(ENV_VAR, None)
         else:
             os.environ[ENV_VAR] = previous
-        if options.junit_xml:
-            scrub_file(options.junit_xml, scrubber)

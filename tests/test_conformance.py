@@ -151,3 +151,25 @@ def test_full_together_spec_mock_is_conformant() -> None:
     result = run(spec=full, lenient=True, max_examples=2)
     assert (result.exit_code, result.failed_checks) == (0, [])
     assert "lifecycle_status_forward" in result.passed_checks
+
+
+def test_junit_has_one_testcase_per_check_and_case(tmp_path: Path) -> None:
+    """A fault's violations are failures of their check's suite, each named by operation and
+    case; every other (check, case) pair is a testcase of its own."""
+    junit = tmp_path / "conformance.xml"
+    fault = next(name for name in DETECTABLE if FAULTS[name].detected_by == "enum_values_accepted")
+    result = run(faults=[fault], junit_xml=junit)
+    root = ET.parse(junit).getroot()
+    suites = {suite.get("name"): suite for suite in root.iter("testsuite")}
+    failing = suites["enum_values_accepted"]
+    failures = [case for case in failing.iter("testcase") if case.find("failure") is not None]
+    assert failures and all(": " in str(case.get("name")) for case in failures)
+    assert failing.get("failures") == str(len(failures))
+    cases = [(case.get("classname"), case.get("name")) for case in root.iter("testcase")]
+    assert len(cases) == len(set(cases)) and len(suites) >= 10
+    assert result.violations >= int(root.get("failures", "0")) > 0
+    assert all(
+        suite.get("name") in result.failed_checks
+        for suite in root.iter("testsuite")
+        if suite.get("failures") != "0"
+    )
