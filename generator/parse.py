@@ -557,6 +557,9 @@ class _Builder:
         )
         for index, op in enumerate(operations):
             resource, method_name = self._place(op, layout)
+            # `client.timeout` is the client's own: such a resource is `client.timeout_`, and
+            # the operation's name says so too.
+            resource = tuple(p if p not in CLIENT_ATTRIBUTES else p + "_" for p in resource)
             taken = names.setdefault(resource, set())
             if method_name in taken:
                 method_name = (
@@ -636,7 +639,7 @@ class _Builder:
     def _resources(self, operations: list[Operation]) -> dict[str, Resource]:
         roots: dict[str, Resource] = {}
         for op in operations:
-            path = tuple(p if p not in CLIENT_ATTRIBUTES else p + "_" for p in op.resource)
+            path = op.resource
             node = roots.setdefault(path[0], Resource(path=(path[0],)))
             for depth in range(1, len(path)):
                 node = node.children.setdefault(path[depth], Resource(path=path[: depth + 1]))

@@ -283,6 +283,12 @@ SPECS: dict[str, str] = {
             },
         },
     ),
+    # A resource named like an attribute of the client is `client.timeout_`, its operations'
+    # names (which the README and the request checks use) included.
+    "client_attribute": _document(
+        {"Limit": {"type": "object", "properties": {"seconds": {"type": "integer"}}}},
+        {"/timeout/limits": _get("getLimits", "Limit")},
+    ),
     # Path items kept elsewhere (3.1 components/pathItems, or another path) are followed.
     "path_item_refs": yaml.safe_dump(
         {
@@ -476,6 +482,21 @@ def test_each_operation_keeps_its_constant(packages: Packages) -> None:
     specs = [v for v in vars(module).values() if type(v).__name__ == "OperationSpec"]
     assert sorted(s.name for s in specs) == sorted(methods)
     assert packages.mypy_errors("constant_clash") == []
+
+
+def test_resource_named_like_a_client_attribute(packages: Packages) -> None:
+    item = packages["client_attribute"]
+    (operation,) = item.result.api.operations
+    assert operation.resource[0] == "timeout_"
+    client = item.module.Client(api_key="k", base_url="http://127.0.0.1:9")
+    spec = next(
+        v for v in vars(item.resource("timeout_")).values() if type(v).__name__ == "OperationSpec"
+    )
+    node: Any = client
+    for part in spec.name.split("."):
+        node = getattr(node, part)
+    assert callable(node)
+    assert packages.mypy_errors("client_attribute") == []
 
 
 def test_path_item_refs_are_followed(packages: Packages) -> None:
