@@ -55,6 +55,7 @@ class Reply:
     body: bytes = b""
     content_type: str = JSON
     headers: list[tuple[str, str]] = field(default_factory=list)
+    documented: bool = False  # already the spec's documented answer (e.g. one `Prefer` asked for)
 
 
 class _Refused(Exception):
@@ -135,7 +136,7 @@ class MockHandler:
             reply = refused.reply
         except Refusal as refusal:
             reply = self._refusal(refusal)
-        if reply.status >= 400 and plan.errors:
+        if reply.status >= 400 and plan.errors and not reply.documented:
             return _documented_error(plan, reply)
         return reply
 
@@ -149,6 +150,9 @@ class MockHandler:
     def _handle(self, plan: OperationPlan, path_params: dict[str, str], request: Request) -> Reply:
         if plan.security and self._checks_auth:
             self._authenticate(plan.op, plan.security, request)
+        preferred = _preferred_code(request.headers.get("prefer", ""))
+        if preferred:
+            return _prefer(plan, preferred)
         document = self._body(plan, request)
         for on_input in self._on_input:
             on_input(request.body + request.query)
@@ -498,6 +502,30 @@ def _errors(validator: Any, document: Any) -> Any:
                 400, f"body cannot be validated: {error}", "invalid_request_error", rule="schema"
             )
         ) from None
+
+
+def _preferred_code(header: str) -> str:
+    """The status a `Prefer: code=<status>` header asks for ('' when none)."""
+    for token in header.replace(";", ",").split(","):
+        name, _, value = token.strip().partition("=")
+        if name.strip().lower() == "code":
+            return value.strip().strip('"')
+    return ""
+
+
+def _prefer(plan: OperationPlan, code: str) -> Reply:
+    """The documented answer for `code`, or a 400 listing the statuses that can be asked for."""
+    answer = plan.preferred.get(code)
+    if answer is None:
+        listed = ", ".join(sorted(plan.preferred)) or "none"
+        return error_reply(
+            400,
+            f"Prefer: code={code} names no documented response of this operation "
+            f"(documented: {listed})",
+            "invalid_prefer",
+        )
+    body, content_type = answer
+    return Reply(int(code), body, content_type or JSON, documented=True)
 
 
 def _documented_error(plan: OperationPlan, reply: Reply) -> Reply:

@@ -93,6 +93,7 @@ class OperationPlan:
     pattern: re.Pattern[str] | None = None
     path_names: list[str] = field(default_factory=list)
     form_binary: frozenset[str] = frozenset()  # body properties of binary content (file parts)
+    preferred: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # status -> answer
 
 
 def compile_plans(model: SpecModel) -> list[OperationPlan]:
@@ -169,6 +170,7 @@ def _plan(model: SpecModel, op: Operation, job: JobPlan | None) -> OperationPlan
         job=job,
         pattern=pattern,
         path_names=names,
+        preferred=_preferred(model, op),
         form_binary=frozenset(
             f.name
             for f in (op.body.properties if op.body else ())
@@ -219,6 +221,28 @@ def _response_example(model: SpecModel, op: Operation, response: Response) -> An
         if validator is None or validator.is_valid(candidate):
             return candidate
     return model.example(pointer) if pointer else {}
+
+
+def _preferred(model: SpecModel, op: Operation) -> dict[str, tuple[bytes, str]]:
+    """Each documented numeric status's answer (its example, or one built from its schema), for
+    `Prefer: code=<status>`."""
+    found: dict[str, tuple[bytes, str]] = {}
+    for response in op.responses:
+        if not response.status.isdigit() or response.status.startswith("1"):
+            continue
+        if response.kind == "json" and response.schema_pointer:
+            body = fit_patterns(
+                model,
+                model.schema_at(response.schema_pointer),
+                _response_example(model, op, response),
+            )
+            found[response.status] = (
+                _encode("json", body),
+                response.content_type or "application/json",
+            )
+        elif response.kind == "empty" or not response.content_type:
+            found[response.status] = (b"", "")
+    return found
 
 
 def _param_plan(model: SpecModel, param: Param) -> ParamPlan:
