@@ -102,7 +102,7 @@ SCHEMES: dict[str, tuple[dict[str, Any], Any]] = {
     "query": ({"type": "apiKey", "in": "query", "name": "api_key"}, {"params": {"api_key": KEY}}),
     "cookie": (
         {"type": "apiKey", "in": "cookie", "name": "session"},
-        {"cookies": {"session": KEY}},
+        {"headers": {"Cookie": f"session={KEY}"}},
     ),
     "basic": (
         {"type": "http", "scheme": "basic"},
