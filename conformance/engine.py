@@ -155,7 +155,7 @@ class EngineRun:
                 continue
             detail = "" if verdict.kind == "pass" else verdict.got
             if self._first(check.name, op.operation_id, verdict.kind, detail):
-                self.run.judge(check, op, label, verdict, exchange.call)
+                self.run.judge(check, op, label, verdict, exchange.call, exchange)
                 self.results.add(self.run.recorder.outcomes[-1])
 
     def _first(self, *key: Any) -> bool:
@@ -215,6 +215,7 @@ class EngineRun:
                         f"{check.name} holds",
                         "; ".join(part for part in (f"{failure.title}: {message}", answer) if part),
                         self._reproduction(info),
+                        self._recorded(interaction),
                     )
                 )
 
@@ -241,6 +242,10 @@ class EngineRun:
     def _record(self, outcome: Outcome) -> None:
         self.run.recorder.add(outcome)
         self.results.add(self.run.recorder.outcomes[-1])
+
+    def _recorded(self, interaction: Any) -> dict[str, Any] | None:
+        response = getattr(interaction, "response", None)
+        return self.run.sender.record(_exchange(response)) if response is not None else None
 
     def _reproduction(self, info: Any) -> str:
         steps = [step.curl for step in getattr(info, "steps", []) or [] if step.curl]

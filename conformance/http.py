@@ -138,6 +138,32 @@ class Sender:
         headers = {key.lower(): value for key, value in response.headers.items()}
         return Exchange(call, response.status_code, headers, response.content, retries)
 
+    def record(self, exchange: Exchange) -> dict[str, Any]:
+        """The exchange as a cassette entry: the key shown as `${ENV_VAR}`, bodies as text (at
+        most 64 KiB each)."""
+        call = exchange.call
+
+        def hide(value: str) -> str:
+            if self.api_key and self.api_key in value:
+                return value.replace(self.api_key, "${" + self.api_key_env + "}")
+            return value
+
+        body = call.body_bytes()
+        query = ("?" + urlencode(call.query, doseq=True)) if call.query else ""
+        return {
+            "request": {
+                "method": call.method,
+                "uri": hide(self.base_url + call.path + query),
+                "headers": {name: hide(value) for name, value in call.headers.items()},
+                "body": body[:DESCRIBE_WINDOW].decode("utf-8", "replace") if body else "",
+            },
+            "response": {
+                "status": exchange.status,
+                "headers": dict(exchange.headers),
+                "body": exchange.body[:DESCRIBE_WINDOW].decode("utf-8", "replace"),
+            },
+        }
+
     def curl(self, call: Call) -> str:
         """A curl command reproducing `call`; the key is shown as the env var, never its value."""
         url = (

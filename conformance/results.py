@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from specforge.conformance.secrets import scrub
 from specforge.generator.escaping import markdown_code_block, markdown_text
@@ -25,6 +25,7 @@ class Outcome:
     expected: str = ""
     got: str = ""
     curl: str = ""
+    exchange: dict[str, Any] | None = None  # request and answer of a failure (see cassette.py)
 
 
 class Recorder:
@@ -43,6 +44,7 @@ class Recorder:
             expected=scrub(outcome.expected),
             got=scrub(outcome.got),
             curl=scrub(outcome.curl),
+            exchange=_scrubbed(outcome.exchange),
         )
         self.outcomes.append(clean)
 
@@ -56,6 +58,17 @@ class Recorder:
         path.write_text(
             "\n".join(json.dumps(asdict(o)) for o in self.outcomes) + "\n", encoding="utf-8"
         )
+
+
+def _scrubbed(value: Any) -> Any:
+    """`value` with every string in it scrubbed of the run's credentials."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {scrub(str(k)): _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v) for v in value]
+    return value
 
 
 def load_outcomes(path: Path) -> list[Outcome]:

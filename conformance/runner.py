@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from specforge.conformance.cassette import write_cassette
 from specforge.conformance.faults import parse_faults
 from specforge.conformance.junit import write_junit
 from specforge.conformance.model import load_model
@@ -52,6 +53,7 @@ class ConformOptions:
     budget: int | None = None
     strict: bool = False
     junit_xml: Path | None = None
+    cassette: Path | None = None
     report: Path | None = None
     faults: list[str] = field(default_factory=list)
     pytest_args: list[str] = field(default_factory=list)
@@ -184,6 +186,9 @@ def _conform(options: ConformOptions, out: TextIO, scrubber: Scrubber) -> Confor
     if options.junit_xml:
         write_junit(options.junit_xml, outcomes, strict=options.strict, seconds=seconds)
         scrub_file(options.junit_xml, scrubber)
+    if options.cassette:
+        write_cassette(options.cassette, outcomes, strict=options.strict)
+        scrub_file(options.cassette, scrubber)
     if options.report:
         options.report.parent.mkdir(parents=True, exist_ok=True)
         options.report.write_text(report, encoding="utf-8")
@@ -255,7 +260,11 @@ def _suite(
 
 def check_report_paths(options: ConformOptions) -> None:
     """Refuse, before anything is sent, report paths that could not be written at the end."""
-    for flag, path in (("--report", options.report), ("--junit-xml", options.junit_xml)):
+    for flag, path in (
+        ("--report", options.report),
+        ("--junit-xml", options.junit_xml),
+        ("--cassette", options.cassette),
+    ):
         if path is None:
             continue
         if path.is_dir():

@@ -47,7 +47,8 @@ class Run:
             self.judge(checks.no_transport_error, op, case, checks.no_transport_error(error), call)
             return None
         for check in checks.RESPONSE_CHECKS:
-            self.judge(check, op, case, check(self.model, op, exchange), exchange.call)
+            verdict = check(self.model, op, exchange)
+            self.judge(check, op, case, verdict, exchange.call, exchange)
         return exchange
 
     def judge(
@@ -57,11 +58,15 @@ class Run:
         case: str,
         verdict: checks.Verdict | None,
         call: Call | None,
+        exchange: Exchange | None = None,
     ) -> None:
-        """Record `check`'s verdict (nothing when the check did not apply)."""
+        """Record `check`'s verdict (nothing when the check did not apply); a failure keeps its
+        request and answer for the cassette (`exchange`, when the check was given one)."""
         if verdict is None:
             return
-        curl = self.sender.curl(call) if call is not None and verdict.kind != "pass" else ""
+        failed = verdict.kind != "pass"
+        curl = self.sender.curl(call) if call is not None and failed else ""
+        recorded = self.sender.record(exchange) if exchange is not None and failed else None
         self.recorder.add(
             Outcome(
                 check.name,
@@ -71,6 +76,7 @@ class Run:
                 verdict.expected,
                 verdict.got,
                 curl,
+                recorded,
             )
         )
 
@@ -80,7 +86,7 @@ class Run:
         """Send `call` and judge its answer with `check` (given the exchange and the case name)."""
         exchange = self.send(op, call, case)
         if exchange is not None:
-            self.judge(check, op, case, check(exchange, case), call)
+            self.judge(check, op, case, check(exchange, case), call, exchange)
         return exchange
 
     def failures_since(self, mark: int) -> list[Outcome]:

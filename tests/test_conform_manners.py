@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import signal
 import socket
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+import yaml
 
 from specforge.cli import main
 from specforge.conformance.runner import ConformOptions, conform
@@ -115,3 +117,37 @@ def test_the_budget_counts_every_accepted_unsafe_request_and_stops_there(budget:
         server.server_close()
     assert code == 1  # a server that accepts everything is not conformant
     assert len(_AcceptEverything.unsafe) == budget
+
+
+def test_a_cassette_of_the_failures_replays_against_the_server(tmp_path: Path) -> None:
+    """The failures of a run against a careless server are written as a cassette (the key shown
+    as ${VAR}, never its value); replayed on the same server, each reproduces."""
+    _AcceptEverything.unsafe = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _AcceptEverything)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    cassette = tmp_path / "failures.yaml"
+    key = "cassette-key-0123456789"
+    try:
+        origin = f"http://127.0.0.1:{server.server_address[1]}"
+        options = ConformOptions(
+            spec=SPEC, base_url=origin, api_key=key, max_examples=5, budget=50, cassette=cassette
+        )
+        assert conform(options, out=io.StringIO()).exit_code == 1
+        text = cassette.read_text(encoding="utf-8")
+        assert key not in text and "${TOGETHER_API_KEY}" in text
+        interactions = yaml.safe_load(text)["http_interactions"]
+        assert interactions and all(i["request"]["uri"].startswith(origin) for i in interactions)
+        env = {**os.environ, "TOGETHER_API_KEY": key}
+        again = subprocess.run(
+            [sys.executable, "-m", "specforge", "replay", str(cassette), "--base-url", origin],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            cwd=ROOT,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert f"{len(interactions)} of {len(interactions)} reproduced" in again.stdout

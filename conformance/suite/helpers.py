@@ -10,7 +10,7 @@ import pytest
 from specforge.conformance import cases
 from specforge.conformance.auth import Placement
 from specforge.conformance.checks import Check
-from specforge.conformance.http import Call
+from specforge.conformance.http import Call, Exchange
 from specforge.conformance.model import SpecModel
 from specforge.conformance.runtime import Run
 from specforge.generator.ir import Operation
@@ -32,8 +32,10 @@ def judge(
     *evidence: P.args,
     **named: P.kwargs,
 ) -> None:
-    """Run `check` on the evidence (typed as its function takes it) and record its verdict."""
-    run.judge(check, op, case, check(*evidence, **named), call)
+    """Run `check` on the evidence (typed as its function takes it) and record its verdict
+    (with the last exchange among the evidence, for the cassette)."""
+    exchange = next((e for e in reversed(evidence) if isinstance(e, Exchange)), None)
+    run.judge(check, op, case, check(*evidence, **named), call, exchange)
 
 
 def assert_clean(run: Run, mark: int) -> None:

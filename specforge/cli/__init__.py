@@ -8,7 +8,18 @@ from collections.abc import Sequence
 
 # Sub-command modules, in the order `--help` lists them. Each has `register(subparsers)`,
 # which adds its parser and sets `handler(args) -> int` as the default `handler`.
-COMMANDS = ("init", "generate", "check", "validate", "lint", "diff", "mock", "conform", "gate")
+COMMANDS = (
+    "init",
+    "generate",
+    "check",
+    "validate",
+    "lint",
+    "diff",
+    "mock",
+    "conform",
+    "replay",
+    "gate",
+)
 
 
 class _Parser(argparse.ArgumentParser):

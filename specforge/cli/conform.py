@@ -46,7 +46,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="with --base-url: most requests that can be accepted (paid jobs) to send "
         "(default: 20; the embedded mock has no limit)",
     )
-    parser.add_argument("--junit-xml", type=Path, metavar="PATH", help="write a JUnit XML report")
+    parser.add_argument(
+        "--api-key-env",
+        default="",
+        metavar="NAME",
+        help="environment variable holding the key (default: [tool.specforge] api_key_env)",
+    )
+    parser.add_argument(
+        "--junit-xml",
+        type=Path,
+        metavar="PATH",
+        help="write JUnit XML: one testsuite per check, one testcase per check and case",
+    )
+    parser.add_argument(
+        "--cassette",
+        type=Path,
+        metavar="PATH",
+        help="write the failing requests and answers as a cassette (YAML) that "
+        "`specforge replay` sends again",
+    )
     parser.add_argument("--report", type=Path, metavar="PATH", help="write the Markdown report")
     parser.add_argument("--strict", action="store_true", help="spec gaps fail the run too")
     add_fault_option(parser)
@@ -68,11 +86,12 @@ def run(args: argparse.Namespace) -> int:
         lenient=config.lenient,
         base_url=args.base_url,
         api_key=args.api_key,
-        api_key_env=config.api_key_env,
+        api_key_env=args.api_key_env or config.api_key_env,
         max_examples=args.max_examples,
         budget=args.budget if args.budget is not None else DEFAULT_BUDGET,
         strict=args.strict,
         junit_xml=args.junit_xml,
+        cassette=args.cassette,
         report=args.report,
         faults=args.fault,
     )
