@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import re
 import sys
 import warnings
 from collections.abc import Mapping
@@ -527,7 +528,8 @@ def _generate_models(document: dict[str, Any], base_class: str) -> str:
             ) from None
         finally:
             sys.setrecursionlimit(limit)
-    return mark_coerced_defaults(drop_single_union_modes(str(source or "")))
+    runtime_module = base_class.rsplit(".", 1)[0]
+    return mark_coerced_defaults(drop_single_union_modes(str(source or "")), runtime_module)
 
 
 def _union_members(node: ast.expr) -> list[ast.expr]:
@@ -588,39 +590,54 @@ def drop_single_union_modes(source: str) -> str:
     return data.decode("utf-8")
 
 
-_IGNORE_COERCED = "  # type: ignore[assignment]"
+# The runtime function (in `_base_model.py`) a default pydantic validates is passed through,
+# imported under a name no field can take (pydantic fields never start with "_").
+VALIDATED_DEFAULT = "_validated"
 
 
-def mark_coerced_defaults(source: str) -> str:
-    """Mark the fields whose default pydantic converts (`validate_default=True`) for mypy.
+def mark_coerced_defaults(source: str, runtime_module: str) -> str:
+    """Wrap the defaults pydantic converts (`validate_default=True`) in `validated_default()`.
 
     The model generator writes the default of a property typed by a root model or a model
     (`parallel_tool_calls: ParallelToolCalls | None = True`) as the JSON value and lets
     pydantic validate it into that type when the model is built. The value is right at run
-    time but not, as written, an instance of the annotation, so mypy's complaint about the
-    assignment is silenced on that line, and only where the value does not fit as written.
+    time but not, as written, of the annotation's type, which mypy refuses (per item, for a
+    list or a mapping). Where it is not of that type already, it is written as
+    `_validated(True)`: the same value, typed `Any`, saying that pydantic converts it.
+    `runtime_module` is the generated package's `_base_model` module, which defines it.
     """
     if "validate_default" not in source:
         return source
-    lines = source.splitlines(keepends=True)
-    marked: set[int] = set()
+    data = source.encode("utf-8")  # ast offsets count UTF-8 bytes
+    offsets = [0]
+    for line in data.splitlines(keepends=True):
+        offsets.append(offsets[-1] + len(line))
+    spans: list[tuple[int, int]] = []
     for node in ast.walk(ast.parse(source)):
         if not isinstance(node, ast.ClassDef):
             continue
         for statement in node.body:
+            value = statement.value if isinstance(statement, ast.AnnAssign) else None
             if (
                 isinstance(statement, ast.AnnAssign)
-                and statement.value is not None
-                and statement.end_lineno is not None
+                and value is not None
+                and value.end_lineno is not None
+                and value.end_col_offset is not None
                 and _validates_default(statement.annotation)
-                and not _fits_as_written(statement.value, _hint_of(statement.annotation))
+                and not _fits_as_written(value, _hint_of(statement.annotation))
             ):
-                marked.add(statement.end_lineno - 1)
-    for index in marked:
-        line = lines[index]
-        body = line.rstrip("\r\n")
-        lines[index] = body + _IGNORE_COERCED + line[len(body) :]
-    return "".join(lines)
+                start = offsets[value.lineno - 1] + value.col_offset
+                spans.append((start, offsets[value.end_lineno - 1] + value.end_col_offset))
+    if not spans:
+        return source
+    for start, end in sorted(spans, reverse=True):
+        data = data[:start] + f"{VALIDATED_DEFAULT}(".encode() + data[start:end] + b")" + data[end:]
+    text = data.decode("utf-8")
+    imported = f"from {runtime_module} import validated_default as {VALIDATED_DEFAULT}\n"
+    anchor = re.search(rf"^from {re.escape(runtime_module)} import .*\n", text, re.MULTILINE)
+    anchor = anchor or re.search(r"^from __future__ import annotations\n", text, re.MULTILINE)
+    at = anchor.end() if anchor else 0
+    return text[:at] + imported + text[at:]
 
 
 def _hint_of(annotation: ast.expr) -> ast.expr:

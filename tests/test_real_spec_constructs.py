@@ -138,6 +138,16 @@ SPECS: dict[str, str] = {
                     "voice": {"$ref": "#/components/schemas/Voice", "default": "alloy"},
                     "n": {"$ref": "#/components/schemas/Count", "default": 1},
                     "tags": {"type": "array", "items": {"type": "string"}, "default": ["a"]},
+                    "counts": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/Count"},
+                        "default": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+                    },
+                    "limits": {
+                        "type": "object",
+                        "additionalProperties": {"$ref": "#/components/schemas/Count"},
+                        "default": {"a": 1},
+                    },
                 },
             },
         }
@@ -449,6 +459,8 @@ def test_defaults_of_model_typed_properties(packages: Packages) -> None:
     assert options.parallel_tool_calls.root is True
     assert options.voice.root == "alloy" and options.n.root == 1
     assert options.tags == ["a"]
+    assert [c.root for c in options.counts][:3] == [1, 2, 3]
+    assert options.limits["a"].root == 1
     assert packages.mypy_errors("model_defaults") == []
 
 
