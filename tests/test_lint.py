@@ -99,7 +99,10 @@ def test_clean_spec_has_no_findings() -> None:
 
 
 def test_every_rule_has_a_severity_and_fix() -> None:
-    covered = {rule for rule, _ in ALL_RULES_FINDINGS} | {"duplicate-operation-id"}
+    covered = {rule for rule, _ in ALL_RULES_FINDINGS} | {
+        "duplicate-operation-id",
+        "discriminator-unmapped-value",
+    }
     assert covered == set(RULES)
     for spec_rule in RULES.values():
         assert spec_rule.severity in ("error", "warning")
@@ -218,3 +221,48 @@ def test_cli_invalid_spec_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_list_rules(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint", "--list-rules"]) == 0
     assert set(line.split()[0] for line in capsys.readouterr().out.splitlines()) == set(RULES)
+
+
+def _union_document(mapping: dict[str, str] | None) -> dict[str, object]:
+    discriminator: dict[str, object] = {"propertyName": "type"}
+    if mapping is not None:
+        discriminator["mapping"] = mapping
+    member = {
+        "type": "object",
+        "required": ["type"],
+        "properties": {"type": {"type": "string", "enum": ["b64_json"]}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Images", "version": "1"},
+        "paths": {},
+        "components": {
+            "schemas": {
+                "Image": {
+                    "oneOf": [{"$ref": "#/components/schemas/ImageDataB64"}],
+                    "discriminator": discriminator,
+                },
+                "ImageDataB64": member,
+            }
+        },
+    }
+
+
+def test_a_discriminator_without_the_mapping_its_members_need() -> None:
+    found = [
+        f for f in lint_document(_union_document(None)) if f.rule == "discriminator-unmapped-value"
+    ]
+    assert [(f.severity, f.pointer) for f in found] == [
+        ("error", "/components/schemas/Image/discriminator")
+    ]
+    assert "'b64_json'" in found[0].message and "b64_json" in found[0].fix
+    mapped = _union_document({"b64_json": "#/components/schemas/ImageDataB64"})
+    assert not [f for f in lint_document(mapped) if f.rule == "discriminator-unmapped-value"]
+
+
+def test_cli_lenient_lints_a_document_the_validator_rejects(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["lint", "--lenient", str(LINT / "duplicate-ids.yaml")]) == 1
+    captured = capsys.readouterr()
+    assert "duplicate-operation-id" in captured.out and "is not unique" in captured.err

@@ -43,6 +43,11 @@ def register(subparsers: Any) -> None:
         help="text (default), json, or github (workflow annotations)",
     )
     parser.add_argument("--list-rules", action="store_true", help="print the rules and exit")
+    parser.add_argument(
+        "--lenient",
+        action="store_true",
+        help="lint a document the validator rejects (its findings are printed as warnings first)",
+    )
     add_limit_option(parser)
     parser.set_defaults(handler=run)
 
@@ -60,7 +65,10 @@ def run(args: argparse.Namespace) -> int:
             f"[tool.specforge] lint_ignore names unknown rule(s) {', '.join(unknown)}; "
             f"accepted: {', '.join(RULES)} (optionally followed by '#/json/pointer')"
         )
-    document = load_document(args.spec or config.spec)
+    lenient = args.lenient or config.lenient
+    document = load_document(
+        args.spec or config.spec, lenient=lenient, warn=lenient, hint="pass --lenient to lint it"
+    )
     findings = lint_document(document.normalized, ignore)
     print(render(findings, document.spec, args.format))
     return 1 if any(finding.severity == "error" for finding in findings) else 0

@@ -486,6 +486,60 @@ def _dotted(node: ast.expr) -> list[str]:
     return []
 
 
+@rule(
+    "discriminator-unmapped-value",
+    "error",
+    "add a `mapping` from each value the member schemas allow to its schema",
+)
+def check_discriminator_mappings(context: LintContext) -> Iterator[Hit]:
+    """A discriminator without a mapping names each member by its schema name: a member whose
+    own property allows other values (an enum or const, e.g. `b64_json` in a schema named
+    `ImageDataB64`) then breaks every validator that follows OpenAPI (and the SDK's union)."""
+    for site in context.schemas:
+        discriminator = site.schema.get("discriminator")
+        members = _list(site.schema.get("oneOf")) or _list(site.schema.get("anyOf"))
+        if not isinstance(discriminator, dict) or not members:
+            continue
+        name = discriminator.get("propertyName")
+        mapping = discriminator.get("mapping")
+        targets = {str(ref) for ref in mapping.values()} if isinstance(mapping, dict) else set()
+        for member in members:
+            ref = member.get("$ref") if isinstance(member, dict) else None
+            if (
+                not isinstance(ref, str)
+                or not ref.startswith("#/components/schemas/")
+                or ref in targets
+            ):
+                continue
+            schema_name = ref.rsplit("/", 1)[-1]
+            values = _allowed_values(context.document, ref, str(name))
+            if values and schema_name not in values:
+                listed = ", ".join(repr(v) for v in sorted(values, key=str))
+                yield Hit(
+                    (*site.path, "discriminator"),
+                    f"member {schema_name} is chosen by {name}={schema_name!r} (no mapping), "
+                    f"but its {name} allows only {listed}",
+                    f"add `mapping: {{{sorted(values, key=str)[0]}: '{ref}'}}` (one entry per member)",
+                )
+
+
+def _allowed_values(document: dict[str, Any], ref: str, name: str) -> set[Any]:
+    """The enum/const values the referenced schema allows for property `name` (empty: any)."""
+    try:
+        target: Any = document
+        for part in ref[2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        prop = target.get("properties", {}).get(name) if isinstance(target, dict) else None
+    except (KeyError, TypeError, AttributeError):
+        return set()
+    if not isinstance(prop, dict):
+        return set()
+    if "const" in prop:
+        return {prop["const"]}
+    enum = prop.get("enum")
+    return {value for value in enum if isinstance(value, str)} if isinstance(enum, list) else set()
+
+
 @rule("enum-without-type", "warning", "add the `type` the values have (e.g. `type: string`)")
 def check_enum_types(context: LintContext) -> Iterator[Hit]:
     """A `const` or `enum` without a `type` (SDKs and validators must guess it)."""
