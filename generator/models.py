@@ -15,7 +15,7 @@ from typing import Any
 from specforge.document.errors import Finding, SpecError
 from specforge.document.keywords import SCHEMA_KEYWORDS, SCHEMA_LIST_KEYWORDS, SCHEMA_MAP_KEYWORDS
 from specforge.document.limits import Limits, phase
-from specforge.document.schemas import COMPONENT_PREFIX, ref_name
+from specforge.document.schemas import BOUND_KEYWORDS, COMPONENT_PREFIX, fits, json_types, ref_name
 
 _RECURSION_LIMIT = 20_000
 _OPTIONS: dict[str, Any] = {
@@ -283,6 +283,42 @@ def _defines_class(schema: Any) -> bool:
     return False
 
 
+_SCALARS = frozenset({"string", "integer", "number", "boolean", "null"})
+
+
+def _narrows_scalar(schema: Any, base: Any) -> bool:
+    """Whether `schema` only narrows the plain scalar `base`, as a subtype of its type: fewer
+    of its JSON types, an enum or const of them (a `str` enum subclasses `str`), bounds, or
+    a union of such."""
+    if not (isinstance(schema, dict) and isinstance(base, dict)):
+        return False
+    for key in ("anyOf", "oneOf"):  # an opened enum, `anyOf: [enum, string]`: each branch
+        branches = schema.get(key)
+        if isinstance(branches, list) and branches and not set(_shape(schema)) - {key}:
+            return all(_narrows_scalar(branch, base) for branch in branches)
+    kinds, base_kinds = set(json_types(schema)), set(json_types(base))
+    plain = {"type", "format", *_ANNOTATION_KEYS, *BOUND_KEYWORDS}
+    if (
+        not base_kinds
+        or not base_kinds <= _SCALARS
+        or set(_shape(base)) - plain
+        or schema.get("format") != base.get("format")
+    ):
+        return False
+    found = schema.get("enum")
+    values: list[Any] = found if isinstance(found, list) else []
+    if "const" in schema:
+        values = [schema["const"]]
+    if not kinds and values:
+        kinds = {kind for kind in _SCALARS if any(fits(v, [kind]) for v in values)}
+    return (
+        bool(kinds)
+        and kinds <= base_kinds
+        and all(fits(v, sorted(kinds)) for v in values)
+        and not set(_shape(schema)) - plain - {"enum", "const"}
+    )
+
+
 def _is_nullable_ref(node: dict[str, Any]) -> bool:
     """`anyOf: [{$ref: X}, {type: null}]`, which is `X | None` and no class of its own."""
     branches = node.get("anyOf") or node.get("oneOf")
@@ -312,10 +348,12 @@ class _Bases:
         if name in self._chains:
             return self._chains[name]
         schema = self._schemas.get(name)
-        found = _Chain({}, [], {}, {name})
+        found = _Chain({}, [], {}, {name}, {})
         if not isinstance(schema, dict) or name in seen:
             return found
-        for part in [*(schema.get("allOf") or []), schema]:
+        found_parts = schema.get("allOf")
+        parts: list[Any] = list(found_parts) if isinstance(found_parts, list) else []
+        for index, part in [*enumerate(parts), (-1, schema)]:
             if not isinstance(part, dict):
                 continue
             base = _ref_target(part) if part is not schema else ""
@@ -324,12 +362,17 @@ class _Bases:
                 found.properties.update(inherited.properties)
                 found.owners.update(inherited.owners)
                 found.members.update(inherited.members)
+                found.pointers.update(inherited.pointers)
                 needed = inherited.required
             else:
                 properties = part.get("properties")
+                where = [name, *(["allOf", str(index)] if index >= 0 else []), "properties"]
                 for key, value in properties.items() if isinstance(properties, dict) else ():
                     found.properties[key] = value
                     found.owners[key] = name
+                    found.pointers[key] = COMPONENT_PREFIX + "/".join(
+                        token.replace("~", "~0").replace("/", "~1") for token in [*where, key]
+                    )
                 needed = [r for r in part.get("required") or [] if isinstance(r, str)]
             found.required.extend(r for r in needed if r not in found.required)
         self._chains[name] = found
@@ -353,8 +396,10 @@ class _Bases:
             return any(name in self._narrowed.components.get(c, set()) for c in chain.members)
 
         for name, schema in own.items():
-            if name in inherited and (
-                _shape(schema) != _shape(inherited[name]) or _defines_class(schema)
+            if (
+                name in inherited
+                and (_shape(schema) != _shape(inherited[name]) or _defines_class(schema))
+                and not _narrows_scalar(schema, inherited[name])
             ):
                 return True
         for name in narrowed - set(own):
@@ -373,23 +418,45 @@ class _Bases:
         """`base` as one inline object schema: the properties and `required` of its chain,
         less the properties in `leave_out` (those the subclass states itself)."""
         chain = self.chain(base)
-        properties = {k: v for k, v in chain.properties.items() if k not in leave_out}
-        flat: dict[str, Any] = {"type": "object", "properties": copy.deepcopy(properties)}
+        properties = {
+            key: self._reused(value, chain.pointers[key])
+            for key, value in chain.properties.items()
+            if key not in leave_out
+        }
+        flat: dict[str, Any] = {"type": "object", "properties": properties}
         if chain.required:
             flat["required"] = list(chain.required)
         return flat
+
+    @staticmethod
+    def _reused(schema: Any, pointer: str) -> Any:
+        """An inherited property's schema for the merged subclass: a `$ref` to where the base
+        states an inline object or enum (so the subclass's field has the base's class, not a
+        copy of it), else a copy of the schema."""
+        if (
+            isinstance(schema, dict)
+            and ("properties" in schema or "enum" in schema)
+            and _SIMPLE_POINTER.fullmatch(pointer)
+        ):
+            return {"$ref": pointer}
+        return copy.deepcopy(schema)
+
+
+# A pointer the model generator resolves as written (no characters a URI fragment escapes).
+_SIMPLE_POINTER = re.compile(r"#(/[A-Za-z0-9_.\-]+)+")
 
 
 @dataclass
 class _Chain:
     """What a component has along its `allOf` chain: properties, `required`, for each
-    property the component that states it last (whose field the others inherit), and the
-    components of the chain (itself included)."""
+    property the component that states it last (whose field the others inherit) and where,
+    and the components of the chain (itself included)."""
 
     properties: dict[str, Any]
     required: list[str]
     owners: dict[str, str]
     members: set[str]
+    pointers: dict[str, str]  # where each property is stated (a JSON pointer)
 
 
 def _rewrite_refs(node: Any, classes: dict[str, str]) -> None:

@@ -225,6 +225,13 @@ SPECS: dict[str, str] = {
                 ],
                 "discriminator": {"propertyName": "role"},
             },
+            "Node": {"type": "object", "properties": {"type": {"type": "string"}}},
+            "TextNode": {
+                "allOf": [
+                    {"$ref": "#/components/schemas/Node"},
+                    {"properties": {"type": {"type": "string", "enum": ["TEXT"]}}},
+                ]
+            },
             "WeightedAssistantMessage": {
                 "allOf": [
                     {"properties": {"weight": {"type": "integer", "enum": [0, 1]}}},
@@ -233,7 +240,11 @@ SPECS: dict[str, str] = {
                 "required": ["role"],
             },
         },
-        {"/events": _get("listEvents", "AnyEvent"), "/items": _get("listItems", "ItemList")},
+        {
+            "/events": _get("listEvents", "AnyEvent"),
+            "/items": _get("listItems", "ItemList"),
+            "/nodes": _get("getNode", "TextNode"),  # a response: its enums are opened
+        },
     ),
     # A create/retrieve pair whose `id` may be absent gets no `poll` (it could not be called).
     "poller_id": _document(
@@ -472,6 +483,7 @@ def test_allof_overrides_merge_the_base(packages: Packages) -> None:
     collection = getattr(models, item.result.api.schema_classes["Collection"])
     assert not issubclass(models.ItemList, collection)  # merged: `data` is typed again
     assert issubclass(models.NamedCollection, collection)  # no conflict: inherited
+    assert issubclass(models.TextNode, models.Node)  # an enum narrowing a string: inherited
     event = models.AnyEvent.model_validate({"kind": "deleted", "at": 1}).root
     assert type(event) is models.Deleted
     weighted = models.WeightedAssistantMessage.model_validate({"role": "assistant", "weight": 1})
