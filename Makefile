@@ -60,6 +60,19 @@ bench: setup
 bench-quick: setup
 	$(BIN)/python -m bench --quick
 
+# Real public specs (tests/real_specs.py): fetch those the package registries give (npm, and
+# ../shared/specs) into $SPECFORGE_REAL_SPECS (default ~/.cache/specforge/real-specs; add
+# REAL_SPECS_GIT=DIR, a folder of clones, for the ones from public repositories), install what
+# their packages need (email-validator), and generate, import and type-check every one present,
+# those over 1 MB included (tests/test_real_specs.py, one at a time, niced).
+REAL_SPECS_GIT ?=
+.PHONY: real-specs
+real-specs: setup
+	$(BIN)/python -m pip install --quiet 'email-validator>=2'
+	$(BIN)/python -m tests.real_specs fetch $(if $(REAL_SPECS_GIT),--git $(REAL_SPECS_GIT),--registries-only)
+	$(BIN)/python -m tests.real_specs check
+	SPECFORGE_REAL_SPECS_HEAVY=1 nice -n 10 $(BIN)/python -m pytest -o timeout=1800 tests/test_real_specs.py tests/test_real_spec_constructs.py $(PYTEST_ARGS)
+
 gate: setup
 	$(SPECFORGE) gate --base "$(BASE)"
 
