@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from tests.fault_corpus import bookshelf, tracker, videos
+from tests.fault_corpus import bookshelf_variants, tracker_variants, videos_variants
 from tests.fault_corpus.variants import SpecInfo, Variant
 
-SPECS: tuple[SpecInfo, ...] = (videos.INFO, bookshelf.INFO, tracker.INFO)
-VARIANTS: tuple[Variant, ...] = (*videos.VARIANTS, *bookshelf.VARIANTS, *tracker.VARIANTS)
+SPECS: tuple[SpecInfo, ...] = (videos_variants.INFO, bookshelf_variants.INFO, tracker_variants.INFO)
+VARIANTS: tuple[Variant, ...] = (
+    *videos_variants.VARIANTS,
+    *bookshelf_variants.VARIANTS,
+    *tracker_variants.VARIANTS,
+)
 BY_NAME: dict[str, Variant] = {variant.name: variant for variant in VARIANTS}
 
 

@@ -46,6 +46,12 @@ def step(method: str, path: str, **options: Any) -> Step:
     return Step(method, path, **options)
 
 
+def similar_key(key: str) -> str:
+    """`key` with its last two characters changed, keeping their character classes."""
+    swapped = {c: chr(ord(c) + 1) if c not in "9zZ" else chr(ord(c) - 1) for c in key[-2:]}
+    return key[:-2] + "".join(swapped[c] for c in key[-2:])
+
+
 @dataclass(frozen=True)
 class SpecInfo:
     """What a client needs to know of one spec's servers."""
