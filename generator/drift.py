@@ -5,11 +5,15 @@ Only what the generator owns is compared: the files the committed package's mani
 writes to) and the files the fresh generation writes. The manifest itself and the files
 specforge did not write there (`build/`, `.git/`, `.env`, a hand-written `helpers.py`, ...) are
 not drift.
+
+`differs` compares file digests only (what `specforge check` does first, so that a package the
+cache knows is checked without rendering it); `diff_files` writes the diff.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 from pathlib import Path
 
 from specforge.generator.output import MANIFEST, owned_paths
@@ -34,9 +38,26 @@ def tree_files(root: Path, only: set[str] | None = None) -> dict[str, bytes]:
 
 def unified_diff(committed: Path, fresh: Path) -> str:
     """A unified diff from `committed` to `fresh` ("" when identical)."""
-    new = tree_files(fresh)
-    owned = owned_paths(committed, set(new))
-    old = tree_files(committed, None if owned is None else owned | set(new))
+    return diff_files(committed, tree_files(fresh))
+
+
+def _committed(committed: Path, new: set[str]) -> dict[str, bytes]:
+    """The files of `committed` a generation writing `new` is compared on."""
+    owned = owned_paths(committed, new)
+    return tree_files(committed, None if owned is None else owned | new)
+
+
+def differs(committed: Path, digests: dict[str, str]) -> bool:
+    """Whether `committed` is not the package whose files have these sha256 (by path)."""
+    old = _committed(committed, set(digests))
+    return set(old) != set(digests) or any(
+        hashlib.sha256(data).hexdigest() != digests[name] for name, data in old.items()
+    )
+
+
+def diff_files(committed: Path, new: dict[str, bytes]) -> str:
+    """A unified diff from `committed` to the files `new` (relative path -> bytes)."""
+    old = _committed(committed, set(new))
     chunks: list[str] = []
     for name in sorted(set(old) | set(new)):
         before, after = old.get(name), new.get(name)

@@ -1,25 +1,34 @@
-"""The generation pipeline: spec file -> validated document -> model -> rendered files."""
+"""The generation pipeline: spec file -> validated document -> model -> rendered files.
+
+With a cache (`Config.cache_dir`; see specforge.generator.cache), each expensive stage looks its
+result up first: the validator's findings, the models module, each formatted file and, for
+`generate_package` and `fresh_package`, the whole package. The bytes written are the same with
+and without it. Heavy libraries (the validator, Jinja, datamodel-code-generator) are imported by
+the stage that needs them, so that a cached run does without them.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import shlex
 import subprocess
 import sys
-from dataclasses import dataclass, field
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from specforge import __version__
 from specforge.config import Config
-from specforge.document.document import SpecDocument, load_document
-from specforge.document.errors import Finding, SpecforgeError
+from specforge.document.errors import Finding, SpecError, SpecforgeError
 from specforge.document.limits import phase
-from specforge.document.loader import LoadedSpec
 from specforge.document.schemas import json_types, ref_name
+from specforge.generator import cache as caching
 from specforge.generator.escaping import Escaped, json_document, python_comment, python_identifier
 from specforge.generator.ir import Api, Warning_
-from specforge.generator.models import generate_models, model_document, open_enum_refs
 from specforge.generator.output import (
     BUMP,
     BUMP_KEYS,
@@ -30,19 +39,23 @@ from specforge.generator.output import (
     read_manifest_entry,
     write_package,
 )
-from specforge.generator.parse import build_api
-from specforge.generator.render import COMMENTS, render, syntax_of
-from specforge.generator.views import (
-    FLAVOURS,
-    api_views,
-    method_view,
-    module_model_names,
-)
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from specforge.document.document import SpecDocument
+    from specforge.document.loader import LoadedSpec
+    from specforge.generator.cache import Cache
 
 _PEP440 = re.compile(r"\d+(\.\d+)*([abc]|rc)?\d*")
 # The package's runtime: plain modules copied verbatim; per-API values live in `_config.py`.
 RUNTIME = Path(__file__).resolve().parent / "runtime"
 RUNTIME_FILES = ("_runtime.py", "_validation.py", "_exceptions.py", "_base_model.py")
+# The files ruff changes (every other generated file is written as rendered).
+FORMATTED = (".py", ".pyi")
 
 
 @dataclass
@@ -66,8 +79,29 @@ class GenerationResult:
         )
 
 
+@dataclass
+class Generated:
+    """A package as `generate` writes it: each file's sha256 (and bytes, once read) by relative
+    path, its summary line and its warnings. From the cache or from a run."""
+
+    digests: dict[str, str]
+    summary_text: str
+    warnings: list[Warning_]
+    contents: dict[str, bytes] | None = None
+
+    def summary(self) -> str:
+        return self.summary_text
+
+
+def open_cache(config: Config) -> Cache | None:
+    """The cache `config` names (None: no cache)."""
+    return caching.Cache(config.cache_dir) if config.cache_dir is not None else None
+
+
 def load_config_document(config: Config) -> SpecDocument:
     """The configured spec as a document; validator findings refuse it unless lenient."""
+    from specforge.document.document import load_document
+
     return load_document(
         config.spec,
         lenient=config.lenient,
@@ -76,15 +110,74 @@ def load_config_document(config: Config) -> SpecDocument:
     )
 
 
+def _loaded(
+    config: Config, cache: Cache | None
+) -> tuple[LoadedSpec, dict[str, Any], tuple[Finding, ...]]:
+    """The spec, its normalised document and the validator's findings, as
+    `load_config_document` gives them; with a cache, the findings (and OpenAPI version) of
+    these bytes come from it when it has them, and the validator is not even imported."""
+    if cache is None:
+        loaded = load_config_document(config)
+        return loaded.spec, loaded.normalized, loaded.findings
+    from specforge.document.loader import load_spec
+    from specforge.document.schemas import normalize
+
+    spec = load_spec(
+        config.spec, allow_external_refs=config.allow_external_refs, limits=config.limits
+    )
+    key = cache.key(
+        "findings",
+        spec.sha256,
+        str(config.allow_external_refs),
+        caching.limits_key(config.limits),
+    )
+    known = _findings_entry(cache.get_json("findings", key))
+    if known is None:
+        from specforge.document.validate import find_findings, openapi_version
+
+        findings = tuple(find_findings(spec))
+        version = openapi_version(spec.document)
+        cache.put_json(
+            "findings",
+            key,
+            {"version": version, "findings": [[f.pointer, f.rule, f.message] for f in findings]},
+        )
+    else:
+        version, findings = known
+    # As load_document: an OpenAPI version it cannot read is refused, lenient or not.
+    if not version or any(f.rule == "openapi-version" for f in findings):
+        raise SpecError(spec.source, list(findings))
+    if findings and not config.lenient:
+        raise SpecError(spec.source, list(findings))
+    return spec, normalize(spec.document, version), findings
+
+
+def _findings_entry(value: Any) -> tuple[str, tuple[Finding, ...]] | None:
+    try:
+        version = value["version"]
+        findings = tuple(Finding(str(p), str(r), str(m)) for p, r, m in value["findings"])
+    except (TypeError, KeyError, ValueError):
+        return None
+    return (version, findings) if isinstance(version, str) else None
+
+
 def build(config: Config, version: str | None = None) -> GenerationResult:
     """Render every file of the package in memory (unformatted); `version` is the package's
     version (default: `package_version` of the spec's info.version)."""
-    loaded = load_config_document(config)
-    spec, document = loaded.spec, loaded.normalized
+    return _build(config, version, open_cache(config))[0]
+
+
+def _build(
+    config: Config, version: str | None, cache: Cache | None
+) -> tuple[GenerationResult, str]:
+    """`build`, with `cache`; also the spec's sha256."""
+    from specforge.generator.parse import build_api
+
+    spec, document, findings = _loaded(config, cache)
     api = build_api(document, idempotency_header=config.idempotency_header, limits=config.limits)
     with phase("render", config.limits, spec.source):
-        files = _Renderer(config, spec, api, document, version).render()
-    return GenerationResult(files=files, api=api, findings=list(loaded.findings))
+        files = _Renderer(config, spec, api, document, version, cache).render()
+    return GenerationResult(files=files, api=api, findings=list(findings)), spec.sha256
 
 
 def package_version(api_version: str) -> str:
@@ -117,30 +210,149 @@ def recorded_bump(root: Path) -> dict[str, str] | None:
 
 def generate(config: Config, output: Path | None = None) -> GenerationResult:
     """Render, format and write the package into `output` (default: config.output)."""
-    return generate_package(config, output)[0]
+    config = config.with_overrides(output=normal_output(config.output))
+    target = checked_output(output or config.output, config.spec)
+    bump = recorded_bump(config.output)
+    cache = open_cache(config)
+    result = _write(config, target, bump, cache)[0]
+    if cache is not None:
+        cache.trim()
+    return result
 
 
 def generate_package(
     config: Config, output: Path | None = None, bump: dict[str, str] | None = None
-) -> tuple[GenerationResult, OutputReport]:
-    """`generate`, also saying what writing kept, removed or recovered (see specforge.generator.output).
+) -> tuple[GenerationResult | Generated, OutputReport]:
+    """Write the package into `output` (default: config.output), saying what writing kept,
+    removed or recovered (see specforge.generator.output).
 
     `bump` (keys BUMP_KEYS) sets the package's version and is recorded in the manifest; without
     it, the bump config.output's manifest records (if any) is kept, so that writing elsewhere
-    (`check`'s scratch folder) gives what the committed package holds."""
+    gives what the committed package holds. With a cache that holds this package (same spec
+    bytes, settings and versions), its files are written without rendering (a `Generated`)."""
     config = config.with_overrides(output=normal_output(config.output))
     target = checked_output(output or config.output, config.spec)
     if bump is None:
         bump = recorded_bump(config.output)
-    result = build(config, bump["version"] if bump else None)
-    report = write_package(
-        target,
-        result.files,
-        write=write_files,
-        format=format_tree,
-        manifest={BUMP: bump} if bump else None,
-    )
+    cache = open_cache(config)
+    key = _package_key(config, bump, cache)
+    known = caching.read_package(cache, key, contents=True) if cache and key else None
+    if known is not None and known.contents is not None:
+        files = {path: data.decode("utf-8") for path, data in known.contents.items()}
+        report = write_package(
+            target, files, write=write_files, format=_as_written, manifest=_manifest(bump)
+        )
+        return _generated(known), report
+    result, report, formatter = _write(config, target, bump, cache)
+    if cache is not None:
+        if key:
+            _remember(cache, key, result, formatter.formatted)
+        cache.trim()
     return result, report
+
+
+def fresh_package(config: Config) -> Generated:
+    """The package `generate` would write for `config`, without writing it (for `check`): from
+    the cache's package entry when it has one (file digests only), else rendered and formatted
+    in a scratch folder (then with every file's bytes)."""
+    config = config.with_overrides(output=normal_output(config.output))
+    bump = recorded_bump(config.output)
+    cache = open_cache(config)
+    key = _package_key(config, bump, cache)
+    known = caching.read_package(cache, key, contents=False) if cache and key else None
+    if known is not None:
+        return _generated(known)
+    result, spec_sha256 = _build(config, bump["version"] if bump else None, cache)
+    formatter = _Formatter(result.files, cache, spec_sha256)
+    with tempfile.TemporaryDirectory(prefix="specforge-check-") as scratch:
+        write_files(Path(scratch), result.files)
+        formatter(Path(scratch))
+    contents = {path: text.encode("utf-8") for path, text in formatter.formatted.items()}
+    if cache is not None:
+        if key:
+            _remember(cache, key, result, formatter.formatted)
+        cache.trim()
+    return Generated(
+        {path: hashlib.sha256(data).hexdigest() for path, data in contents.items()},
+        result.summary(),
+        result.warnings,
+        contents,
+    )
+
+
+def package_contents(config: Config, generated: Generated) -> dict[str, bytes]:
+    """Every file's bytes of `generated`: from the cache, else generated again without it."""
+    if generated.contents is not None:
+        return generated.contents
+    cache = open_cache(config)
+    if cache is not None:
+        found = {path: cache.get_blob(sha256) for path, sha256 in generated.digests.items()}
+        blobs = {path: data for path, data in found.items() if data is not None}
+        if len(blobs) == len(found):
+            return blobs
+    return fresh_package(replace(config, cache_dir=None)).contents or {}
+
+
+def _write(
+    config: Config, target: Path, bump: dict[str, str] | None, cache: Cache | None
+) -> tuple[GenerationResult, OutputReport, _Formatter]:
+    result, spec_sha256 = _build(config, bump["version"] if bump else None, cache)
+    formatter = _Formatter(result.files, cache, spec_sha256)
+    report = write_package(
+        target, result.files, write=write_files, format=formatter, manifest=_manifest(bump)
+    )
+    return result, report, formatter
+
+
+def _manifest(bump: dict[str, str] | None) -> dict[str, Any] | None:
+    return {BUMP: bump} if bump else None
+
+
+def _package_key(config: Config, bump: dict[str, str] | None, cache: Cache | None) -> str:
+    """The key of the package `config` gives ("" without a cache or readable spec bytes)."""
+    if cache is None:
+        return ""
+    limits = config.limits
+    try:
+        with open(config.spec, "rb") as handle:
+            data = handle.read(limits.spec_bytes + 1)
+    except OSError:
+        return ""
+    if len(data) > limits.spec_bytes:
+        return ""
+    settings = {
+        "spec_name": config.spec.name,
+        "package": config.package,
+        "output_name": config.output.name,
+        "sdk_name": config.sdk_name,
+        "api_key_env": config.api_key_env,
+        "base_url_env": config.base_url_env,
+        "idempotency_header": config.idempotency_header,
+        "lenient": config.lenient,
+        "allow_external_refs": config.allow_external_refs,
+        "limits": caching.limits_key(limits),
+        "version": bump["version"] if bump else "",
+    }
+    return caching.package_key(cache, data, settings)
+
+
+def _remember(cache: Cache, key: str, result: GenerationResult, formatted: dict[str, str]) -> None:
+    caching.write_package_entry(
+        cache,
+        key,
+        {path: text.encode("utf-8") for path, text in formatted.items()},
+        result.summary(),
+        [(w.pointer, w.message) for w in result.warnings],
+    )
+
+
+def _generated(entry: caching.PackageEntry) -> Generated:
+    return Generated(
+        dict(entry.digests),
+        entry.summary,
+        [Warning_(pointer, message) for pointer, message in entry.warnings],
+        dict(entry.contents) if entry.contents is not None else None,
+    )
 
 
 def write_files(root: Path, files: dict[str, str]) -> None:
@@ -150,21 +362,72 @@ def write_files(root: Path, files: dict[str, str]) -> None:
         path.write_text(text, encoding="utf-8", newline="\n")
 
 
-def format_tree(root: Path) -> None:
-    """`ruff check --fix` then `ruff format`, with the generated project's own settings."""
+def _as_written(root: Path) -> None:
+    """The format step for files that come formatted (from the cache)."""
+
+
+def format_tree(root: Path, paths: Iterable[str] | None = None) -> None:
+    """`ruff check --fix-only` then `ruff format`, with the generated project's own settings,
+    on the whole tree or on `paths` (relative to it)."""
     ruff = [sys.executable, "-m", "ruff"]
     # The tree's own settings only: no cache, and no .gitignore of the folders above it.
     common = ["--no-cache", "--no-respect-gitignore", "--quiet"]
+    targets = ["."] if paths is None else sorted(paths)
     with phase("format"):
         for args in (
-            ["check", *common, "--fix-only", "--select", "F401,I", "."],
-            ["format", *common, "."],
+            ["check", *common, "--fix-only", "--select", "F401,I", *targets],
+            ["format", *common, *targets],
         ):
             done = subprocess.run(
                 [*ruff, *args], cwd=root, capture_output=True, text=True, check=False
             )
             if done.returncode not in (0, 1):
                 raise SpecforgeError(f"formatting the generated code failed: {done.stderr.strip()}")
+
+
+class _Formatter:
+    """The format step of a written tree: each Python file from the cache when it has it, ruff
+    for the others (then kept); `formatted` ends up holding every file as written."""
+
+    def __init__(self, files: dict[str, str], cache: Cache | None, spec_sha256: str) -> None:
+        self.files = files
+        self.formatted: dict[str, str] = {}
+        self.known: caching.FormattedFiles | None = None
+        if cache is not None:
+            settings = _ruff_settings(files.get("pyproject.toml", ""))
+            self.known = caching.FormattedFiles(cache, settings, spec_sha256)
+
+    def __call__(self, root: Path) -> None:
+        python = sorted(path for path in self.files if path.endswith(FORMATTED))
+        self.formatted = {p: t for p, t in self.files.items() if not p.endswith(FORMATTED)}
+        missed = list(python)
+        if self.known is not None:
+            missed = []
+            for path in python:
+                found = self.known.lookup(path, self.files[path])
+                if found is None:
+                    missed.append(path)
+                    continue
+                (root / path).write_bytes(found.encode("utf-8"))
+                self.formatted[path] = found
+        if missed:
+            format_tree(root, None if len(missed) == len(python) else missed)
+        for path in missed:
+            text = (root / path).read_bytes().decode("utf-8")
+            self.formatted[path] = text
+            if self.known is not None:
+                self.known.store(path, self.files[path], text)
+
+
+def _ruff_settings(pyproject: str) -> str:
+    """What ruff reads from the package's pyproject.toml, as text for a key."""
+    try:
+        data = tomllib.loads(pyproject)
+    except tomllib.TOMLDecodeError:
+        return pyproject
+    tool, project = data.get("tool", {}), data.get("project", {})
+    settings = {"ruff": tool.get("ruff"), "requires-python": project.get("requires-python")}
+    return json.dumps(settings, sort_keys=True, default=str)
 
 
 class _Renderer:
@@ -175,8 +438,10 @@ class _Renderer:
         api: Api,
         document: dict[str, Any],
         version: str | None = None,
+        cache: Cache | None = None,
     ) -> None:
         self.config = config
+        self.cache = cache
         self.spec = spec
         self.api = api
         self.document = document
@@ -201,6 +466,9 @@ class _Renderer:
         }
 
     def _render(self, template: str, **extra: Any) -> str:
+        from specforge.generator.render import COMMENTS, render, syntax_of
+        from specforge.generator.views import FLAVOURS
+
         syntax = syntax_of(template)
         trusted = {
             "package": self.config.package,
@@ -229,6 +497,8 @@ class _Renderer:
         return "# " + python_comment(self.context["header_text"])
 
     def render(self) -> dict[str, str]:
+        from specforge.generator.views import api_views, module_model_names
+
         package = f"src/{self.config.package}"
         views = api_views(self.api)
         classes = set(self.api.schema_classes.values())
@@ -282,6 +552,8 @@ class _Renderer:
         return json_document(payload) + "\n"
 
     def _models(self) -> str:
+        from specforge.generator.models import model_document, open_enum_refs
+
         classes = self.api.schema_classes
         responses = {
             ref_name(r.schema_pointer)
@@ -302,9 +574,25 @@ class _Renderer:
             document, {classes[n] for n in enum_components}, {classes[n] for n in open_components}
         )
         base = f"{self.config.package}._base_model.BaseModel"
-        source = generate_models(document, base, self.config.limits)
+        source = self._generated_models(document, base)
         body = re.sub(r"^# generated by datamodel-codegen:\n(#.*\n)*", "", source)
         return f'{self.header}\n"""Models for every schema of the spec."""\n\n{body}'
+
+    def _generated_models(self, document: dict[str, Any], base: str) -> str:
+        """`generate_models`, from the cache when it has the source of this model document."""
+        from specforge.generator.models import generate_models
+
+        limits = self.config.limits
+        if self.cache is None:
+            return generate_models(document, base, limits)
+        key = self.cache.key(
+            "models", base, caching.limits_key(limits), json.dumps(document, sort_keys=False)
+        )
+        source = self.cache.get_text("models", key)
+        if source is None:
+            source = generate_models(document, base, limits)
+            self.cache.put_text("models", key, source)
+        return source
 
     def _readme(self) -> dict[str, Any]:
         """The README's snippets, written here so that each is escaped once, as a whole."""
@@ -321,6 +609,8 @@ class _Renderer:
         return {"install_snippet": install, "usage_snippet": usage, "methods": self._examples()}
 
     def _examples(self) -> list[Any]:
+        from specforge.generator.views import method_view
+
         examples = []
         for op in self.api.operations:
             view = method_view(op)
@@ -383,9 +673,12 @@ def _closure(names: set[str], schemas: dict[str, Any]) -> set[str]:
 
 
 __all__ = [
+    "Generated",
     "GenerationResult",
     "build",
+    "fresh_package",
     "generate",
+    "generate_package",
     "json_types",
     "package_version",
     "recorded_bump",

@@ -81,6 +81,8 @@ class Config:
     allow_external_refs: bool = False
     idempotency_header: str = ""
     lint_ignore: tuple[str, ...] = ()
+    # Where generation keeps its cache (`[tool.specforge] cache_dir`, `--cache-dir`); None: none.
+    cache_dir: Path | None = None
     # Bounds on the spec and on each phase's time (`[tool.specforge.limits]`, `--limit`).
     limits: Limits = field(default_factory=Limits)
     # The folder a derived output folder goes in (the pyproject.toml's; "" is the current one).
@@ -127,7 +129,7 @@ class Config:
     def with_overrides(self, **overrides: Any) -> Config:
         """A copy with the given non-None values replaced (derived names derived again)."""
         values = {key: value for key, value in overrides.items() if value is not None}
-        for key in ("spec", "output", "root"):
+        for key in ("spec", "output", "root", "cache_dir"):
             if key in values and not isinstance(values[key], Path):
                 values[key] = Path(values[key])
         again = {name: _DERIVED[name] for name in self.derived if name not in values}
@@ -457,14 +459,16 @@ def load_config(start: Path | None = None) -> Config:
     root = pyproject.parent
     values: dict[str, Any] = {key: value for key, value in section.items() if key in known}
     for key, kind, what in [
-        *((key, str, "a string") for key in (*_TEXT, "idempotency_header")),
+        *((key, str, "a string") for key in (*_TEXT, "idempotency_header", "cache_dir")),
         *((key, bool, "true or false") for key in _FLAGS),
     ]:
         if key in values and not isinstance(values[key], kind):
             raise ConfigError(f"{pyproject}: [tool.specforge] {key} must be {what}")
-    for key in ("spec", "output"):
+    for key in ("spec", "output", "cache_dir"):
         if key in values:
-            values[key] = root / values[key]
+            values[key] = root / (
+                Path(values[key]).expanduser() if key == "cache_dir" else values[key]
+            )
     lint = section.get("lint", {})
     if isinstance(lint, dict) and "ignore" in lint:
         values["lint_ignore"] = tuple(lint["ignore"])

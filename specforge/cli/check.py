@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from specforge.cli.common import add_spec_options, config_from, generate_command
-from specforge.generator.drift import unified_diff
-from specforge.generator.output import normal_output
-from specforge.generator.pipeline import generate
 
 
 def register(subparsers: Any) -> None:
@@ -20,25 +15,29 @@ def register(subparsers: Any) -> None:
         help="fail when the generated package is stale",
         description="Validate the spec, regenerate into a temporary folder and compare with the "
         "output folder; prints a unified diff and exits 1 on any difference. Files specforge "
-        "did not write there (build/, *.egg-info, your own modules) are not compared.",
+        "did not write there (build/, *.egg-info, your own modules) are not compared. With the "
+        "cache, a spec, settings and versions it generated from before are compared by file "
+        "digests, without rendering.",
     )
     add_spec_options(parser, output=True)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from specforge.generator.drift import diff_files, differs
+    from specforge.generator.pipeline import fresh_package, package_contents
+
     config = config_from(args)
-    with tempfile.TemporaryDirectory(prefix="specforge-check-") as scratch:
-        fresh = Path(scratch) / normal_output(config.output).name
-        result = generate(config, output=fresh)
-        missing = not config.output.is_dir()
-        diff = "" if missing else unified_diff(config.output, fresh)
-    if missing:
+    fresh = fresh_package(config)
+    if not config.output.is_dir():
         print(
             f"{config.output} does not exist yet: run '{generate_command(args)}' and commit it.",
             file=sys.stderr,
         )
         return 1
+    diff = ""
+    if differs(config.output, fresh.digests):
+        diff = diff_files(config.output, package_contents(config, fresh))
     if diff:
         sys.stdout.write(diff)
         print(
@@ -46,5 +45,5 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"{config.output} is up to date ({result.summary()})")
+    print(f"{config.output} is up to date ({fresh.summary()})")
     return 0

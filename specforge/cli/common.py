@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import shlex
+from dataclasses import replace
 from pathlib import Path
 
 from specforge.config import NO_SPEC_MESSAGE, Config, load_config
 from specforge.document import limits
 from specforge.document.errors import ConfigError
+from specforge.generator.cache import ENV_DIR, resolve_dir
 
 # The settings that name things in the generated package: [tool.specforge] key -> flag help.
 NAME_OPTIONS = {
@@ -31,6 +33,8 @@ NAME_OPTIONS = {
         "the spec's x-idempotency-header or Idempotency-Key parameter)",
     ),
 }
+# The cache's flags (of the commands with the naming flags).
+CACHE_OPTIONS = ("cache_dir", "no_cache")
 # Sub-commands that need the `conformance` extra, and the modules it brings.
 EXTRAS = {
     "mock": ("uvicorn", "httptools"),
@@ -49,6 +53,7 @@ def add_spec_options(parser: argparse.ArgumentParser, *, output: bool = False) -
     )
     if output:
         add_name_options(parser)
+        add_cache_options(parser)
     parser.add_argument(
         "--lenient",
         action="store_true",
@@ -74,6 +79,27 @@ def add_name_options(parser: argparse.ArgumentParser) -> None:
             metavar=metavar,
             help=f"{text}; [tool.specforge] {key}",
         )
+
+
+def add_cache_options(parser: argparse.ArgumentParser) -> None:
+    """`--cache-dir DIR` and `--no-cache`: where generation keeps what it can reuse."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--cache-dir",
+        dest="cache_dir",
+        type=Path,
+        metavar="DIR",
+        help="keep the validator's findings, the models, the formatted files and whole "
+        "packages in DIR and reuse them (the output is the same bytes; default: "
+        f"${ENV_DIR}, else [tool.specforge] cache_dir, else ~/.cache/specforge)",
+    )
+    group.add_argument(
+        "--no-cache",
+        dest="no_cache",
+        action="store_true",
+        default=None,
+        help="neither read nor write the cache",
+    )
 
 
 def add_limit_option(parser: argparse.ArgumentParser) -> None:
@@ -113,6 +139,9 @@ def config_from(args: argparse.Namespace) -> Config:
         **overrides(args), limits=base.limits.updated(values, "--limit") if values else None
     )
     limits.use(config.limits)
+    if hasattr(args, "no_cache"):  # a command that generates: the cache in force
+        folder = resolve_dir(args.cache_dir, config.cache_dir, disabled=bool(args.no_cache))
+        config = replace(config, cache_dir=folder)
     if not config.has_spec:
         raise ConfigError(NO_SPEC_MESSAGE)
     if config.spec_error is not None:
@@ -124,8 +153,9 @@ def command_flags(args: argparse.Namespace, *, names: bool = True) -> list[str]:
     """The settings given on the command line, as flags again (without the naming flags when
     not `names`), for another specforge command that should read the same settings."""
     flags: list[str] = []
-    for key, value in overrides(args).items():
-        if key in NAME_OPTIONS and not names:
+    given = {**overrides(args), **{key: getattr(args, key, None) for key in CACHE_OPTIONS}}
+    for key, value in given.items():
+        if key in (*NAME_OPTIONS, *CACHE_OPTIONS) and not names:
             continue
         flag = "--" + key.replace("_", "-")
         if value is True:

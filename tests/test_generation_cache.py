@@ -1,0 +1,364 @@
+"""The generation cache: the bytes written are the same with it, without it, cold and warm; a
+changed spec misses only what it changes; concurrent runs, corrupt entries and other versions
+are safe. No timing is asserted here (speed is measured by `make bench`)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from specforge.cli import main
+from specforge.config import Config
+from specforge.generator import cache as caching
+from specforge.generator import pipeline
+
+ROOT = Path(__file__).resolve().parents[1]
+VIDEO_SPEC = ROOT / "spec" / "together-videos.yaml"
+ACME_SPEC = ROOT / "tests" / "fixtures" / "acme-projects.yaml"
+SPECS = {"video": VIDEO_SPEC, "acme": ACME_SPEC}
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No pyproject.toml above the current folder, and no cache folder from the environment."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.delenv(caching.ENV_DIR, raising=False)
+    monkeypatch.delenv(caching.ENV_MAX_MB, raising=False)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file below `root`, by relative path."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def entries(cache: Path) -> dict[str, set[str]]:
+    """The entry files of a cache folder, by kind."""
+    found: dict[str, set[str]] = {kind: set() for kind in caching.KINDS}
+    for kind in caching.KINDS:
+        for path in (cache / caching.LAYOUT / kind).glob("*/*"):
+            found[kind].add(path.name)
+    return found
+
+
+def generate(spec: Path, output: Path, *flags: str | Path) -> None:
+    argv = ["generate", "--spec", str(spec), "--output", str(output), *map(str, flags)]
+    assert main(argv) == 0
+
+
+class Calls:
+    """How often each expensive stage ran, and which files ruff was given."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from specforge.document import validate
+        from specforge.generator import models
+
+        self.validated = 0
+        self.models = 0
+        self.formatted: list[list[str] | None] = []
+        real_findings, real_models, real_format = (
+            validate.find_findings,
+            models.generate_models,
+            pipeline.format_tree,
+        )
+
+        def find_findings(*args: Any, **kwargs: Any) -> Any:
+            self.validated += 1
+            return real_findings(*args, **kwargs)
+
+        def generate_models(*args: Any, **kwargs: Any) -> Any:
+            self.models += 1
+            return real_models(*args, **kwargs)
+
+        def format_tree(root: Path, paths: Any = None) -> None:
+            self.formatted.append(None if paths is None else sorted(paths))
+            real_format(root, paths)
+
+        monkeypatch.setattr(validate, "find_findings", find_findings)
+        monkeypatch.setattr(models, "generate_models", generate_models)
+        monkeypatch.setattr(pipeline, "format_tree", format_tree)
+
+    @property
+    def ran(self) -> tuple[int, int, int]:
+        return self.validated, self.models, len(self.formatted)
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_cold_warm_and_uncached_runs_write_the_same_bytes(name: str, tmp_path: Path) -> None:
+    spec, cache = SPECS[name], tmp_path / "cache"
+    generate(spec, tmp_path / "cold" / "pkg", "--cache-dir", cache)
+    stored = entries(cache)
+    assert all(stored[kind] for kind in caching.KINDS), stored
+    generate(spec, tmp_path / "warm" / "pkg", "--cache-dir", cache)
+    assert entries(cache) == stored  # all from the cache: nothing new written
+    generate(spec, tmp_path / "none" / "pkg", "--no-cache")
+    cold, warm, none = (tree(tmp_path / run / "pkg") for run in ("cold", "warm", "none"))
+    assert cold == warm == none
+    # The library's `generate` uses the stage entries (not the package's) and writes the same.
+    config = Config(spec=spec, output=tmp_path / "api" / "pkg", cache_dir=cache)
+    pipeline.generate(config)
+    assert tree(tmp_path / "api" / "pkg") == none
+
+
+def test_the_committed_package_is_what_a_cached_check_and_generate_give(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)  # this repository's [tool.specforge]
+    cache = tmp_path / "cache"
+    for _ in range(2):  # cold, then from the package entry
+        assert main(["check", "--cache-dir", str(cache)]) == 0
+    committed = ROOT / "generated" / "together_videos"
+    out = tmp_path / "together_videos"
+    generate(VIDEO_SPEC, out, "--cache-dir", cache)
+    expected = {k: v for k, v in tree(committed).items() if k in tree(out)}
+    assert tree(out) == expected
+
+
+def test_a_changed_schema_misses_only_what_it_touches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec, cache = tmp_path / "acme.yaml", tmp_path / "cache"
+    text = ACME_SPEC.read_text(encoding="utf-8")
+    spec.write_text(text, encoding="utf-8")
+    generate(spec, tmp_path / "before" / "pkg", "--cache-dir", cache)
+    calls = Calls(monkeypatch)
+
+    # Another output folder: only its README changes; every stage comes from the cache.
+    generate(spec, tmp_path / "elsewhere" / "pkg2", "--cache-dir", cache)
+    assert calls.ran == (0, 0, 0)
+
+    anchor = "    Project:\n      type: object\n"
+    assert anchor in text
+    spec.write_text(
+        text.replace(anchor, "    Project:\n      description: One project.\n      type: object\n"),
+        encoding="utf-8",
+    )
+    generate(spec, tmp_path / "after" / "pkg", "--cache-dir", cache)
+    before, after = tree(tmp_path / "before" / "pkg"), tree(tmp_path / "after" / "pkg")
+    shas = [hashlib.sha256(t.encode()).hexdigest().encode() for t in (text, spec.read_text())]
+    changed = sorted(  # the files whose code changed (the spec's sha256 aside)
+        path
+        for path in after
+        if path.endswith(".py")
+        and after[path].replace(shas[1], b"") != before.get(path, b"").replace(shas[0], b"")
+    )
+    assert changed, "the description reaches the models"
+    assert calls.validated == 1 and calls.models == 1
+    assert calls.formatted == [changed]  # ruff sees only the files whose code changed
+    generate(spec, tmp_path / "uncached" / "pkg", "--no-cache")
+    assert after == tree(tmp_path / "uncached" / "pkg")
+
+
+def test_two_concurrent_generations_share_one_cache(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop(caching.ENV_DIR, None)
+    command = [sys.executable, "-m", "specforge", "generate", "--spec", str(VIDEO_SPEC)]
+    runs = [
+        subprocess.Popen(
+            [*command, "--output", str(tmp_path / f"run{index}" / "pkg"), "--cache-dir", cache],
+            cwd=tmp_path / "work",
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for index in range(2)
+    ]
+    for run in runs:
+        _, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err.decode()
+    first, second = tree(tmp_path / "run0" / "pkg"), tree(tmp_path / "run1" / "pkg")
+    assert first == second
+    generate(VIDEO_SPEC, tmp_path / "none" / "pkg", "--no-cache")
+    assert first == tree(tmp_path / "none" / "pkg")
+    assert not [p for p in (cache / caching.LAYOUT).rglob(".tmp-*")]
+    assert_entries_whole(cache)
+
+
+def assert_entries_whole(cache: Path) -> None:
+    store = caching.Cache(cache)
+    for kind, keys in entries(cache).items():
+        for key in keys:
+            assert store.get(kind, key) is not None, (kind, key)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[: len(data) // 2],  # cut short
+        lambda data: data[:-1] + bytes([data[-1] ^ 1]),  # one bit flipped
+        lambda data: b"",
+    ],
+    ids=["truncated", "bit-flip", "empty"],
+)
+def test_a_corrupt_entry_is_a_miss(tmp_path: Path, damage: Callable[[bytes], bytes]) -> None:
+    cache = tmp_path / "cache"
+    generate(VIDEO_SPEC, tmp_path / "first" / "pkg", "--cache-dir", cache)
+    for path in (cache / caching.LAYOUT).rglob("*"):
+        if path.is_file():
+            path.write_bytes(damage(path.read_bytes()))
+    (cache / caching.LAYOUT / "package" / ".tmp-half-written").write_bytes(b"{")
+    generate(VIDEO_SPEC, tmp_path / "second" / "pkg", "--cache-dir", cache)
+    assert tree(tmp_path / "first" / "pkg") == tree(tmp_path / "second" / "pkg")
+    assert_entries_whole(cache)  # written again
+
+
+def test_another_version_fingerprint_misses_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    generate(ACME_SPEC, tmp_path / "first" / "pkg", "--cache-dir", cache)
+    before = entries(cache)
+    calls = Calls(monkeypatch)
+    monkeypatch.setattr(caching, "version_fingerprint", lambda: "another version")
+    generate(ACME_SPEC, tmp_path / "second" / "pkg", "--cache-dir", cache)
+    assert calls.validated == 1 and calls.models == 1 and calls.formatted == [None]
+    after = entries(cache)
+    for kind in ("findings", "models", "format", "package"):
+        assert before[kind] and not before[kind] & after[kind] - before[kind]
+        assert len(after[kind]) == 2 * len(before[kind]), kind
+    assert tree(tmp_path / "first" / "pkg") == tree(tmp_path / "second" / "pkg")
+
+
+def test_the_fingerprint_follows_every_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("specforge", "datamodel-code-generator", "pydantic", "ruff", "jinja2"):
+        assert name in caching.DISTRIBUTIONS
+    versions = caching.installed_versions(caching.DISTRIBUTIONS)
+    assert versions["ruff"] and versions["datamodel-code-generator"] and versions["pydantic"]
+    fingerprint = caching.version_fingerprint.__wrapped__
+    base = fingerprint()
+    assert base == fingerprint()
+    for name in ("ruff", "datamodel-code-generator", "jinja2"):
+        changed = {**versions, name: versions[name] + ".post1"}
+        monkeypatch.setattr(caching, "installed_versions", lambda _names, c=changed: c)
+        assert fingerprint() != base, name
+    monkeypatch.setattr(caching, "installed_versions", lambda _names: versions)
+    monkeypatch.setattr(sys, "version", sys.version + " (another build)")
+    assert fingerprint() != base
+    monkeypatch.setattr(sys, "version", sys.version.rsplit(" (another build)", 1)[0])
+    monkeypatch.setattr(caching, "sources_digest", lambda: "edited sources")
+    assert fingerprint() != base
+
+
+def test_a_cached_check_finds_the_same_drift(tmp_path: Path) -> None:
+    cache, out = tmp_path / "cache", tmp_path / "pkg"
+    generate(ACME_SPEC, out, "--no-cache")
+    args = ["check", "--spec", str(ACME_SPEC), "--output", str(out)]
+    assert main([*args, "--cache-dir", str(cache)]) == 0
+    models = next(out.rglob("models.py"))
+    models.write_text(models.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    assert main([*args, "--cache-dir", str(cache)]) == 1  # from the package entry
+    assert main([*args, "--no-cache"]) == 1
+    for blob in (cache / caching.LAYOUT / "blob").glob("*/*"):
+        blob.unlink()  # evicted: the diff is rendered again
+    assert main([*args, "--cache-dir", str(cache)]) == 1
+
+
+def test_check_diffs_are_the_same_with_and_without_the_cache(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache, out = tmp_path / "cache", tmp_path / "pkg"
+    generate(ACME_SPEC, out, "--cache-dir", cache)
+    models = next(out.rglob("models.py"))
+    models.write_text(models.read_text(encoding="utf-8").replace("class ", "class  ", 1))
+    args = ["check", "--spec", str(ACME_SPEC), "--output", str(out)]
+    diffs = []
+    for flags in (["--cache-dir", str(cache)], ["--no-cache"]):
+        capsys.readouterr()
+        assert main([*args, *flags]) == 1
+        diffs.append(capsys.readouterr().out)
+    assert diffs[0] == diffs[1] and "models.py" in diffs[0]
+
+
+def test_where_the_cache_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from specforge.cli.common import config_from
+    from specforge.cli.generate import register
+
+    work = Path.cwd()
+    (work / "pyproject.toml").write_text(
+        f'[tool.specforge]\nspec = "{VIDEO_SPEC}"\ncache_dir = "build/cache"\n', encoding="utf-8"
+    )
+
+    def folder(*argv: str) -> Path | None:
+        import argparse
+
+        parser = argparse.ArgumentParser()
+        register(parser.add_subparsers())
+        return config_from(parser.parse_args(["generate", *argv])).cache_dir
+
+    assert folder() == work / "build" / "cache"
+    monkeypatch.setenv(caching.ENV_DIR, str(tmp_path / "from-env"))
+    assert folder() == tmp_path / "from-env"
+    assert folder("--cache-dir", str(tmp_path / "flag")) == tmp_path / "flag"
+    assert folder("--no-cache") is None
+    (work / "pyproject.toml").write_text(f'[tool.specforge]\nspec = "{VIDEO_SPEC}"\n')
+    monkeypatch.delenv(caching.ENV_DIR)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert folder() == tmp_path / "xdg" / "specforge"
+
+
+def test_no_cache_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(caching.ENV_DIR, str(tmp_path / "cache"))
+    generate(VIDEO_SPEC, tmp_path / "pkg", "--no-cache")
+    assert not (tmp_path / "cache").exists()
+
+
+def test_the_cache_stays_under_its_cap(tmp_path: Path) -> None:
+    store = caching.Cache(tmp_path, max_bytes=10_000, fingerprint="test")
+    keys = []
+    for index in range(30):
+        key = store.key("models", str(index))
+        store.put("models", key, bytes(1000))
+        os.utime(store.path("models", key), (time.time() - 100 + index,) * 2)
+        keys.append(key)
+    assert store.get("models", keys[0]) is not None  # read: used recently, so kept
+    store.trim()
+    assert store.size() <= 10_000
+    assert store.get("models", keys[0]) is not None and store.get("models", keys[-1]) is not None
+    assert store.get("models", keys[1]) is None  # the least recently used went first
+
+
+def test_the_cache_never_fails_a_run(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    generate(VIDEO_SPEC, tmp_path / "pkg", "--cache-dir", blocked / "cache")
+    assert (tmp_path / "pkg" / "pyproject.toml").is_file()
+
+
+HEAVY = ["openapi_spec_validator", "datamodel_code_generator", "jinja2", "schemathesis"]
+
+
+def test_a_cached_check_imports_none_of_the_heavy_libraries(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    generate(VIDEO_SPEC, tmp_path / "pkg", "--cache-dir", cache)
+    script = (
+        "import sys\nfrom specforge.cli import main\n"
+        f"code = main(['check', '--spec', {str(VIDEO_SPEC)!r}, '--output', "
+        f"{str(tmp_path / 'pkg')!r}, '--cache-dir', {str(cache)!r}])\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path / "work",
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
