@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
 # Sub-command modules, in the order `--help` lists them. Each has `register(subparsers)`,
 # which adds its parser and sets `handler(args) -> int` as the default `handler`.
@@ -22,6 +25,12 @@ COMMANDS = (
 )
 
 
+# The command `main` is about to run: `build_parser` then imports only its module, so that a
+# command loads what it uses and not every other command's libraries (the validator, Jinja,
+# the diff engine, ...). Unset (`--help`, a mistyped command, a direct call), it imports all.
+_FOCUS: ContextVar[str | None] = ContextVar("specforge_cli_focus", default=None)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -31,8 +40,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    import importlib
-
+    """The parser of every sub-command (of only the one `main` is about to run, see _FOCUS)."""
     from specforge import __version__
 
     parser = _Parser(
@@ -41,15 +49,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"specforge {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
-    for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"specforge.cli.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"specforge.cli.{name}":
-                raise
-            continue
-        module.register(subparsers)
+    focus = _FOCUS.get()
+    if not (focus and _register(subparsers, focus)):
+        for name in COMMANDS:
+            _register(subparsers, name)
     return parser
+
+
+def _register(subparsers: Any, name: str) -> bool:
+    """Add the sub-command `name` (False when its module is not there)."""
+    import importlib
+
+    try:
+        module = importlib.import_module(f"specforge.cli.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"specforge.cli.{name}":
+            raise
+        return False
+    module.register(subparsers)
+    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,7 +86,10 @@ def _run(argv: Sequence[str] | None) -> int:
     from specforge.document import limits
     from specforge.document.errors import SpecforgeError
 
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    with _focused(_command_in(words)):
+        parser = build_parser()
+    args = parser.parse_args(words)
     try:
         needed = missing_extra(args.command)
         if needed:
@@ -97,6 +118,20 @@ def _run(argv: Sequence[str] | None) -> int:
         return 1
     finally:
         limits.use(limits.Limits())  # the next command in this process starts from defaults
+
+
+def _command_in(words: Sequence[str]) -> str | None:
+    """The sub-command `words` start with, when they do (`--help` first lists them all)."""
+    return words[0] if words and words[0] in COMMANDS else None
+
+
+@contextmanager
+def _focused(command: str | None) -> Iterator[None]:
+    token = _FOCUS.set(command)
+    try:
+        yield
+    finally:
+        _FOCUS.reset(token)
 
 
 if __name__ == "__main__":
