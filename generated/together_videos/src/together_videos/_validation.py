@@ -3,14 +3,50 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
+import ipaddress
 import json
+import uuid
 from importlib import resources
 from typing import Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
+import pydantic
+from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
+
+# The string formats the models convert (pydantic types them), checked in responses with the
+# same parser, so that a value the model leaves as it came is a drift the warning names.
+_TYPED_FORMATS: dict[str, Any] = {
+    "date-time": datetime.datetime,
+    "date": datetime.date,
+    "time": datetime.time,
+    "duration": datetime.timedelta,
+    "uuid": uuid.UUID,
+    "uri": pydantic.AnyUrl,
+    "ipv4": ipaddress.IPv4Address,
+    "ipv6": ipaddress.IPv6Address,
+}
+
+
+@functools.cache
+def _format_checker() -> FormatChecker:
+    checker = FormatChecker(formats=())
+    for name, kind in _TYPED_FORMATS.items():
+        adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(kind)
+
+        def check(value: object, adapter: pydantic.TypeAdapter[Any] = adapter) -> bool:
+            if not isinstance(value, str):
+                return True
+            try:
+                adapter.validate_python(value)
+            except pydantic.ValidationError:
+                return False
+            return True
+
+        checker.checks(name)(check)
+    return checker
 
 
 @functools.cache
@@ -35,25 +71,27 @@ def _root(kind: str, name: str) -> dict[str, Any]:
 
 
 @functools.cache
-def _validator(kind: str, name: str) -> Draft202012Validator:
-    """The validator that explains problems (pointers, rules, messages)."""
-    return Draft202012Validator(_root(kind, name))
+def _validator(kind: str, name: str, formats: bool = False) -> Draft202012Validator:
+    """The validator that explains problems (pointers, rules, messages); with `formats`, the
+    typed string formats are checked too."""
+    checker = _format_checker() if formats else None
+    return Draft202012Validator(_root(kind, name), format_checker=checker)
 
 
 @functools.cache
-def _quick(kind: str, name: str) -> Any:
+def _quick(kind: str, name: str, formats: bool = False) -> Any:
     """A compiled validator that answers "valid?" fast, or None for a schema it cannot take."""
     try:
-        return jsonschema_rs.validator_for(_root(kind, name))
+        return jsonschema_rs.validator_for(_root(kind, name), validate_formats=formats)
     except Exception:  # a schema it cannot compile: the explaining validator decides alone
         return None
 
 
-def _errors(kind: str, name: str, value: Any) -> list[ValidationError]:
-    quick = _quick(kind, name)
+def _errors(kind: str, name: str, value: Any, formats: bool = False) -> list[ValidationError]:
+    quick = _quick(kind, name, formats)
     if quick is not None and quick.is_valid(value):
         return []
-    return list(_validator(kind, name).iter_errors(value))
+    return list(_validator(kind, name, formats).iter_errors(value))
 
 
 def _escape(token: str) -> str:
@@ -100,8 +138,9 @@ def check_parameter(operation: str, name: str, value: Any) -> list[dict[str, str
 
 
 def check_response(schema: str, data: Any) -> list[dict[str, str]]:
-    """Drift of a response body from its schema, open enums excepted ([] when none)."""
-    errors = [e for e in _errors("component", schema, data) if e.validator != "enum"]
+    """Drift of a response body from its schema, open enums excepted ([] when none); the
+    string formats the models convert (date-time, uri, uuid, ...) are checked too."""
+    errors = [e for e in _errors("component", schema, data, True) if e.validator != "enum"]
     return _describe(errors, "")
 
 
