@@ -18,7 +18,7 @@ from specforge.document.keywords import HTTP_METHODS
 from specforge.document.limits import Limits
 from specforge.document.loader import LoadedSpec, load_spec, resolve_pointer
 from specforge.document.schemas import normalize
-from specforge.document.validate import find_findings, openapi_version
+from specforge.document.validate import find_findings, openapi_version, structural_findings
 
 
 @dataclass(frozen=True)
@@ -126,15 +126,17 @@ def load_document(
     limits: Limits | None = None,
     warn: bool = False,
     hint: str = "",
+    structural: bool = False,
 ) -> SpecDocument:
     """Read, validate and normalise the spec at `path`.
 
     Validator findings refuse the spec (SpecError, exit 2) unless `lenient`, which accepts
     them as warnings (printed to stderr when `warn`); a document that is not OpenAPI 3.0/3.1
     is refused either way. `hint` is added to a refusal (e.g. how to pass --lenient).
+    `structural` checks only the structure the OpenAPI schema gives (`structural_findings`).
     """
     spec = load_spec(path, allow_external_refs=allow_external_refs, limits=limits)
-    findings = find_findings(spec)
+    findings = structural_findings(spec) if structural else find_findings(spec)
     version = openapi_version(spec.document)
     if not version or any(f.rule == "openapi-version" for f in findings):
         raise SpecError(spec.source, findings)

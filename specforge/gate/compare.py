@@ -56,16 +56,17 @@ class Comparison:
 def load(path: Path, notes: list[str] | None = None) -> SpecDocument:
     """The document at `path`.
 
-    A document the validator rejects is still compared, as written (a note says what is
-    invalid); only one that cannot be read or parsed, or is not OpenAPI 3.x, is refused
-    (SpecError, exit 2).
+    Only the structure the OpenAPI schema gives is checked (`specforge validate` and the
+    gate's validate step judge the rest): a document that breaks it is still compared, as
+    written (a note says what is wrong); only one that cannot be read or parsed, or is not
+    OpenAPI 3.x, is refused (SpecError, exit 2).
     """
-    document = load_document(path, lenient=True)
+    document = load_document(path, lenient=True, structural=True)
     if document.findings and notes is not None:
         first = document.findings[0].render(document.source)
         notes.append(
-            f"{path}: not a valid OpenAPI document ({len(document.findings)} finding(s), "
-            f"first: {first}); compared as written"
+            f"{path}: not a valid OpenAPI document ({len(document.findings)} structural "
+            f"finding(s), first: {first}); compared as written"
         )
     return document
 
