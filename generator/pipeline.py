@@ -9,10 +9,13 @@ the stage that needs them, so that a cached run does without them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
@@ -24,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from specforge import __version__
 from specforge.config import Config
 from specforge.document.errors import Finding, SpecError, SpecforgeError
-from specforge.document.limits import phase
+from specforge.document.limits import Limits, phase
 from specforge.document.schemas import json_types, ref_name
 from specforge.generator import cache as caching
 from specforge.generator.escaping import Escaped, json_document, python_comment, python_identifier
@@ -110,46 +113,113 @@ def load_config_document(config: Config) -> SpecDocument:
     )
 
 
-def _loaded(
-    config: Config, cache: Cache | None
-) -> tuple[LoadedSpec, dict[str, Any], tuple[Finding, ...]]:
-    """The spec, its normalised document and the validator's findings, as
-    `load_config_document` gives them; with a cache, the findings (and OpenAPI version) of
-    these bytes come from it when it has them, and the validator is not even imported."""
-    if cache is None:
-        loaded = load_config_document(config)
-        return loaded.spec, loaded.normalized, loaded.findings
+def build(config: Config, version: str | None = None) -> GenerationResult:
+    """Render every file of the package in memory (unformatted); `version` is the package's
+    version (default: `package_version` of the spec's info.version)."""
+    return _build(config, version, open_cache(config))[0]
+
+
+def _build(
+    config: Config, version: str | None, cache: Cache | None
+) -> tuple[GenerationResult, str]:
+    """`build`, with `cache`; also the spec's sha256.
+
+    The stages run as in `load_document` and after it (a spec the validator refuses is
+    refused before anything is rendered), but the model generator may start early: in a child
+    process (`_ModelsJob`) while this one validates, killed if the validator refuses the spec.
+    """
     from specforge.document.loader import load_spec
     from specforge.document.schemas import normalize
+    from specforge.generator.parse import build_api
 
-    spec = load_spec(
-        config.spec, allow_external_refs=config.allow_external_refs, limits=config.limits
-    )
-    key = cache.key(
-        "findings",
-        spec.sha256,
-        str(config.allow_external_refs),
-        caching.limits_key(config.limits),
-    )
-    known = _findings_entry(cache.get_json("findings", key))
-    if known is None:
-        from specforge.document.validate import find_findings, openapi_version
+    limits = config.limits
+    spec = load_spec(config.spec, allow_external_refs=config.allow_external_refs, limits=limits)
+    checks = _Validation(spec, config, cache)
 
-        findings = tuple(find_findings(spec))
-        version = openapi_version(spec.document)
-        cache.put_json(
-            "findings",
-            key,
-            {"version": version, "findings": [[f.pointer, f.rule, f.message] for f in findings]},
-        )
-    else:
-        version, findings = known
-    # As load_document: an OpenAPI version it cannot read is refused, lenient or not.
-    if not version or any(f.rule == "openapi-version" for f in findings):
-        raise SpecError(spec.source, list(findings))
-    if findings and not config.lenient:
-        raise SpecError(spec.source, list(findings))
-    return spec, normalize(spec.document, version), findings
+    def prepare(found: str, fork: bool) -> tuple[Api, _Renderer, _ModelsJob]:
+        document = normalize(spec.document, found)
+        api = build_api(document, idempotency_header=config.idempotency_header, limits=limits)
+        renderer = _Renderer(config, spec, api, document, version)
+        return api, renderer, _ModelsJob(*renderer.model_input(), limits, cache, fork=fork)
+
+    guess = checks.version or _openapi_version(spec.document)
+    prepared: tuple[Api, _Renderer, _ModelsJob] | None = None
+    early: Exception | None = None
+    try:
+        if guess:
+            prepared = prepare(guess, fork=checks.pending)
+    except Exception as error:  # reported only if the validator accepts the spec
+        early = error
+    try:
+        found, findings = checks.result()
+        if not found or any(f.rule == "openapi-version" for f in findings):  # as load_document
+            raise SpecError(spec.source, list(findings))
+        if findings and not config.lenient:
+            raise SpecError(spec.source, list(findings))
+        if early is not None:
+            raise early
+        if prepared is None or found != guess:  # the validator reads another version
+            if prepared is not None:
+                prepared[2].cancel()
+            prepared = prepare(found, fork=False)
+        api, renderer, job = prepared
+        source = job.result()
+    finally:
+        if prepared is not None:
+            prepared[2].cancel()
+    with phase("render", limits, spec.source):
+        files = renderer.render(renderer.models_module(source))
+    return GenerationResult(files=files, api=api, findings=list(findings)), spec.sha256
+
+
+def _openapi_version(document: dict[str, Any]) -> str:
+    """ "3.0" or "3.1" as `openapi_version` of specforge.document.validate says (which
+    imports the validator); checked against it once the validator has run."""
+    found = document.get("openapi")
+    if isinstance(found, str) and found.startswith(("3.0", "3.1")):
+        return found[:3]
+    return ""
+
+
+class _Validation:
+    """The validator's findings (and OpenAPI version) of a loaded spec: from the cache when it
+    has them for these bytes, else from the validator, when asked (then kept)."""
+
+    def __init__(self, spec: LoadedSpec, config: Config, cache: Cache | None) -> None:
+        self.spec = spec
+        self.cache = cache
+        self.key = ""
+        self.known: tuple[str, tuple[Finding, ...]] | None = None
+        if cache is not None:
+            self.key = cache.key(
+                "findings",
+                spec.sha256,
+                str(config.allow_external_refs),
+                caching.limits_key(config.limits),
+            )
+            self.known = _findings_entry(cache.get_json("findings", self.key))
+
+    @property
+    def version(self) -> str:
+        return self.known[0] if self.known else ""
+
+    @property
+    def pending(self) -> bool:
+        """Whether the validator still has to run."""
+        return self.known is None
+
+    def result(self) -> tuple[str, tuple[Finding, ...]]:
+        if self.known is None:
+            from specforge.document.validate import find_findings, openapi_version
+
+            findings = tuple(find_findings(self.spec))
+            self.known = openapi_version(self.spec.document), findings
+            if self.cache is not None:
+                entry = [[f.pointer, f.rule, f.message] for f in findings]
+                self.cache.put_json(
+                    "findings", self.key, {"version": self.known[0], "findings": entry}
+                )
+        return self.known
 
 
 def _findings_entry(value: Any) -> tuple[str, tuple[Finding, ...]] | None:
@@ -161,23 +231,147 @@ def _findings_entry(value: Any) -> tuple[str, tuple[Finding, ...]] | None:
     return (version, findings) if isinstance(version, str) else None
 
 
-def build(config: Config, version: str | None = None) -> GenerationResult:
-    """Render every file of the package in memory (unformatted); `version` is the package's
-    version (default: `package_version` of the spec's info.version)."""
-    return _build(config, version, open_cache(config))[0]
+SERIAL_ENV = "SPECFORGE_SERIAL"
 
 
-def _build(
-    config: Config, version: str | None, cache: Cache | None
-) -> tuple[GenerationResult, str]:
-    """`build`, with `cache`; also the spec's sha256."""
-    from specforge.generator.parse import build_api
+class _ModelsJob:
+    """The models module's source: from the cache, else from `generate_models`, in a forked
+    child process while the parent validates (`fork`; on Linux, single-threaded, more than one
+    CPU, unless $SPECFORGE_SERIAL is set), else here when asked. A child that fails in any
+    other way than the model generator's own errors is replaced by a run here."""
 
-    spec, document, findings = _loaded(config, cache)
-    api = build_api(document, idempotency_header=config.idempotency_header, limits=config.limits)
-    with phase("render", config.limits, spec.source):
-        files = _Renderer(config, spec, api, document, version, cache).render()
-    return GenerationResult(files=files, api=api, findings=list(findings)), spec.sha256
+    def __init__(
+        self,
+        document: dict[str, Any],
+        base: str,
+        limits: Limits,
+        cache: Cache | None,
+        *,
+        fork: bool,
+    ) -> None:
+        self.document, self.base, self.limits, self.cache = document, base, limits, cache
+        self.key = ""
+        self.source: str | None = None
+        self.child: tuple[int, int] | None = None  # pid, read end of the pipe
+        if cache is not None:
+            self.key = cache.key(
+                "models", base, caching.limits_key(limits), json.dumps(document, sort_keys=False)
+            )
+            self.source = cache.get_text("models", self.key)
+        if self.source is None and fork and _can_fork():
+            self.child = _fork(self._child)
+
+    def _child(self) -> bytes:
+        from specforge.document.limits import PhaseTimeout
+        from specforge.generator.models import generate_models
+
+        try:
+            outcome: dict[str, Any] = {
+                "source": generate_models(self.document, self.base, self.limits)
+            }
+        except SpecError as error:
+            findings = [[f.pointer, f.rule, f.message] for f in error.findings]
+            outcome = {"spec_error": [error.source, findings]}
+        except PhaseTimeout as error:
+            outcome = {"timeout": [error.phase, error.seconds]}
+        return json.dumps(outcome).encode("utf-8")
+
+    def result(self) -> str:
+        """The source (the model generator's errors raised as they would be here)."""
+        if self.source is None and self.child is not None:
+            outcome = _collect(self.child)
+            self.child = None
+            if isinstance(outcome, dict) and isinstance(outcome.get("source"), str):
+                self.source = outcome["source"]
+            elif isinstance(outcome, dict) and "spec_error" in outcome:
+                source, findings = outcome["spec_error"]
+                raise SpecError(source, [Finding(*finding) for finding in findings])
+            elif isinstance(outcome, dict) and "timeout" in outcome:
+                from specforge.document.limits import PhaseTimeout
+
+                raise PhaseTimeout(*outcome["timeout"])
+        if self.source is None:
+            from specforge.generator.models import generate_models
+
+            self.source = generate_models(self.document, self.base, self.limits)
+        if self.cache is not None:
+            self.cache.put_text("models", self.key, self.source)
+            self.cache = None  # kept once
+        return self.source
+
+    def cancel(self) -> None:
+        """Stop the child, if it still runs."""
+        if self.child is not None:
+            _stop(self.child)
+            self.child = None
+
+
+def _can_fork() -> bool:
+    import threading
+
+    return (
+        sys.platform.startswith("linux")
+        and not os.environ.get(SERIAL_ENV)
+        and threading.active_count() == 1
+        and len(os.sched_getaffinity(0)) > 1
+    )
+
+
+def _fork(work: Any) -> tuple[int, int]:
+    """Run `work() -> bytes` in a forked child; (its pid, the pipe its bytes come through)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the caller
+        code = 1
+        try:
+            os.close(read_end)
+            _die_with_parent()
+            data = work()
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(data)
+            code = 0
+        except BaseException:  # the parent runs the work itself
+            pass
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _die_with_parent() -> None:
+    """In a child: be killed when the parent dies (Linux's PR_SET_PDEATHSIG)."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+
+
+def _collect(child: tuple[int, int]) -> Any:
+    """What the child sent (None if it sent nothing readable); reaps it."""
+    pid, read_end = child
+    chunks: list[bytes] = []
+    try:
+        with os.fdopen(read_end, "rb") as pipe:
+            while chunk := pipe.read(1 << 20):
+                chunks.append(chunk)
+    finally:
+        _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        return None
+    try:
+        return json.loads(b"".join(chunks))
+    except ValueError:
+        return None
+
+
+def _stop(child: tuple[int, int]) -> None:
+    pid, read_end = child
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.close(read_end)
+    with contextlib.suppress(OSError):
+        os.waitpid(pid, 0)
 
 
 def package_version(api_version: str) -> str:
@@ -441,7 +635,6 @@ class _Renderer:
         cache: Cache | None = None,
     ) -> None:
         self.config = config
-        self.cache = cache
         self.spec = spec
         self.api = api
         self.document = document
@@ -496,14 +689,14 @@ class _Renderer:
         """The first line of every generated Python file."""
         return "# " + python_comment(self.context["header_text"])
 
-    def render(self) -> dict[str, str]:
+    def render(self, models: str) -> dict[str, str]:
+        """Every file of the package; `models` is the models module (`models_module`)."""
         from specforge.generator.views import api_views, module_model_names
 
         package = f"src/{self.config.package}"
         views = api_views(self.api)
         classes = set(self.api.schema_classes.values())
         roots = [(name, views[name][0].class_name) for name in views]
-        models = self._models()
         files = {
             "pyproject.toml": self._render(
                 "package/pyproject.toml.jinja", dependencies=package_dependencies(models)
@@ -551,7 +744,8 @@ class _Renderer:
         }
         return json_document(payload) + "\n"
 
-    def _models(self) -> str:
+    def model_input(self) -> tuple[dict[str, Any], str]:
+        """What `generate_models` is given: the model document and the base class."""
         from specforge.generator.models import model_document, open_enum_refs
 
         classes = self.api.schema_classes
@@ -573,26 +767,12 @@ class _Renderer:
         open_enum_refs(
             document, {classes[n] for n in enum_components}, {classes[n] for n in open_components}
         )
-        base = f"{self.config.package}._base_model.BaseModel"
-        source = self._generated_models(document, base)
+        return document, f"{self.config.package}._base_model.BaseModel"
+
+    def models_module(self, source: str) -> str:
+        """The models module, from the model generator's `source`."""
         body = re.sub(r"^# generated by datamodel-codegen:\n(#.*\n)*", "", source)
         return f'{self.header}\n"""Models for every schema of the spec."""\n\n{body}'
-
-    def _generated_models(self, document: dict[str, Any], base: str) -> str:
-        """`generate_models`, from the cache when it has the source of this model document."""
-        from specforge.generator.models import generate_models
-
-        limits = self.config.limits
-        if self.cache is None:
-            return generate_models(document, base, limits)
-        key = self.cache.key(
-            "models", base, caching.limits_key(limits), json.dumps(document, sort_keys=False)
-        )
-        source = self.cache.get_text("models", key)
-        if source is None:
-            source = generate_models(document, base, limits)
-            self.cache.put_text("models", key, source)
-        return source
 
     def _readme(self) -> dict[str, Any]:
         """The README's snippets, written here so that each is escaped once, as a whole."""

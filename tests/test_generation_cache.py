@@ -66,6 +66,7 @@ class Calls:
         from specforge.document import validate
         from specforge.generator import models
 
+        monkeypatch.setenv(pipeline.SERIAL_ENV, "1")  # the model generator runs in this process
         self.validated = 0
         self.models = 0
         self.formatted: list[list[str] | None] = []
@@ -362,3 +363,50 @@ def test_a_cached_check_imports_none_of_the_heavy_libraries(tmp_path: Path) -> N
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
+
+
+def cli(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`specforge <args>` in a process of its own (single-threaded: it may fork)."""
+    return subprocess.run(
+        [sys.executable, "-m", "specforge", *map(str, args)],
+        cwd=Path.cwd(),
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_models_made_beside_the_validator_are_the_same_bytes(tmp_path: Path) -> None:
+    for name, env in (("forked", {}), ("serial", {pipeline.SERIAL_ENV: "1"})):
+        for spec in (VIDEO_SPEC, ACME_SPEC):
+            done = cli("generate", "--spec", spec, "--output", tmp_path / name / spec.stem,
+                       "--no-cache", env=env)  # fmt: skip
+            assert done.returncode == 0, done.stderr
+    assert tree(tmp_path / "forked") == tree(tmp_path / "serial")
+
+
+def test_a_refused_spec_is_refused_alike_with_the_models_started(tmp_path: Path) -> None:
+    text = ACME_SPEC.read_text(encoding="utf-8")
+    line = "          description: One page of projects.\n"
+    assert line in text
+    broken = {  # a validator finding; a broken skeleton (the validator's own refusal)
+        "finding": text.replace(line, "", 1),
+        "shape": text.replace("enum: [private, team, public]", "enum: private", 1),
+    }
+    for name, body in broken.items():
+        spec = tmp_path / f"{name}.yaml"
+        spec.write_text(body, encoding="utf-8")
+        outcomes = []
+        for env in ({}, {pipeline.SERIAL_ENV: "1"}):
+            done = cli("generate", "--spec", spec, "--output", tmp_path / "out", "--no-cache",
+                       env=env)  # fmt: skip
+            outcomes.append((done.returncode, done.stdout, done.stderr))
+        assert outcomes[0] == outcomes[1], name
+        assert outcomes[0][0] == 2 and "invalid spec" in outcomes[0][2], outcomes[0]
+        assert not (tmp_path / "out").exists()
+    done = cli("generate", "--spec", ACME_SPEC, "--output", tmp_path / "out", "--no-cache",
+               "--limit", "models-seconds=0.01")  # fmt: skip
+    assert done.returncode == 2 and "models-seconds" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
