@@ -596,7 +596,451 @@ def _generate_models(document: dict[str, Any], base_class: str) -> str:
         finally:
             sys.setrecursionlimit(limit)
     runtime_module = base_class.rsplit(".", 1)[0]
-    return mark_coerced_defaults(drop_single_union_modes(str(source or "")), runtime_module)
+    source = root_types(str(source or ""), runtime_module)
+    return mark_coerced_defaults(drop_single_union_modes(source), runtime_module)
+
+
+# -- open enums as their enum class ------------------------------------------------------------
+def open_enum_classes(source: str, runtime_module: str) -> str:
+    """Each `E | str` of `source` (an opened string enum) as `E`, and `E` made open.
+
+    An opened enum reaches the model generator as `anyOf: [enum, {type: string}]`, which it
+    writes `E | str`: a type checker folds that into `str` (the enum is a `str` subclass), so
+    the listed values no longer complete. The field is typed `E` instead, and `E` is
+    decorated with the runtime's `open_enum`, so a value it does not list is still a member
+    (`E("queued")`, equal to `"queued"`).
+    """
+    if "Enum" not in source:
+        return source
+    tree = ast.parse(source)
+    enums = {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+        and {"str", "Enum"} <= {b.id for b in node.bases if isinstance(b, ast.Name)}
+    }
+    if not enums:
+        return source
+    closer = _EnumUnions(enums)
+    data = source.encode("utf-8")  # ast offsets count UTF-8 bytes
+    offsets = [0]
+    for line in data.splitlines(keepends=True):
+        offsets.append(offsets[-1] + len(line))
+    edits: list[tuple[int, int, bytes]] = []
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for statement in node.body:
+            if not isinstance(statement, ast.AnnAssign):
+                continue
+            annotation = statement.annotation
+            found = closer.close(annotation)
+            if found is None or annotation.end_lineno is None or annotation.end_col_offset is None:
+                continue
+            start = offsets[annotation.lineno - 1] + annotation.col_offset
+            end = offsets[annotation.end_lineno - 1] + annotation.end_col_offset
+            edits.append((start, end, ast.unparse(found).encode("utf-8")))
+    if not closer.opened:
+        return source
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name in closer.opened:
+            at = offsets[node.lineno - 1]
+            edits.append((at, at, f"@{_OPEN_ENUM}\n".encode()))
+    for start, end, text in sorted(edits, reverse=True):
+        data = data[:start] + text + data[end:]
+    return _add_import(data.decode("utf-8"), runtime_module, {f"open_enum as {_OPEN_ENUM}"})
+
+
+# The runtime's decorator, imported under a name no model takes (classes are capitalised).
+_OPEN_ENUM = "_open_enum"
+
+
+class _EnumUnions:
+    """Rewrites type expressions: `E | str` (E a string enum class) becomes `E`."""
+
+    def __init__(self, enums: set[str]) -> None:
+        self.enums = enums
+        self.opened: set[str] = set()
+
+    def close(self, annotation: ast.expr) -> ast.expr | None:
+        """`annotation` rewritten, or None when it has no opened enum."""
+        changed = [False]
+        result = self._visit(annotation, changed)
+        return result if changed[0] else None
+
+    def _visit(self, node: ast.expr, changed: list[bool]) -> ast.expr:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            members = [self._visit(m, changed) for m in _union_members(node)]
+            names = {m.id for m in members if isinstance(m, ast.Name)}
+            opened = names & self.enums
+            if opened and "str" in names:
+                self.opened |= opened
+                changed[0] = True
+                members = [m for m in members if not (isinstance(m, ast.Name) and m.id == "str")]
+            return _union_of(members)
+        if isinstance(node, ast.Subscript):
+            inner = self._visit_slice(node.slice, changed)
+            made = ast.Subscript(value=node.value, slice=inner, ctx=ast.Load())
+            return _single_union_mode(made) if changed[0] else made
+        return node
+
+    def _visit_slice(self, node: ast.expr, changed: list[bool]) -> ast.expr:
+        if isinstance(node, ast.Tuple):
+            return ast.Tuple(elts=[self._visit(e, changed) for e in node.elts], ctx=ast.Load())
+        return self._visit(node, changed)
+
+
+def _union_of(members: list[ast.expr]) -> ast.expr:
+    result = members[0]
+    for member in members[1:]:
+        result = ast.BinOp(left=result, op=ast.BitOr(), right=member)
+    return result
+
+
+def _single_union_mode(node: ast.Subscript) -> ast.expr:
+    """`Annotated[T, Field(union_mode=...)]` without the mode when `T` is no union any more
+    (`X | None` counts as none), and without `Annotated` when nothing else is left."""
+    if not (
+        isinstance(node.value, ast.Name)
+        and node.value.id == "Annotated"
+        and isinstance(node.slice, ast.Tuple)
+        and node.slice.elts
+    ):
+        return node
+    hint, *extras = node.slice.elts
+    if len([m for m in _union_members(hint) if not _is_none(m)]) > 1:
+        return node
+    kept: list[ast.expr] = []
+    for extra in extras:
+        if (
+            isinstance(extra, ast.Call)
+            and isinstance(extra.func, ast.Name)
+            and extra.func.id == "Field"
+        ):
+            keywords = [k for k in extra.keywords if k.arg != "union_mode"]
+            if keywords or extra.args:
+                kept.append(ast.Call(func=extra.func, args=extra.args, keywords=keywords))
+        else:
+            kept.append(extra)
+    if not kept:
+        return hint
+    return ast.Subscript(
+        value=node.value, slice=ast.Tuple(elts=[hint, *kept], ctx=ast.Load()), ctx=ast.Load()
+    )
+
+
+# -- root models as the types they hold --------------------------------------------------------
+# The `Field()` arguments a root type keeps: those that change what validates, not documentation.
+_TYPE_FIELD_ARGUMENTS = frozenset(
+    {
+        "union_mode",
+        "discriminator",
+        "strict",
+        "gt",
+        "ge",
+        "lt",
+        "le",
+        "multiple_of",
+        "min_length",
+        "max_length",
+        "pattern",
+        "max_digits",
+        "decimal_places",
+        "allow_inf_nan",
+    }
+)
+
+
+@dataclass
+class _Root:
+    """A `RootModel` class of the model generator's output."""
+
+    name: str
+    node: ast.ClassDef
+    annotation: ast.expr
+    docstring: str
+    uses: set[str]
+
+
+def root_types(source: str, runtime_module: str) -> str:
+    """Each `RootModel` class of `source` as the type it holds, for users and type checkers.
+
+    The model generator writes a schema that is an array, a map, a union or a scalar as
+    `class X(RootModel[T])`, whose users must write `x.root[0]` and wrap each value in
+    `X(...)`. Instead, type checkers see `X: TypeAlias = T` (under `TYPE_CHECKING`) and the
+    module defines `class X(RootType)` with `root: T`, which pydantic validates as `T`, so a
+    field typed `X` holds a plain `list`, `dict`, member model or scalar, and the runtime's
+    `X.model_validate(data)` returns one. A root model stays one where a plain type cannot
+    take its place: in a cycle of root models (`X = list[X] | str`), as another class's base,
+    or with a `model_config` of its own.
+    """
+    if "RootModel" not in source:
+        return source
+    tree = ast.parse(source)
+    roots = _root_models(tree, source)
+    kept = _kept_roots(tree, roots)
+    moved = {name: root for name, root in roots.items() if name not in kept}
+    if not moved:
+        return source
+    lines = _lines(source)
+    # Before the module's closing `X.model_rebuild()` calls, which resolve the names.
+    at = next((node.lineno - 1 for node in tree.body if _is_rebuild(node)), len(lines))
+    head, tail = lines[:at], lines[at:]
+    for root in sorted(moved.values(), key=lambda r: r.node.lineno, reverse=True):
+        del head[root.node.lineno - 1 : _end_line(root.node)]
+    block = "".join(head).rstrip("\n") + "\n\n\n" + _root_block(moved, source)
+    body = block + ("\n\n" + "".join(tail) if tail else "")
+    body = _add_import(body, "typing", {"TYPE_CHECKING", "TypeAlias"})
+    body = _add_import(body, runtime_module, {"RootType"})
+    if not kept:
+        body = _drop_import(body, "pydantic", "RootModel")
+    return body
+
+
+def _is_rebuild(node: ast.stmt) -> bool:
+    """`X.model_rebuild()` as a statement."""
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and node.value.func.attr == "model_rebuild"
+    )
+
+
+def _lines(source: str) -> list[str]:
+    """The lines of `source` as `ast` counts them (a line separator inside a string is no
+    line break), each with its end."""
+    lines = [line + "\n" for line in source.split("\n")]
+    if source.endswith("\n"):
+        lines.pop()  # the empty piece after the last line break
+    else:
+        lines[-1] = lines[-1][:-1]
+    return lines
+
+
+def _end_line(node: ast.stmt) -> int:
+    return node.end_lineno if node.end_lineno is not None else node.lineno
+
+
+def _root_models(tree: ast.Module, source: str) -> dict[str, _Root]:
+    found: dict[str, _Root] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef) or not any(
+            isinstance(base, ast.Subscript)
+            and isinstance(base.value, ast.Name)
+            and base.value.id == "RootModel"
+            for base in node.bases
+        ):
+            continue
+        annotation: ast.expr | None = None
+        configured = False
+        for statement in node.body:
+            if (
+                isinstance(statement, ast.AnnAssign)
+                and isinstance(statement.target, ast.Name)
+                and statement.target.id == "root"
+            ):
+                annotation = statement.annotation
+            elif isinstance(statement, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "model_config" for t in statement.targets
+            ):
+                configured = True
+        if annotation is None or configured:
+            continue
+        docstring = ""
+        first = node.body[0]
+        if (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)
+        ):
+            docstring = ast.get_source_segment(source, first) or ""
+        uses = {n.id for n in ast.walk(annotation) if isinstance(n, ast.Name)}
+        found[node.name] = _Root(node.name, node, annotation, docstring, uses)
+    return found
+
+
+def _kept_roots(tree: ast.Module, roots: dict[str, _Root]) -> set[str]:
+    """The root models that must stay classes: bases of other classes, and those in a
+    cycle of root models (a plain type cannot name itself)."""
+    kept = {
+        base.id
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+        for base in node.bases
+        if isinstance(base, ast.Name) and base.id in roots
+    }
+    graph = {name: root.uses & set(roots) for name, root in roots.items()}
+    for component in _cycles(graph):
+        kept |= component
+    return kept
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[set[str]]:
+    """The strongly connected components of `graph` that hold a cycle (iterative Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[set[str]] = []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work: list[tuple[str, list[str]]] = [(start, sorted(graph[start]))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, todo = work[-1]
+            if todo:
+                child = todo.pop()
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, sorted(graph.get(child, ()))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component: set[str] = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.add(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in graph.get(node, set()):
+                    found.append(component)
+    return found
+
+
+def _ordered(roots: dict[str, _Root]) -> list[_Root]:
+    """`roots` with each after the root types it names (they form no cycle)."""
+    done: list[_Root] = []
+    seen: set[str] = set()
+
+    def visit(name: str) -> None:
+        stack = [(name, False)]
+        while stack:
+            current, expanded = stack.pop()
+            if current in seen:
+                continue
+            if expanded:
+                seen.add(current)
+                done.append(roots[current])
+                continue
+            stack.append((current, True))
+            stack.extend(
+                (dep, False) for dep in sorted(roots[current].uses & set(roots), reverse=True)
+            )
+
+    for name in sorted(roots, key=lambda n: roots[n].node.lineno):
+        visit(name)
+    return done
+
+
+def _root_block(roots: dict[str, _Root], source: str) -> str:
+    """The `if TYPE_CHECKING:` aliases and, else, the `RootType` classes of `roots`."""
+    aliases: list[str] = []
+    classes: list[str] = []
+    for root in _ordered(roots):
+        bare = _bare_type(root.annotation)
+        aliases.append(f"    {root.name}: TypeAlias = {ast.unparse(bare)}\n")
+        if root.docstring:
+            aliases.append(_indent(root.docstring, "    ") + "\n")
+        runtime = ast.unparse(_type_annotation(root.annotation))
+        doc = _indent(root.docstring, "        ") + "\n\n" if root.docstring else ""
+        classes.append(f"\n    class {root.name}(RootType):\n{doc}        root: {runtime}\n")
+    return "if TYPE_CHECKING:\n" + "".join(aliases) + "else:\n" + "".join(classes)
+
+
+def _indent(docstring: str, pad: str) -> str:
+    """A class-body docstring (its lines after the first indented by four) indented by `pad`."""
+    first, *rest = docstring.split("\n")
+    moved = [line[4:] if line.startswith("    ") else line.lstrip() for line in rest]
+    return "\n".join([pad + first, *((pad + line) if line.strip() else "" for line in moved)])
+
+
+def _bare_type(annotation: ast.expr) -> ast.expr:
+    """The type of `Annotated[type, ...]` (metadata only matters to pydantic)."""
+    if (
+        isinstance(annotation, ast.Subscript)
+        and isinstance(annotation.value, ast.Name)
+        and annotation.value.id == "Annotated"
+        and isinstance(annotation.slice, ast.Tuple)
+        and annotation.slice.elts
+    ):
+        return annotation.slice.elts[0]
+    return annotation
+
+
+def _type_annotation(annotation: ast.expr) -> ast.expr:
+    """`annotation` with only the `Field()` arguments that change validation (no
+    documentation, defaults or examples), `Annotated` dropped when none is left."""
+    if not (
+        isinstance(annotation, ast.Subscript)
+        and isinstance(annotation.value, ast.Name)
+        and annotation.value.id == "Annotated"
+        and isinstance(annotation.slice, ast.Tuple)
+        and annotation.slice.elts
+    ):
+        return annotation
+    hint, *extras = annotation.slice.elts
+    kept: list[ast.expr] = []
+    for extra in extras:
+        if (
+            isinstance(extra, ast.Call)
+            and isinstance(extra.func, ast.Name)
+            and extra.func.id == "Field"
+        ):
+            keywords = [k for k in extra.keywords if k.arg in _TYPE_FIELD_ARGUMENTS]
+            if keywords:
+                kept.append(ast.Call(func=extra.func, args=[], keywords=keywords))
+        else:
+            kept.append(extra)
+    if not kept:
+        return hint
+    return ast.Subscript(
+        value=annotation.value, slice=ast.Tuple(elts=[hint, *kept], ctx=ast.Load()), ctx=ast.Load()
+    )
+
+
+def _imports(source: str, module: str) -> ast.ImportFrom | None:
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ImportFrom) and node.module == module and node.level == 0:
+            return node
+    return None
+
+
+def _add_import(source: str, module: str, names: set[str]) -> str:
+    """`source` importing `names` from `module` too (one `from` line, names sorted)."""
+    node = _imports(source, module)
+    lines = _lines(source)
+    if node is None:
+        anchor = re.search(r"^from __future__ import annotations\n", source, re.MULTILINE)
+        at = anchor.end() if anchor else 0
+        listed = ", ".join(sorted(names))
+        return source[:at] + f"\nfrom {module} import {listed}\n" + source[at:]
+    have = {alias.name for alias in node.names if alias.asname is None}
+    others = [f"{a.name} as {a.asname}" for a in node.names if a.asname is not None]
+    listed = ", ".join([*sorted(have | names), *others])
+    lines[node.lineno - 1 : _end_line(node)] = [f"from {module} import {listed}\n"]
+    return "".join(lines)
+
+
+def _drop_import(source: str, module: str, name: str) -> str:
+    node = _imports(source, module)
+    if node is None:
+        return source
+    names = [a for a in node.names if not (a.name == name and a.asname is None)]
+    lines = _lines(source)
+    listed = ", ".join(a.name if a.asname is None else f"{a.name} as {a.asname}" for a in names)
+    lines[node.lineno - 1 : _end_line(node)] = [f"from {module} import {listed}\n"] if names else []
+    return "".join(lines)
 
 
 def _union_members(node: ast.expr) -> list[ast.expr]:

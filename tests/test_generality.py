@@ -168,7 +168,7 @@ def test_query_header_cookie_parameters_with_style_and_explode(
     assert seen.headers["X-Request-Id"] == request_id
     assert "session=s-1" in seen.headers["Cookie"]
     assert seen.headers["Authorization"] == f"Bearer {KEY}"
-    cat, dog = (item.root for item in page.data)
+    cat, dog = page.data
     assert isinstance(cat, v31.models.PetCat) and isinstance(dog, v31.models.PetDog)
 
 
@@ -177,7 +177,7 @@ def test_array_path_parameter_simple_style_and_uuid(v31: Generated, server: Scri
     owner = "7d4e0a4b-1c77-4c0a-8d1f-4e0a9a2b6c3d"
     result = v31.client(server).owners.pets.retrieve(owner, [1, 2, 3])
     assert server.requests[0].path == f"/v1/owners/{owner}/pets/1,2,3"
-    assert isinstance(result.root[0].root, v31.models.PetCat)
+    assert isinstance(result[0], v31.models.PetCat)
 
 
 def test_exploded_array_query_and_enum_parameter_30(v30: Generated, server: ScriptedServer) -> None:
@@ -186,7 +186,7 @@ def test_exploded_array_query_and_enum_parameter_30(v30: Generated, server: Scri
     seen = server.requests[0]
     assert _query(seen.path) == {"status": ["open"], "ids": ["1", "2"]}
     assert seen.headers["X-Trace"] == "t" and seen.headers["X-API-Key"] == KEY
-    assert str(orders.root[0].id) == ORDER["id"]
+    assert str(orders[0].id) == ORDER["id"]
 
 
 # -- methods and bodies -----------------------------------------------------------------------
@@ -208,9 +208,9 @@ def test_post_without_operation_id_put_patch_delete(v31: Generated, server: Scri
     ]
     assert server.requests[0].json() == {"name": "Tom", "pet_type": "cat"}
     assert server.requests[2].json() == {"nickname": None}
-    assert isinstance(created.root, v31.models.PetCat)
-    assert isinstance(replaced.root, v31.models.PetDog) and replaced.root.good_boy is True
-    assert isinstance(updated.root, v31.models.PetCat) and deleted is None
+    assert isinstance(created, v31.models.PetCat)
+    assert isinstance(replaced, v31.models.PetDog) and replaced.good_boy is True
+    assert isinstance(updated, v31.models.PetCat) and deleted is None
 
 
 def test_request_bounds_are_checked_before_sending(
@@ -277,7 +277,7 @@ def test_discriminated_union_body_and_response_30(v30: Generated, server: Script
     shape = v30.models.Shape.model_validate({"kind": "circle", "radius": 1.5})
     answer = v30.client(server).shapes.create(body=shape)
     assert server.requests[0].json() == {"kind": "circle", "radius": 1.5}
-    assert isinstance(answer.root, v30.models.ShapeSquare)
+    assert isinstance(answer, v30.models.ShapeSquare)
 
 
 # -- schemas --------------------------------------------------------------------------------
@@ -297,8 +297,8 @@ def test_recursive_and_mutually_recursive_schemas(v31: Generated, server: Script
 def test_map_and_union_without_discriminator(v31: Generated, server: ScriptedServer) -> None:
     server.script(Reply(body={"a": 1, "b": 2}), Reply(body=[{"text": "x"}, {"number": 2.5}, None]))
     client = v31.client(server)
-    assert client.settings.retrieve().root == {"a": 1, "b": 2}
-    events = [event.root if event is not None else None for event in client.events.list().root]
+    assert client.settings.retrieve() == {"a": 1, "b": 2}
+    events = client.events.list()
     assert isinstance(events[0], v31.models.TextEvent)
     assert isinstance(events[1], v31.models.NumberEvent) and events[2] is None
 
@@ -336,4 +336,4 @@ def test_async_client_works_the_same(v31: Generated, server: ScriptedServer) -> 
         async with v31.async_client(server) as client:
             return await client.pets.retrieve(2)
 
-    assert isinstance(asyncio.run(go()).root, v31.models.PetDog)
+    assert isinstance(asyncio.run(go()), v31.models.PetDog)
