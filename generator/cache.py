@@ -7,7 +7,8 @@ What is kept, each under the sha256 of everything its value depends on:
 - `format`: a Python file as ruff leaves it, by its unformatted text, path and ruff settings;
 - `package`: a whole package (the digest of every file, the summary and the warnings), by the
   spec's bytes and name, the settings that reach the package, and its version;
-- `blob`: file contents by their own sha256 (what a `package` entry lists).
+- `blob`: file contents by their own sha256 (what a `package` entry lists);
+- `templates`: Jinja's compiled templates (its bytecode cache), by template and source.
 
 Every key starts with `fingerprint()`: the versions of specforge, of the libraries whose output
 ends up in a package (datamodel-code-generator, pydantic, ruff, Jinja2, the validators, PyYAML),
@@ -41,7 +42,7 @@ DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 _MAGIC = b"specforge-cache 1 "
 _TRIM_TO = 0.8  # after eviction, the folder holds at most this share of its cap
 _STALE_TEMP = 3600.0  # seconds after which a temporary file of a killed run is removed
-KINDS = ("findings", "models", "format", "package", "blob")
+KINDS = ("findings", "models", "format", "package", "blob", "templates")
 # Distributions whose version is part of every key: what writes, checks or formats a package.
 DISTRIBUTIONS = (
     "specforge",
@@ -257,16 +258,23 @@ def version_fingerprint() -> str:
     """What every key depends on: the versions of `DISTRIBUTIONS`, Python's, and specforge's
     generator sources (so a changed checkout never reads an entry of another)."""
     versions = installed_versions(DISTRIBUTIONS)
-    import yaml
-
     facts = {
         "python": sys.version,
         "implementation": sys.implementation.cache_tag or sys.implementation.name,
-        "libyaml": bool(getattr(yaml, "__with_libyaml__", False)),
+        "libyaml": _has_libyaml(),
         "versions": versions,
         "sources": sources_digest(),
     }
     return digest(json.dumps(facts, sort_keys=True))
+
+
+def _has_libyaml() -> bool:
+    """Whether PyYAML has its libyaml binding (without importing it)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("yaml")
+    folder = Path(spec.origin).parent if spec and spec.origin else None
+    return bool(folder and any(p.name.startswith("_yaml.") for p in folder.iterdir()))
 
 
 _DIST = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+?)(-py[^-]*)?\.(dist|egg)-info$")

@@ -167,9 +167,34 @@ def _build(
     finally:
         if prepared is not None:
             prepared[2].cancel()
+    _compiled_templates(cache)
     with phase("render", limits, spec.source):
         files = renderer.render(renderer.models_module(source))
     return GenerationResult(files=files, api=api, findings=list(findings)), spec.sha256
+
+
+def _compiled_templates(cache: Cache | None) -> None:
+    """Have Jinja keep its compiled templates in `cache` (none without one): compiling them
+    costs more than rendering a small package."""
+    import jinja2
+
+    from specforge.generator.render import SUFFIXES, environment
+
+    class Compiled(jinja2.BytecodeCache):
+        def __init__(self, store: Cache) -> None:
+            self.store = store
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            data = self.store.get("templates", self.store.key("templates", bucket.key))
+            if data is not None:
+                bucket.bytecode_from_string(data)  # Jinja checks its magic and checksum
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            key = self.store.key("templates", bucket.key)
+            self.store.put("templates", key, bucket.bytecode_to_string())
+
+    for syntax in set(SUFFIXES.values()):
+        environment(syntax).bytecode_cache = Compiled(cache) if cache is not None else None
 
 
 def _openapi_version(document: dict[str, Any]) -> str:
