@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SPECFORGE := $(BIN)/specforge
 PYTEST_ARGS ?=
 
-.PHONY: all setup validate generate check lint typecheck test mock conformance fuzz bench bench-quick gate clean
+.PHONY: all setup validate generate check lint typecheck test mock conformance fuzz bench bench-quick corpus gate clean
 
 all: setup validate generate conformance
 
@@ -59,6 +59,11 @@ bench: setup
 
 bench-quick: setup
 	$(BIN)/python -m bench --quick
+
+# specforge conform vs plain Schemathesis on every server of tests/fault_corpus (also a section
+# of `make bench`): bench/results/corpus.md and corpus.json.
+corpus: setup
+	$(BIN)/python -m bench.corpus
 
 # Real public specs (tests/real_specs.py): fetch those the package registries give (npm, and
 # ../shared/specs) into $SPECFORGE_REAL_SPECS (default ~/.cache/specforge/real-specs; add

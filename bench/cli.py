@@ -19,9 +19,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import gen, goals, imports, mockload, overhead, peers, report, suite
+from bench import corpus, gen, goals, imports, mockload, overhead, peers, report, suite
 
-SECTIONS = ("generation", "imports", "overhead", "mock", "suite")
+SECTIONS = ("generation", "imports", "overhead", "mock", "suite", "corpus")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -77,6 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "overhead": lambda: overhead.run(args.quick),
             "mock": lambda: mockload.run(found, args.quick),
             "suite": lambda: suite.run(found, work, args.quick),
+            "corpus": lambda: corpus.run(found, args.quick, output=args.output),
         }
         for name in SECTIONS:
             if name in chosen:
