@@ -113,6 +113,12 @@ def documented(op: Operation, status: int) -> Response | None:
     return ranged or next((r for r in op.responses if r.status == "default"), None)
 
 
+def streamed(op: Operation, ex: Exchange) -> bool:
+    """Whether `ex` is the event stream a streaming operation may answer with (its events are
+    judged by Schemathesis against the chunk schema, see `conformance.mock.sse`)."""
+    return op.stream is not None and ex.content_type == "text/event-stream" and ex.status < 300
+
+
 # -- on every response --------------------------------------------------------------------------
 @response_check("no_server_error")
 def no_server_error(model: SpecModel, op: Operation, ex: Exchange) -> Verdict | None:
@@ -140,6 +146,8 @@ def response_content_type(model: SpecModel, op: Operation, ex: Exchange) -> Verd
     response = documented(op, ex.status)
     if response is None or not response.content_type or not ex.body:
         return None
+    if streamed(op, ex):
+        return PASS
     wanted = response.content_type.lower()
     got = ex.content_type
     if (
@@ -159,6 +167,8 @@ def response_schema(model: SpecModel, op: Operation, ex: Exchange) -> Verdict | 
     response = documented(op, ex.status)
     if response is None or response.kind != "json" or not response.schema_pointer:
         return None
+    if streamed(op, ex):
+        return None
     body = ex.json()
     if body is None and ex.body.strip() != b"null":
         return Verdict(
@@ -175,6 +185,8 @@ def response_enum_values(model: SpecModel, op: Operation, ex: Exchange) -> Verdi
     """Enum (and const) values in responses stay within the listed set."""
     response = documented(op, ex.status)
     if response is None or response.kind != "json" or not response.schema_pointer:
+        return None
+    if streamed(op, ex):
         return None
     body = ex.json()
     errors = [
@@ -289,6 +301,8 @@ def timestamps_plausible(model: SpecModel, op: Operation, ex: Exchange) -> Verdi
     """Response instants (date-time strings, Unix seconds) are in their unit: 1970 to 3000."""
     response = documented(op, ex.status)
     if response is None or response.kind != "json" or not response.schema_pointer:
+        return None
+    if streamed(op, ex):
         return None
     found = list(_times(model, model.schema_at(response.schema_pointer), ex.json()))
     if not found:

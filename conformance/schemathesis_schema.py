@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from specforge.conformance.mock.sse import sse_document
 from specforge.conformance.model import SpecModel
 from specforge.document.loader import resolve_pointer
 
@@ -28,4 +29,4 @@ def schemathesis_document(model: SpecModel, origin: str) -> dict[str, Any]:
         target[op.method.lower()] = operation
     document["paths"] = paths
     document["servers"] = [{"url": origin.rstrip("/")}]
-    return document
+    return sse_document(document)

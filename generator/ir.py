@@ -64,6 +64,40 @@ class Response:
 
 
 @dataclass(frozen=True)
+class EventStream:
+    """A `text/event-stream` success response: each event's data is one chunk."""
+
+    chunk_pointer: str  # component pointer of a chunk's schema ("" : no schema to check)
+    chunk_model: str  # class a chunk is validated into ("" : the event's JSON as it comes)
+    chunk_hint: str  # the chunk's Python type ("str" for plain text events)
+    selector: str = ""  # boolean body property that asks for the stream; "" : always a stream
+    selector_python: str = ""  # that property's argument name
+
+
+PaginationStyle = Literal["cursor", "offset", "page", "link"]
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """How a list operation reaches its next page (see `generator/detect.py`).
+
+    Paths are JSON property names from the body's root (`("meta", "next_cursor")`).
+    """
+
+    style: PaginationStyle
+    items: tuple[str, ...]  # the item list; () : the body is the list
+    item_model: str  # class of one item ("" : Any)
+    param: str = ""  # query parameter taking the next cursor, offset or page number
+    cursor: tuple[str, ...] = ()  # cursor: the next cursor in the body
+    cursor_item: str = ""  # cursor: item property whose last value is the next cursor
+    has_more: tuple[str, ...] = ()  # a boolean saying whether another page follows
+    total: tuple[str, ...] = ()  # offset, page: how many items there are in all
+    total_pages: tuple[str, ...] = ()  # page: how many pages there are
+    page_size: str = ""  # query parameter with the page size
+    start: int = 1  # page: the number of the first page
+
+
+@dataclass(frozen=True)
 class Operation:
     """One HTTP operation and everything needed to call it."""
 
@@ -85,6 +119,8 @@ class Operation:
     responses: tuple[Response, ...]
     success: Response | None
     idempotency_header: str = ""
+    stream: EventStream | None = None
+    pagination: Pagination | None = None
 
     @property
     def return_hint(self) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from specforge.document.errors import pointer_from_path
+from specforge.document.errors import SpecforgeError, pointer_from_path
 from specforge.document.keywords import HTTP_METHODS
 from specforge.document.limits import Limits, phase
 from specforge.document.schemas import (
@@ -19,12 +20,14 @@ from specforge.document.schemas import (
     repair_defaults,
     replacement_of,
 )
-from specforge.generator import naming
+from specforge.generator import detect, naming
 from specforge.generator.ir import (
     Api,
     Auth,
+    EventStream,
     Field,
     Operation,
+    Pagination,
     Poller,
     RequestBody,
     Resource,
@@ -110,11 +113,20 @@ ACTION_WORDS = frozenset(
 
 
 def build_api(
-    document: dict[str, Any], *, idempotency_header: str = "", limits: Limits | None = None
+    document: dict[str, Any],
+    *,
+    idempotency_header: str = "",
+    limits: Limits | None = None,
+    pagination: Mapping[str, Any] | None = None,
 ) -> Api:
-    """The intermediate model of `document` (already normalised to 2020-12 schemas)."""
+    """The intermediate model of `document` (already normalised to 2020-12 schemas).
+
+    `pagination` overrides detected pagination per operation (`[tool.specforge.pagination]`:
+    keys `resource.method` or the operationId, values a table or false, see
+    `detect.pagination_override`).
+    """
     with phase("build", limits):
-        return _Builder(document, idempotency_header).build()
+        return _Builder(document, idempotency_header, pagination).build()
 
 
 def _split_url(url: str) -> SplitResult:
@@ -126,7 +138,12 @@ def _split_url(url: str) -> SplitResult:
 
 
 class _Builder:
-    def __init__(self, document: dict[str, Any], idempotency_header: str) -> None:
+    def __init__(
+        self,
+        document: dict[str, Any],
+        idempotency_header: str,
+        pagination: Mapping[str, Any] | None = None,
+    ) -> None:
         # The caller's document stays as it is: defaults are repaired in a copy of the schemas.
         found = document.get("components")
         components = dict(found) if isinstance(found, dict) else {}
@@ -153,6 +170,10 @@ class _Builder:
         }
         self.hints = TypeHints(document, self.classes, self.enums)
         self._operation_names: set[str] = set()
+        self._pagination_overrides = dict(pagination or {})
+        self._overridden: set[str] = set()  # the override keys that named an operation
+        # Operation pointer -> (status, schema) of a `text/event-stream` success response.
+        self._event_streams: dict[str, tuple[str, Any]] = {}
         for name in sorted(self.components):
             self._repair(self.components[name], pointer_from_path(["components", "schemas", name]))
         self._warn_unsupported()
@@ -277,6 +298,13 @@ class _Builder:
                 if isinstance(item.get(method), dict):
                     found.append(self._operation(path, method, item, path_server))
         self._name_methods(found)
+        found = [self._paged(op, paths) for op in found]
+        unused = sorted(set(self._pagination_overrides) - self._overridden)
+        if unused:
+            raise SpecforgeError(
+                f"[tool.specforge.pagination] names no operation: {', '.join(unused)} "
+                "(use resource.method, e.g. projects.list, or the operationId)"
+            )
         return sorted(found, key=lambda op: (op.resource, op.method_name))
 
     def _operation(
@@ -297,6 +325,7 @@ class _Builder:
         success = next((r for r in responses if r.status.startswith("2")), None)
         if success is None:  # only a `default` response: it describes success too
             success = next((r for r in responses if r.status == "default"), None)
+        stream = self._event_stream(pointer, python_id, success, body)
         if raw.get("callbacks"):
             self.warnings.append(Warning_(f"{pointer}/callbacks", "callbacks are not generated"))
         security = raw.get("security", self.document.get("security"))
@@ -331,6 +360,7 @@ class _Builder:
             responses=responses,
             success=success,
             idempotency_header=header if method == "post" else "",
+            stream=stream,
         )
 
     def _deref(self, node: Any) -> Any:
@@ -533,6 +563,12 @@ class _Builder:
                 found.append(Response(status, "", "", "", "empty"))
                 continue
             where = [*_tokens(pointer), "responses", status, "content"]
+            streamed = next((t for t in content if detect.is_event_stream(str(t))), None)
+            if streamed is not None and status.startswith("2"):
+                media = content[streamed] if isinstance(content[streamed], dict) else {}
+                self._event_streams[pointer] = (status, media.get("schema"))
+                if len(content) > 1:  # the other media type is the response; the stream aside
+                    content = {t: m for t, m in content.items() if t != streamed}
             content_type = self._media_type(content, pointer_from_path(where))
             media = content[content_type] if isinstance(content[content_type], dict) else {}
             schema = media.get("schema")
@@ -546,6 +582,104 @@ class _Builder:
             else:
                 found.append(Response(status, content_type, "", "", "binary"))
         return tuple(found)
+
+    # -- streams and pages ---------------------------------------------------------------------
+    def _event_stream(
+        self, pointer: str, python_id: str, success: Response | None, body: RequestBody | None
+    ) -> EventStream | None:
+        """The operation's event stream: always (the success response is only a stream), or
+        when a boolean `stream` body property asks for it; else the stream is reported."""
+        found = self._event_streams.get(pointer)
+        if found is None or success is None or success.status != found[0]:
+            return None
+        status, schema = found
+        always = detect.is_event_stream(success.content_type)
+        selector = None
+        if not always:
+            fields = body.properties if body and body.exploded else ()
+            selector = detect.stream_selector(fields, self._deref)
+            if selector is None:
+                where = pointer_from_path([*_tokens(pointer), "responses", status, "content"])
+                self.warnings.append(
+                    Warning_(
+                        where,
+                        f"several media types; {success.content_type} is typed, "
+                        f"{detect.EVENT_STREAM} not (no boolean `stream` body property asks "
+                        "for it; read it from with_raw_response)",
+                    )
+                )
+                return None
+        chunk = detect.chunk_schema(schema, self._deref) if isinstance(schema, dict) else {}
+        if detect.plain_text(chunk, self._deref):
+            chunk_pointer, model, hint = "", "", "str"
+        else:
+            origin = pointer_from_path(
+                [*_tokens(pointer), "responses", status, "content", detect.EVENT_STREAM, "schema"]
+            )
+            chunk_pointer, model = self._model_for(chunk, f"{python_id}_chunk", origin)
+            hint = model or "Any"
+        return EventStream(
+            chunk_pointer=chunk_pointer,
+            chunk_model=model,
+            chunk_hint=hint,
+            selector=selector.name if selector else "",
+            selector_python=selector.python_name if selector else "",
+        )
+
+    def _item_class(self, schema: Any) -> str:
+        """The class of a list's items when they are a named schema, else ""."""
+        if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
+            return self.classes.get(ref_name(schema["$ref"]), "")
+        return ""
+
+    def _paged(self, op: Operation, paths: Any) -> Operation:
+        """`op` with its pagination: detected (GET operations with a JSON body), or overridden."""
+        key = ".".join((*op.resource, op.method_name))
+        raw_id = ""
+        item = self._deref(paths.get(op.path)) if isinstance(paths, dict) else None
+        raw = item.get(op.method.lower()) if isinstance(item, dict) else None
+        if isinstance(raw, dict):
+            raw_id = str(raw.get("operationId") or "")
+        override_key = next(
+            (k for k in (key, raw_id, op.operation_id) if k and k in self._pagination_overrides),
+            "",
+        )
+        if override_key:
+            self._overridden.add(override_key)
+        if op.success is None or op.success.kind != "json" or not op.success.schema_pointer:
+            if override_key:
+                raise SpecforgeError(
+                    f"[tool.specforge.pagination] {override_key}: the operation has no JSON "
+                    "success body to page through"
+                )
+            return op
+        schema = {"$ref": op.success.schema_pointer}
+        detected = None
+        if op.method == "GET":
+            detected = detect.detect_pagination(
+                op.parameters, schema, self._deref, self._item_class, self._links(raw, op)
+            )
+        found: Pagination | None = detected
+        if override_key:
+            listed = detect.ResponseBody(schema, self._deref).items()
+            found = detect.pagination_override(
+                self._pagination_overrides[override_key],
+                f"[tool.specforge.pagination] {override_key}",
+                self._item_class(listed[1]) if listed else "",
+                listed[0] if listed else ("data",),
+            )
+        return _replace(op, pagination=found) if found else op
+
+    def _links(self, raw: Any, op: Operation) -> bool:
+        """Whether the success response documents a `Link` header."""
+        if not isinstance(raw, dict) or op.success is None:
+            return False
+        responses = raw.get("responses")
+        response = (
+            self._deref(responses.get(op.success.status)) if isinstance(responses, dict) else None
+        )
+        headers = response.get("headers") if isinstance(response, dict) else None
+        return isinstance(headers, dict) and any(str(h).lower() == "link" for h in headers)
 
     # -- resources and method names ------------------------------------------------------------
     def _name_methods(self, operations: list[Operation]) -> None:

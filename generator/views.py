@@ -44,6 +44,29 @@ def request_path(path: str) -> str:
 
 
 @dataclass(frozen=True)
+class StreamView:
+    """A method that answers with server-sent events: always, or when `selector` is true."""
+
+    chunk_hint: str  # the Python type of one chunk
+    selector: str  # the boolean argument that asks for the stream; "" : always a stream
+    required: bool  # whether that argument must be given
+    schema: str  # the component a chunk is checked against ("" : none)
+    model: str  # the class a chunk becomes ("" : plain JSON, or text)
+    kind: str  # "json" or "text"
+
+
+@dataclass(frozen=True)
+class PagerView:
+    """A list operation's auto-paging twin (`list_all`): every item, page after page."""
+
+    name: str  # the method's name
+    max_pages: str  # the name of its page bound argument
+    item_hint: str  # the Python type of one item
+    spec: tuple[tuple[str, Any], ...]  # the runtime `PageSpec` fields that differ from defaults
+    doc: str
+
+
+@dataclass(frozen=True)
 class MethodView:
     """A resource method: its signature, its request spec and its documentation."""
 
@@ -56,6 +79,8 @@ class MethodView:
     return_hint: str
     cast: str
     doc: str  # the docstring's text, wrapped for a method (see `method_doc`), not yet escaped
+    stream: StreamView | None = None
+    pager: PagerView | None = None
 
     @property
     def request_path(self) -> str:
@@ -109,6 +134,8 @@ class Flavour:
     dunder: Escaped  # "a" in __aenter__ / __aexit__
     sleep: Escaped  # module whose sleep() the poller awaits
     raw_wrapper: Escaped  # the runtime function that gives a method's `RawResponse` twin
+    stream: Escaped  # the runtime class of an event stream
+    pager: Escaped  # the runtime class of an auto-paging listing
 
 
 def _code(text: str) -> Escaped:
@@ -125,6 +152,8 @@ FLAVOURS = (
         _code(""),
         _code("time"),
         _code("raw_response_wrapper"),
+        _code("Stream"),
+        _code("SyncPager"),
     ),
     Flavour(
         _code("Async"),
@@ -134,6 +163,8 @@ FLAVOURS = (
         _code("a"),
         _code("asyncio"),
         _code("async_raw_response_wrapper"),
+        _code("AsyncStream"),
+        _code("AsyncPager"),
     ),
 )
 
@@ -161,6 +192,66 @@ def _argument(field: Field) -> Argument:
     )
 
 
+# Members every resource class has (or may have) besides its operations.
+_RESERVED_MEMBERS = frozenset({"poll", "create_and_poll", "with_raw_response"})
+_PAGE_DEFAULTS: dict[str, Any] = {
+    "items": (),
+    "param": "",
+    "cursor": (),
+    "cursor_item": "",
+    "has_more": (),
+    "total": (),
+    "total_pages": (),
+    "page_size": "",
+    "start": 1,
+}
+
+
+def pager_name(name: str, taken: set[str]) -> str:
+    """The auto-paging twin of a method: `list` -> `list_all`, `list_events` -> `list_all_events`,
+    else `<name>_all`; unique among the resource's members."""
+    if name == "list" or name.startswith("list_"):
+        wanted = "list_all" + name[len("list") :]
+    else:
+        wanted = f"{name}_all"
+    return naming.unique(wanted, taken)
+
+
+def pager_view(op: Operation, name: str, arguments: tuple[Argument, ...]) -> PagerView | None:
+    """The pager of a paginated operation (None for the others)."""
+    pagination = op.pagination
+    if pagination is None:
+        return None
+    spec = tuple(
+        (key, getattr(pagination, key))
+        for key, default in _PAGE_DEFAULTS.items()
+        if getattr(pagination, key) != default
+    )
+    bound = naming.unique("max_pages", {a.python_name for a in arguments})
+    how = {
+        "cursor": f"`{pagination.param}` takes the cursor each page gives for the next.",
+        "offset": f"`{pagination.param}` moves on by the items each page holds.",
+        "page": f"`{pagination.param}` counts the pages.",
+        "link": "Each page's `Link` header names the next (on the client's origin only).",
+    }[pagination.style]
+    width = DOC_WIDTH - METHOD_INDENT
+    summary = f"Every item of `{op.method_name}`, fetched page after page."
+    detail = (
+        f"{how} Arguments as for `{op.method_name}`; iterate the result for the items, or "
+        f"its `iter_pages()` for the pages. `{bound}` bounds the pages fetched "
+        "(`PaginationError` past it; None: no bound); a server that repeats a page is "
+        "stopped at once."
+    )
+    doc = "\n".join([*wrap_doc(summary, width, width - 3), "", *wrap_doc(detail, width)])
+    return PagerView(
+        name=name,
+        max_pages=bound,
+        item_hint=pagination.item_model or "Any",
+        spec=(("style", pagination.style), *spec),
+        doc=doc,
+    )
+
+
 def method_view(op: Operation) -> MethodView:
     positional = tuple(_argument(f) for f in op.path_fields)
     keywords = tuple(_argument(f) for f in op.keyword_fields)
@@ -180,6 +271,17 @@ def method_view(op: Operation) -> MethodView:
         )
     constant = "_" + "_".join((*op.resource, op.method_name)).upper()
     body = (body_argument,) if body_argument else ()
+    stream = None
+    if op.stream is not None:
+        selector = next((a for a in keywords if a.python_name == op.stream.selector_python), None)
+        stream = StreamView(
+            chunk_hint=op.stream.chunk_hint,
+            selector=selector.python_name if selector else "",
+            required=bool(selector and selector.required),
+            schema=op.stream.chunk_pointer.split("/")[-1] if op.stream.chunk_pointer else "",
+            model=op.stream.chunk_model,
+            kind="text" if op.stream.chunk_hint == "str" and not op.stream.chunk_model else "json",
+        )
     return MethodView(
         op=op,
         constant=constant,
@@ -192,6 +294,8 @@ def method_view(op: Operation) -> MethodView:
         if op.success and op.success.kind == "json" and op.success.model
         else "",
         doc=method_doc(op, (*positional, *body, *keywords)),
+        stream=stream,
+        pager=pager_view(op, pager_name(op.method_name, set()), (*positional, *body, *keywords)),
     )
 
 
@@ -419,12 +523,20 @@ def _shadow_safe(view: MethodView, shadowed: frozenset[str]) -> MethodView:
     def fix(argument: Argument) -> Argument:
         return replace(argument, hint=qualify_builtins(argument.hint, shadowed))
 
+    stream = view.stream
+    if stream is not None:
+        stream = replace(stream, chunk_hint=qualify_builtins(stream.chunk_hint, shadowed))
+    pager = view.pager
+    if pager is not None:
+        pager = replace(pager, item_hint=qualify_builtins(pager.item_hint, shadowed))
     return replace(
         view,
         positional=tuple(fix(a) for a in view.positional),
         keywords=tuple(fix(a) for a in view.keywords),
         body_argument=fix(view.body_argument) if view.body_argument else None,
         return_hint=qualify_builtins(view.return_hint, shadowed),
+        stream=stream,
+        pager=pager,
     )
 
 
@@ -443,10 +555,18 @@ def resource_views(
     constants: set[str] = set()  # one module holds the operation constants of every view
     for node in resource.walk():
         members = {op.method_name for op in node.operations} | set(node.children)
+        pagers = {}
+        for op in sorted(node.operations, key=lambda o: o.method_name):
+            if op.pagination is not None:
+                pagers[op.method_name] = pager_name(op.method_name, members | _RESERVED_MEMBERS)
+                members.add(pagers[op.method_name])
         shadowed = frozenset(members & _BUILTIN_TYPES)
         poller = None
-        if node.poller is not None:
-            create = next(op for op in node.operations if op.method_name == node.poller.create)
+        create = next(
+            (op for op in node.operations if node.poller and op.method_name == node.poller.create),
+            None,
+        )
+        if node.poller is not None and create is not None and create.stream is None:
             poller = {
                 "terminal": node.poller.terminal,
                 "pending": node.poller.pending,
@@ -457,6 +577,8 @@ def resource_views(
         methods = []
         for op in sorted(node.operations, key=lambda o: o.method_name):
             view = _shadow_safe(method_view(op), shadowed)
+            if view.pager is not None:
+                view = replace(view, pager=replace(view.pager, name=pagers[op.method_name]))
             # `_A_B_C` is both `a.b.c` and `a.b_c`: each operation keeps a constant of its own.
             methods.append(replace(view, constant=naming.unique(view.constant, constants)))
         views.append(
@@ -488,6 +610,10 @@ def module_model_names(views: list[ResourceView], classes: set[str]) -> list[str
         for method in view.methods:
             hints.extend(a.hint for a in method.arguments)
             hints.append(method.return_hint)
+            if method.stream is not None:
+                hints.append(method.stream.chunk_hint)
+            if method.pager is not None:
+                hints.append(method.pager.item_hint)
     return names_used(hints, classes)
 
 

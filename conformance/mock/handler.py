@@ -26,6 +26,8 @@ from specforge.conformance.mock.plan import (
     shaped,
 )
 from specforge.conformance.mock.resources import DeletedPaths
+from specforge.conformance.mock.sse import EVENT_STREAM
+from specforge.conformance.mock.sse import wanted as wants_stream
 from specforge.conformance.model import SpecModel
 from specforge.generator.ir import Operation
 
@@ -164,6 +166,8 @@ class MockHandler:
             document = None
         if path_params and self.deleted.gone(request.path):
             raise _Refused(error_reply(404, f"{request.path} was deleted", "not_found"))
+        if plan.stream and wants_stream(plan.stream, request.headers, document):
+            return Reply(plan.status, plan.stream.body, EVENT_STREAM)
         reply = self._answer(plan, document, path_params)
         if 200 <= reply.status < 300:
             self._remember(plan, request, reply)

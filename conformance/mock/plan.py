@@ -16,6 +16,7 @@ from specforge.conformance.checks import (
     UNIT_SECONDS,
     time_unit,
 )
+from specforge.conformance.mock.sse import StreamPlan, stream_plan
 from specforge.conformance.model import Param, SpecModel, completion_fields, success_state
 from specforge.generator.ir import Operation, Poller, Response
 
@@ -94,6 +95,7 @@ class OperationPlan:
     path_names: list[str] = field(default_factory=list)
     form_binary: frozenset[str] = frozenset()  # body properties of binary content (file parts)
     preferred: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # status -> answer
+    stream: StreamPlan | None = None  # its server-sent events, when it streams
 
 
 def compile_plans(model: SpecModel) -> list[OperationPlan]:
@@ -176,6 +178,7 @@ def _plan(model: SpecModel, op: Operation, job: JobPlan | None) -> OperationPlan
             for f in (op.body.properties if op.body else ())
             if _binary(model.resolve(f.schema))
         ),
+        stream=stream_plan(model, op),
     )
 
 

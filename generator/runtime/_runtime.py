@@ -18,6 +18,7 @@ import email.utils
 import enum
 import functools
 import importlib
+import json
 import logging
 import math
 import os
@@ -28,7 +29,17 @@ import sys
 import time
 import uuid
 import warnings
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Generator,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from dataclasses import dataclass, field
 from datetime import timezone
 from typing import Any, Generic, Literal, ParamSpec, TypeVar
@@ -50,6 +61,7 @@ from ._config import (
 )
 from ._exceptions import (
     APIConnectionError,
+    APIError,
     APIStatusError,
     APITimeoutError,
     MissingAPIKeyError,
@@ -120,6 +132,38 @@ class ParameterSpec:
 
 
 @dataclass(frozen=True)
+class StreamSpec:
+    """How an operation's `text/event-stream` events become chunks."""
+
+    kind: Literal["json", "text"] = "json"  # JSON data validated into `model`, or plain text
+    schema: str = ""  # the component a chunk is checked against ("" : not checked)
+    model: str = ""  # the class in the package's `models` a chunk becomes ("" : plain JSON)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """How a list operation reaches its next page (paths are JSON names from the body's root).
+
+    `cursor`: the next cursor is at `cursor` in the body (or is the last item's `cursor_item`)
+    and goes in the query parameter `param`; `offset`: `param` grows by the items received;
+    `page`: `param` counts pages from `start`; `link`: the `Link` header's `rel="next"` URL.
+    A page ends the listing when `has_more` is false, the cursor or link is missing, the
+    `total` items or `total_pages` are reached, or (offset, page) it holds no items.
+    """
+
+    style: Literal["cursor", "offset", "page", "link"]
+    items: tuple[str, ...] = ()  # the item list; () : the body is the list
+    param: str = ""
+    cursor: tuple[str, ...] = ()
+    cursor_item: str = ""
+    has_more: tuple[str, ...] = ()
+    total: tuple[str, ...] = ()
+    total_pages: tuple[str, ...] = ()
+    page_size: str = ""  # the query parameter with the page size
+    start: int = 1
+
+
+@dataclass(frozen=True)
 class OperationSpec:
     """Everything the runtime needs to know about one operation."""
 
@@ -134,6 +178,8 @@ class OperationSpec:
     idempotency_header: str = ""
     origin: str = ""
     model: str = ""  # the class in the package's `models` that a JSON success body becomes
+    stream: StreamSpec | None = None  # how its event stream is read, when it has one
+    pagination: PageSpec | None = None  # how its pages follow each other, when it has them
 
 
 @dataclass(frozen=True)
@@ -240,6 +286,7 @@ class RequestInput:
     headers: dict[str, Any] = field(default_factory=dict)
     cookies: dict[str, Any] = field(default_factory=dict)
     body: Any = NOT_GIVEN
+    url: str = ""  # a whole URL to call instead of the operation's path (a page's next link)
 
 
 def to_jsonable(value: Any) -> Any:
@@ -488,6 +535,7 @@ class _Call:
     deadline: float | None  # time.monotonic() by which the call ends; None: per-phase limits
     retry_sent: bool  # a request that may have reached the server can be repeated safely
     sent: httpx.Request | None = None  # the last request that went out
+    stream: bool = False  # a 2xx answer is an event stream, left unread for a `Stream`
 
 
 class BaseClient:
@@ -630,7 +678,7 @@ class BaseClient:
             call.body = to_jsonable(call.body)
         self._check_request(op, call)
         path = op.path
-        for spec in op.parameters:
+        for spec in op.parameters if not call.url else ():
             if spec.location == "path":
                 raw = call.path_params[spec.name]
                 value = _serialize_parameter(spec, raw)
@@ -666,9 +714,13 @@ class BaseClient:
         if idempotency_key and not any(k.lower() == key_header.lower() for k in headers):
             headers[key_header] = idempotency_key
         headers.update(call.extra_headers or {})
+        url: str | httpx.URL = (op.origin or self.base_url) + path
+        if call.url:  # a whole URL (a next link): its query goes with the other parameters
+            link = httpx.URL(call.url)
+            url, params = link.copy_with(query=None), [*link.params.multi_items(), *params]
         request: dict[str, Any] = {
             "method": op.method,
-            "url": (op.origin or self.base_url) + path,
+            "url": url,
             "params": params,
             "headers": headers,
         }
@@ -719,16 +771,24 @@ class BaseClient:
         timeout = self.timeout if isinstance(call.timeout, NotGiven) else call.timeout
         return retries, timeout
 
-    def _prepare(self, op: OperationSpec, call: RequestInput) -> _Call:
+    def _prepare(self, op: OperationSpec, call: RequestInput, stream: bool = False) -> _Call:
         """Check and build the call once; its deadline starts now."""
         started = time.monotonic()
         retries, timeout = self._limits(call)
         built = self._build(op, call, self._idempotency_key(op))
+        if stream and not any(k.lower() == "accept" for k in call.extra_headers or {}):
+            built["headers"]["Accept"] = EVENT_STREAM
         key_header = self._idempotency_header(op).lower()
         keyed = any(k.lower() == key_header and v for k, v in built["headers"].items())
         deadline = started + timeout if isinstance(timeout, (int, float)) else None
         return _Call(
-            op, built, retries, timeout, deadline, op.method in IDEMPOTENT_METHODS or keyed
+            op,
+            built,
+            retries,
+            timeout,
+            deadline,
+            op.method in IDEMPOTENT_METHODS or keyed,
+            stream=stream,
         )
 
     @staticmethod
@@ -929,6 +989,66 @@ class BaseClient:
                 return cast.model_construct(**data)
             return data
 
+    # -- event streams -----------------------------------------------------------------------
+    def _not_a_stream(self, call: _Call, response: httpx.Response) -> APIError:
+        """The error for an answer (its body read) that is not the event stream asked for."""
+        self._raise_for_status(call.op, response)
+        media = response.headers.get("content-type", "").partition(";")[0].strip()
+        return APIStreamError(
+            f"{call.op.name}: asked for an event stream, got HTTP {response.status_code} "
+            f"{media or '(no content type)'}",
+            response=response,
+            body=response.text[:500] or None,
+        )
+
+    def _chunk(
+        self, call: _Call, response: httpx.Response, cast: Any, event: ServerSentEvent
+    ) -> Any:
+        """One event as a chunk (`_NO_CHUNK` for an event without data); an error event, or
+        JSON data holding an `error` the chunk does not declare, raises `APIStreamError`."""
+        op, spec = call.op, call.op.stream or StreamSpec()
+        if event.event == "error":
+            raise APIStreamError(
+                f"{op.name}: the stream reported an error: {event.data[:500]}",
+                response=response,
+                body=event.data,
+            )
+        if spec.kind == "text":
+            return event.data
+        if not event.data.strip():
+            return _NO_CHUNK
+        try:
+            data = json.loads(event.data)
+        except ValueError as error:
+            raise ResponseValidationError(
+                f"{op.name}: a stream event is not JSON: {error}", [], response
+            ) from None
+        if isinstance(data, dict) and data.get("error") and not _declares(cast, "error"):
+            raise APIStreamError(
+                f"{op.name}: the stream reported an error: {_error_message(data) or data}",
+                response=response,
+                body=data["error"],
+            )
+        return self._validated(op, response, spec.schema, data, cast)
+
+
+def _streaming(call: _Call, response: httpx.Response) -> bool:
+    """Whether `response` answers a stream call with success: its body is left unread."""
+    return call.stream and 200 <= response.status_code < 300
+
+
+def _event_stream(call: _Call, response: httpx.Response) -> bool:
+    """Whether `response` is the event stream `call` asked for (a 2xx answer that is not JSON;
+    servers are lax about naming `text/event-stream`)."""
+    media = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+    return _streaming(call, response) and "json" not in media
+
+
+def _declares(cast: Any, name: str) -> bool:
+    """Whether the model class `cast` has a field called `name` (by name or alias)."""
+    fields: Mapping[str, Any] = getattr(cast, "model_fields", {}) or {}
+    return any(key == name or getattr(info, "alias", None) == name for key, info in fields.items())
+
 
 def _error_message(body: Any) -> str:
     if isinstance(body, dict):
@@ -947,6 +1067,462 @@ def _guess_kind(response: httpx.Response) -> str:
     return "text" if content_type.startswith("text/") else "binary"
 
 
+# -- server-sent events --------------------------------------------------------------------------
+EVENT_STREAM = "text/event-stream"
+STREAM_SENTINEL = "[DONE]"  # the data of the event that ends a stream (OpenAI's convention)
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+_NO_CHUNK: Any = object()  # what `_chunk` gives for an event that carries no chunk
+
+
+class APIStreamError(APIError):
+    """An event stream reported an error, or the answer to a stream call was no stream."""
+
+    def __init__(self, message: str, *, response: httpx.Response, body: Any) -> None:
+        super().__init__(message)
+        self.response = response
+        self.body = body
+
+
+class EventTooLargeError(ValueError):
+    """An event (or a line) of a stream is longer than the decoder may hold."""
+
+
+@dataclass(frozen=True)
+class ServerSentEvent:
+    """One event of a `text/event-stream` body, with the fields of the SSE standard."""
+
+    data: str
+    event: str = "message"
+    id: str = ""  # the last event id seen so far (it carries over to later events)
+    retry: int | None = None  # the last reconnection time (ms) the server asked for
+
+    def json(self) -> Any:
+        """The event's data parsed as JSON."""
+        return json.loads(self.data)
+
+
+class SSEDecoder:
+    """Bytes of an event stream in, events out, as the WHATWG HTML standard reads them.
+
+    Lines end in CRLF, LF or CR (a CRLF may be split across chunks); the `data` lines of an
+    event are joined with line feeds; lines starting with ':' are comments (keep-alives);
+    `retry` takes digits only and `id` no NUL; a leading BOM is dropped. An event is
+    dispatched at a blank line, so one cut off by the end of the stream is dropped. No event
+    or line longer than `max_event_bytes` is held: `EventTooLargeError`.
+    """
+
+    def __init__(self, max_event_bytes: int | None = None) -> None:
+        self.max_event_bytes = max_event_bytes
+        self.last_id = ""
+        self.retry: int | None = None
+        self._pending = b""
+        self._skip_lf = False
+        self._started = False
+        self._data: list[str] = []
+        self._size = 0
+        self._event = ""
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        """The events that `chunk` completes."""
+        if not chunk:
+            return []
+        if self._skip_lf:
+            self._skip_lf = False
+            chunk = chunk[1:] if chunk.startswith(b"\n") else chunk
+        buffer = self._pending + chunk
+        lines = _LINE_BREAK.split(buffer)
+        self._pending = lines.pop()
+        self._skip_lf = buffer.endswith(b"\r")
+        limit = self.max_event_bytes
+        if limit is not None and len(self._pending) > limit:
+            raise EventTooLargeError(f"a stream line is longer than {limit} bytes")
+        events = []
+        for line in lines:
+            event = self._line(line)
+            if event is not None:
+                events.append(event)
+        return events
+
+    def _line(self, raw: bytes) -> ServerSentEvent | None:
+        line = raw.decode("utf-8", "replace")
+        if not self._started:
+            self._started = True
+            line = line.removeprefix("\ufeff")
+        if not line:
+            return self._dispatch()
+        if line.startswith(":"):
+            return None
+        name, colon, value = line.partition(":")
+        if colon and value.startswith(" "):
+            value = value[1:]
+        if name == "data":
+            self._data.append(value)
+            self._size += len(raw) + 1
+            if self.max_event_bytes is not None and self._size > self.max_event_bytes:
+                raise EventTooLargeError(
+                    f"a stream event is longer than {self.max_event_bytes} bytes"
+                )
+        elif name == "event":
+            self._event = value
+        elif name == "id" and "\0" not in value:
+            self.last_id = value
+        elif name == "retry" and value.isascii() and value.isdigit():
+            self.retry = int(value)
+        return None
+
+    def _dispatch(self) -> ServerSentEvent | None:
+        data, event = self._data, self._event
+        self._data, self._size, self._event = [], 0, ""
+        if not data:
+            return None
+        return ServerSentEvent("\n".join(data), event or "message", self.last_id, self.retry)
+
+
+class Stream(Generic[T]):
+    """The events of a `text/event-stream` response, each parsed into a chunk.
+
+    Iterate it with `for` (or `next()`); it ends at the `[DONE]` event or the end of the
+    body. The connection is closed when it ends, on an error, when a `for` loop over it is
+    left early, and by `close()` or leaving `with stream:`.
+    """
+
+    def __init__(
+        self,
+        response: httpx.Response,
+        parse: Callable[[ServerSentEvent], T],
+        *,
+        failure: Callable[[httpx.HTTPError], Exception] | None = None,
+        max_event_bytes: int | None = None,
+    ) -> None:
+        self.response = response
+        self._parse = parse
+        self._failure = failure
+        self._decoder = SSEDecoder(max_event_bytes)
+        self._chunks = self._iterate()
+
+    def _iterate(self) -> Generator[T, None, None]:
+        try:
+            for piece in self.response.iter_bytes():
+                for event in _decoded(self._decoder, piece, self.response):
+                    if event.data.startswith(STREAM_SENTINEL):
+                        return
+                    chunk = self._parse(event)
+                    if chunk is not _NO_CHUNK:
+                        yield chunk
+        except (httpx.TransportError, httpx.DecodingError) as error:
+            if self._failure is None:
+                raise
+            raise self._failure(error) from error
+        finally:
+            self.response.close()
+
+    def __next__(self) -> T:
+        return next(self._chunks)
+
+    def __iter__(self) -> Iterator[T]:
+        try:
+            yield from self._chunks
+        finally:
+            self.close()
+
+    def __enter__(self) -> Stream[T]:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop reading and release the connection."""
+        self._chunks.close()
+        self.response.close()
+
+
+class AsyncStream(Generic[T]):
+    """`Stream` for coroutines: `async for chunk in stream`, `async with stream:`.
+
+    A loop left early closes the connection once the event loop finalises the iterator;
+    `async with` (or `await stream.close()`) closes it at once.
+    """
+
+    def __init__(
+        self,
+        response: httpx.Response,
+        parse: Callable[[ServerSentEvent], T],
+        *,
+        failure: Callable[[httpx.HTTPError], Exception] | None = None,
+        max_event_bytes: int | None = None,
+    ) -> None:
+        self.response = response
+        self._parse = parse
+        self._failure = failure
+        self._decoder = SSEDecoder(max_event_bytes)
+        self._chunks = self._iterate()
+
+    async def _iterate(self) -> AsyncGenerator[T, None]:
+        try:
+            async for piece in self.response.aiter_bytes():
+                for event in _decoded(self._decoder, piece, self.response):
+                    if event.data.startswith(STREAM_SENTINEL):
+                        return
+                    chunk = self._parse(event)
+                    if chunk is not _NO_CHUNK:
+                        yield chunk
+        except (httpx.TransportError, httpx.DecodingError) as error:
+            if self._failure is None:
+                raise
+            raise self._failure(error) from error
+        finally:
+            await self.response.aclose()
+
+    async def __anext__(self) -> T:
+        return await self._chunks.__anext__()
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        try:
+            async for chunk in self._chunks:
+                yield chunk
+        finally:
+            await self.close()
+
+    async def __aenter__(self) -> AsyncStream[T]:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Stop reading and release the connection."""
+        await self._chunks.aclose()
+        await self.response.aclose()
+
+
+def _decoded(decoder: SSEDecoder, piece: bytes, response: httpx.Response) -> list[ServerSentEvent]:
+    """The events a piece of the body completes; an oversized one closes the stream."""
+    try:
+        return decoder.feed(piece)
+    except EventTooLargeError as error:
+        limit = decoder.max_event_bytes or 0
+        raise ResponseTooLargeError(
+            f"{error} (max_response_bytes); its connection was closed",
+            response=response,
+            limit=limit,
+        ) from None
+
+
+# -- pagination ---------------------------------------------------------------------------------
+DEFAULT_MAX_PAGES = 1000
+PageT = TypeVar("PageT")
+ItemT = TypeVar("ItemT")
+
+
+class PaginationError(APIError):
+    """A listing stopped: the server gave a cursor, offset or link it had given before (a
+    loop), the pages passed `max_pages`, or a next link pointed to another origin."""
+
+
+def _member(value: Any, name: str) -> Any:
+    """The property `name` (its JSON name) of a model, mapping or extra field; None if absent."""
+    if isinstance(value, pydantic.BaseModel):
+        for key, info in type(value).model_fields.items():
+            if (info.alias or key) == name or key == name:
+                return getattr(value, key, None)
+        return (value.model_extra or {}).get(name)
+    if isinstance(value, Mapping):
+        return value.get(name)
+    return None
+
+
+def _at(value: Any, path: tuple[str, ...]) -> Any:
+    for name in path:
+        value = _member(value, name)
+    return value
+
+
+def page_items(spec: PageSpec, page: Any) -> list[Any]:
+    """The items of one page (as its model holds them)."""
+    found = _at(page, spec.items)
+    if isinstance(found, pydantic.RootModel):
+        found = found.root
+    return list(found) if isinstance(found, (list, tuple)) else []
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, bool) or value is NOT_GIVEN:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+class _Pages:
+    """The walk from one page to the next: what the next request is, and when to stop."""
+
+    def __init__(
+        self, op: OperationSpec, call: RequestInput, origin: str, max_pages: int | None
+    ) -> None:
+        if op.pagination is None:
+            raise ValueError(f"{op.name} has no pagination")
+        if max_pages is not None and max_pages < 1:
+            raise ValueError("max_pages must be >= 1 (or None for no bound)")
+        self.op, self.spec, self.call = op, op.pagination, call
+        self.origin = _origin(httpx.URL(origin)) if origin else None
+        self.max_pages = max_pages
+        self.seen: set[Any] = set()
+        self.pages = 0
+
+    def request(self, call: RequestInput) -> RequestInput:
+        """A copy of `call` for the transport (which changes what it is given)."""
+        if self.max_pages is not None and self.pages >= self.max_pages:
+            raise PaginationError(
+                f"{self.op.name}: stopped after {self.max_pages} pages, the server still "
+                "announcing more (pass max_pages=None, or a larger bound, to go on)"
+            )
+        self.pages += 1
+        return dataclasses.replace(call)
+
+    def following(self, call: RequestInput, raw: RawResponse[Any]) -> RequestInput | None:
+        """The request for the page after `raw` (answering `call`), or None at the end."""
+        spec, response = self.spec, raw.http_response
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        items = page_items(spec, raw.parsed)
+        more = _at(body, spec.has_more) if spec.has_more else None
+        if more is False:
+            return None
+        if spec.style == "link":
+            return self._linked(call, response)
+        if spec.style == "cursor":
+            if spec.cursor:
+                value = _at(body, spec.cursor)
+            else:
+                value = _member(items[-1], spec.cursor_item) if items else None
+            if value is None or value == "" or (not items and more is not True):
+                return None
+            return self._next(call, value)
+        if not items:
+            return None
+        current = _count(call.query.get(spec.param))
+        total = _count(_at(body, spec.total)) if spec.total else None
+        if spec.style == "offset":
+            following = (current or 0) + len(items)
+            if total is not None and following >= total:
+                return None
+            return self._next(call, following)
+        page = current if current is not None else spec.start
+        pages = _count(_at(body, spec.total_pages)) if spec.total_pages else None
+        size = _count(call.query.get(spec.page_size)) if spec.page_size else None
+        if pages is not None and page - spec.start + 1 >= pages:
+            return None
+        if total is not None and size and (page - spec.start + 1) * size >= total:
+            return None
+        return self._next(call, page + 1)
+
+    def _next(self, call: RequestInput, value: Any) -> RequestInput:
+        if value in self.seen or value == call.query.get(self.spec.param):
+            raise PaginationError(
+                f"{self.op.name}: the server gave {self.spec.param}={value!r} again after "
+                f"{self.pages} pages; stopped (it would loop)"
+            )
+        self.seen.add(value)
+        return dataclasses.replace(call, query={**call.query, self.spec.param: value})
+
+    def _linked(self, call: RequestInput, response: httpx.Response) -> RequestInput | None:
+        link = response.links.get("next", {}).get("url")
+        if not link:
+            return None
+        try:
+            url = response.request.url.join(link)
+        except httpx.InvalidURL:
+            raise PaginationError(f"{self.op.name}: the next page link is not a URL") from None
+        here = self.origin or _origin(response.request.url)
+        if _origin(url) != here or url.scheme not in ("http", "https"):
+            raise PaginationError(
+                f"{self.op.name}: the next page link goes to another origin ({url.scheme}://"
+                f"{url.host}); not followed, the client's credentials stay with its own"
+            )
+        if str(url) in self.seen or str(url) == call.url:
+            raise PaginationError(
+                f"{self.op.name}: the server linked to a page it had given after "
+                f"{self.pages} pages; stopped (it would loop)"
+            )
+        self.seen.add(str(url))
+        return dataclasses.replace(call, url=str(url), query={}, extra_query=None)
+
+
+class SyncPager(Generic[PageT, ItemT]):
+    """Every item of a list operation, page after page, fetched as the loop needs them.
+
+    `for item in pager` walks the items; `pager.iter_pages()` the pages (each the operation's
+    response model). Each walk starts again from the first page. At most `max_pages` pages are
+    fetched (`PaginationError` past them; None: no bound), and a server that gives a cursor,
+    offset or link a second time is stopped at once (`PaginationError`).
+    """
+
+    def __init__(
+        self,
+        transport: SyncTransport,
+        op: OperationSpec,
+        call: RequestInput,
+        *,
+        max_pages: int | None = DEFAULT_MAX_PAGES,
+    ) -> None:
+        self._transport, self._op, self._call, self.max_pages = transport, op, call, max_pages
+        _Pages(op, call, "", max_pages)  # checks the arguments now
+
+    def iter_pages(self) -> Iterator[PageT]:
+        """The pages, one request each."""
+        walk = _Pages(
+            self._op, self._call, self._op.origin or self._transport.base_url, self.max_pages
+        )
+        call: RequestInput | None = self._call
+        while call is not None:
+            raw = self._transport.request(self._op, walk.request(call))
+            yield raw.parsed
+            call = walk.following(call, raw)
+
+    def __iter__(self) -> Iterator[ItemT]:
+        assert self._op.pagination is not None
+        for page in self.iter_pages():
+            yield from page_items(self._op.pagination, page)
+
+
+class AsyncPager(Generic[PageT, ItemT]):
+    """`SyncPager` for coroutines: `async for item in pager`, and the pages with
+    `async for page in pager.iter_pages()`."""
+
+    def __init__(
+        self,
+        transport: AsyncTransport,
+        op: OperationSpec,
+        call: RequestInput,
+        *,
+        max_pages: int | None = DEFAULT_MAX_PAGES,
+    ) -> None:
+        self._transport, self._op, self._call, self.max_pages = transport, op, call, max_pages
+        _Pages(op, call, "", max_pages)
+
+    async def iter_pages(self) -> AsyncIterator[PageT]:
+        """The pages, one request each."""
+        walk = _Pages(
+            self._op, self._call, self._op.origin or self._transport.base_url, self.max_pages
+        )
+        call: RequestInput | None = self._call
+        while call is not None:
+            raw = await self._transport.request(self._op, walk.request(call))
+            yield raw.parsed
+            call = walk.following(call, raw)
+
+    async def __aiter__(self) -> AsyncIterator[ItemT]:
+        assert self._op.pagination is not None
+        async for page in self.iter_pages():
+            for item in page_items(self._op.pagination, page):
+                yield item
+
+
 class SyncTransport(BaseClient):
     """Blocking requests over an `httpx.Client`."""
 
@@ -961,6 +1537,36 @@ class SyncTransport(BaseClient):
         """Send one call (retried, redirected, bounded as configured); its response parsed."""
         cast = _model(op.model)
         plan = self._prepare(op, call)
+        response, attempt = self._send(plan)
+        return _handed_over(self._parse(op, response, cast, attempt))
+
+    def stream(self, op: OperationSpec, call: RequestInput) -> Stream[Any]:
+        """Send one call that answers with an event stream; its events as a `Stream`.
+
+        Retries, redirects and the deadline cover the call until the response head arrives;
+        from then on each read waits at most what was left of the timeout.
+        """
+        cast = _model((op.stream or StreamSpec()).model)
+        plan = self._prepare(op, call, stream=True)
+        response, attempt = self._send(plan)
+        if not _event_stream(plan, response):
+            try:
+                if _streaming(plan, response):
+                    self._read(plan, response)
+                raise self._not_a_stream(plan, response)
+            finally:
+                response.close()
+        stream: Stream[Any] = Stream(
+            response,
+            functools.partial(self._chunk, plan, response, cast),
+            failure=functools.partial(self._failure, plan),
+            max_event_bytes=self.max_response_bytes,
+        )
+        _handed_over(RawResponse(response.status_code, response.headers, stream, response, attempt))
+        return stream
+
+    def _send(self, plan: _Call) -> tuple[httpx.Response, int]:
+        """The final response of a call (retried as allowed) and the retries it took."""
         token = _DEADLINE.set(plan.deadline)
         try:
             attempt = 0
@@ -978,7 +1584,9 @@ class SyncTransport(BaseClient):
                     if error is not None:
                         raise self._failure(plan, error) from error
                     assert response is not None
-                    return _handed_over(self._parse(op, response, cast, attempt))
+                    return response, attempt
+                if response is not None:
+                    response.close()
                 time.sleep(delay)
                 attempt += 1
         finally:
@@ -996,7 +1604,8 @@ class SyncTransport(BaseClient):
             try:
                 following = self._redirected(call, request, response)
                 if following is None:
-                    self._read(call, response)
+                    if not _streaming(call, response):
+                        self._read(call, response)
                     return response
             except BaseException:
                 response.close()
@@ -1033,6 +1642,32 @@ class AsyncTransport(BaseClient):
         """Send one call (retried, redirected, bounded as configured); its response parsed."""
         cast = _model(op.model)
         plan = self._prepare(op, call)
+        response, attempt = await self._send(plan)
+        return _handed_over(self._parse(op, response, cast, attempt))
+
+    async def stream(self, op: OperationSpec, call: RequestInput) -> AsyncStream[Any]:
+        """`SyncTransport.stream` for coroutines: the events as an `AsyncStream`."""
+        cast = _model((op.stream or StreamSpec()).model)
+        plan = self._prepare(op, call, stream=True)
+        response, attempt = await self._send(plan)
+        if not _event_stream(plan, response):
+            try:
+                if _streaming(plan, response):
+                    await self._read(plan, response)
+                raise self._not_a_stream(plan, response)
+            finally:
+                await response.aclose()
+        stream: AsyncStream[Any] = AsyncStream(
+            response,
+            functools.partial(self._chunk, plan, response, cast),
+            failure=functools.partial(self._failure, plan),
+            max_event_bytes=self.max_response_bytes,
+        )
+        _handed_over(RawResponse(response.status_code, response.headers, stream, response, attempt))
+        return stream
+
+    async def _send(self, plan: _Call) -> tuple[httpx.Response, int]:
+        """The final response of a call (retried as allowed) and the retries it took."""
         attempt = 0
         while True:
             response: httpx.Response | None = None
@@ -1048,7 +1683,9 @@ class AsyncTransport(BaseClient):
                 if error is not None:
                     raise self._failure(plan, error) from error
                 assert response is not None
-                return _handed_over(self._parse(op, response, cast, attempt))
+                return response, attempt
+            if response is not None:
+                await response.aclose()
             await asyncio.sleep(delay)
             attempt += 1
 
@@ -1074,7 +1711,8 @@ class AsyncTransport(BaseClient):
             try:
                 following = self._redirected(call, request, response)
                 if following is None:
-                    await self._read(call, response)
+                    if not _streaming(call, response):
+                        await self._read(call, response)
                     return response
             except BaseException:
                 await response.aclose()
@@ -1101,13 +1739,23 @@ class AsyncTransport(BaseClient):
 
 
 __all__ = [
+    "DEFAULT_MAX_PAGES",
     "NOT_GIVEN",
     "APIStatusError",
+    "APIStreamError",
+    "AsyncPager",
+    "AsyncStream",
     "NotGiven",
     "OperationSpec",
+    "PageSpec",
+    "PaginationError",
     "ParameterSpec",
     "RawResponse",
     "RequestInput",
+    "ServerSentEvent",
+    "Stream",
+    "StreamSpec",
+    "SyncPager",
     "async_raw_response_wrapper",
     "raw_response_wrapper",
 ]

@@ -27,16 +27,32 @@ from ._exceptions import (
     ResponseValidationError,
     UnprocessableEntityError,
 )
-from ._runtime import NOT_GIVEN, NotGiven, RawResponse
+from ._runtime import (
+    DEFAULT_MAX_PAGES,
+    NOT_GIVEN,
+    APIStreamError,
+    AsyncPager,
+    AsyncStream,
+    NotGiven,
+    PaginationError,
+    RawResponse,
+    ServerSentEvent,
+    Stream,
+    SyncPager,
+)
 from ._version import __version__
 
 __all__ = [
+    "DEFAULT_MAX_PAGES",
     "NOT_GIVEN",
     "APIConnectionError",
     "APIError",
     "APIStatusError",
+    "APIStreamError",
     "APITimeoutError",
     "AsyncClient",
+    "AsyncPager",
+    "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
     "Client",
@@ -45,6 +61,7 @@ __all__ = [
     "MissingAPIKeyError",
     "NotFoundError",
     "NotGiven",
+    "PaginationError",
     "PermissionDeniedError",
     "PollingTimeoutError",
     "RateLimitError",
@@ -53,6 +70,9 @@ __all__ = [
     "ResponseDriftWarning",
     "ResponseTooLargeError",
     "ResponseValidationError",
+    "ServerSentEvent",
+    "Stream",
+    "SyncPager",
     "UnprocessableEntityError",
     "__version__",
 ]
