@@ -16,6 +16,14 @@ from specforge.document.errors import Finding, SpecError
 from specforge.document.keywords import SCHEMA_KEYWORDS, SCHEMA_LIST_KEYWORDS, SCHEMA_MAP_KEYWORDS
 from specforge.document.limits import Limits, phase
 from specforge.document.schemas import BOUND_KEYWORDS, COMPONENT_PREFIX, fits, json_types, ref_name
+from specforge.generator.escaping import (
+    EscapeError,
+    python_identifier,
+    python_indented_docstring,
+    python_literal,
+    python_type_hint,
+)
+from specforge.generator.type_hints import PARAM, TypeHints, identifier_key
 
 _RECURSION_LIMIT = 20_000
 _OPTIONS: dict[str, Any] = {
@@ -86,6 +94,30 @@ def model_document(
         "info": {"title": "models", "version": "0"},
         "paths": {},
         "components": {"schemas": renamed},
+        PARAMS_KEY: param_types(components, classes),
+    }
+
+
+PARAMS_KEY = "x-specforge-params"
+"""Where the model document carries the `Param` TypedDicts of its object models (by class
+name: each key as `[name, type hint, required, description]`); the model generator never
+sees it (see `generate_models`)."""
+
+
+def param_types(components: dict[str, Any], classes: dict[str, str]) -> dict[str, list[Any]]:
+    """The `Param` TypedDict keys of each object component (see `type_hints.TypeHints`)."""
+    enums = {
+        name
+        for name, schema in components.items()
+        if isinstance(schema, dict) and "enum" in schema and not schema.get("properties")
+    }
+    hints = TypeHints({"components": {"schemas": components}}, classes, enums)
+    return {
+        classes[name]: [
+            [f.key, f.hint, f.required, f.description] for f in hints.param_fields(name)
+        ]
+        for name in sorted(components)
+        if name in classes and hints.has_param(name)
     }
 
 
@@ -514,11 +546,16 @@ def _opens(schema: Any, components: dict[str, Any]) -> bool:
     return _is_enum(schema, components)
 
 
+# What stays on the property when its enum is opened: the property's own documentation and
+# default (inside the `anyOf` the model generator would drop the default).
+_PROPERTY_KEYS = ("description", "default", "deprecated", "readOnly", "writeOnly")
+
+
 def _opened(schema: dict[str, Any]) -> dict[str, Any]:
-    description = schema.get("description")
-    opened: dict[str, Any] = {"anyOf": [schema, {"type": "string"}]}
-    if description:
-        opened["description"] = description
+    """`anyOf: [enum, string]` for an enum property, which keeps its documentation and default."""
+    inner = {k: v for k, v in schema.items() if k not in ("default",)}
+    opened: dict[str, Any] = {"anyOf": [inner, {"type": "string"}]}
+    opened.update({k: schema[k] for k in _PROPERTY_KEYS if k in schema})
     return opened
 
 
@@ -568,6 +605,8 @@ def _generate_models(document: dict[str, Any], base_class: str) -> str:
 
     if not document["components"]["schemas"]:
         return ""
+    params = document.get(PARAMS_KEY) or {}
+    document = {key: value for key, value in document.items() if key != PARAMS_KEY}
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))  # deeply nested inline schemas
     with warnings.catch_warnings():
@@ -596,8 +635,93 @@ def _generate_models(document: dict[str, Any], base_class: str) -> str:
         finally:
             sys.setrecursionlimit(limit)
     runtime_module = base_class.rsplit(".", 1)[0]
-    source = root_types(str(source or ""), runtime_module)
-    return mark_coerced_defaults(drop_single_union_modes(source), runtime_module)
+    source = root_types(open_enum_classes(str(source or ""), runtime_module), runtime_module)
+    source = mark_coerced_defaults(drop_single_union_modes(source), runtime_module)
+    return insert_params(source, params, runtime_module)
+
+
+# -- the dict form of object models --------------------------------------------------------------
+def insert_params(source: str, params: dict[str, list[Any]], runtime_module: str) -> str:
+    """Each object model class of `params` with its `Param` TypedDict, for type checkers.
+
+    `class Foo(BaseModel)` gains, under `if TYPE_CHECKING:`, `class Param(TypedDict,
+    total=False)` with a key per property a request may send (`Required[...]` for the
+    required ones), typed as request inputs are: a nested object `Bar | Bar.Param`, an enum
+    `E | Literal[...]`. A request input typed `Foo | Foo.Param` takes the model or a dict
+    literal mypy checks key by key, as the official SDKs' params do. Nothing of it runs.
+    """
+    if not params:
+        return source
+    tree = ast.parse(source)
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    own = {name: fields for name, fields in params.items() if name in classes}
+    own.update(_merged_params(tree, own))
+    if not own:
+        return source
+    lines = _lines(source)
+    for name in sorted(own, key=lambda n: -classes[n].lineno):
+        at = _end_line(classes[name])
+        lines[at:at] = [_param_block(name, own[name])]
+    text = "".join(lines)
+    typing_names = {"TYPE_CHECKING"}
+    used = " ".join(str(f[1]) for fields in own.values() for f in fields)
+    typing_names |= {name for name in ("Any", "Literal") if re.search(rf"\b{name}\b", used)}
+    text = _add_import(text, "typing", typing_names)
+    return _add_import(text, runtime_module, {"Required", "TypedDict"})
+
+
+def _merged_params(tree: ast.Module, own: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """A `Param` for each class without one of its own that inherits one from two bases or
+    more (type checkers refuse two different `Param`s from its bases): their keys, merged."""
+    found: dict[str, list[Any]] = {}
+    reach: dict[str, list[Any] | None] = {}  # the `Param` keys a class has, inherited or own
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        bases = [b.id for b in node.bases if isinstance(b, ast.Name) and reach.get(b.id)]
+        if node.name in own:
+            reach[node.name] = own[node.name]
+            continue
+        sources = [reach[b] for b in bases]
+        if len(bases) > 1:
+            merged: dict[str, list[Any]] = {}
+            for fields in sources:
+                for field in fields or []:
+                    merged.setdefault(str(field[0]), field)
+            found[node.name] = reach[node.name] = list(merged.values())
+        else:
+            reach[node.name] = sources[0] if sources else None
+    return found
+
+
+def _param_block(name: str, fields: list[Any]) -> str:
+    """The `if TYPE_CHECKING:` block defining `Param` inside the class `name`."""
+    hints = []
+    for _key, hint, required, _ in fields:
+        try:
+            typed = str(python_type_hint(hint))
+        except EscapeError:  # too long or not a type expression: any value
+            typed = "Any"
+        hints.append(f"Required[{typed}]" if required else typed)
+    pad = " " * 8
+    out = ["", "    if TYPE_CHECKING:", ""]
+    keys = [str(key) for key, *_ in fields]
+    if all(identifier_key(key) for key in keys):
+        summary = f"`{name}` as a plain dict (a request takes either)."
+        out.append(f"{pad}class {PARAM}(TypedDict, total=False):")
+        out.append(f'{pad}    """{python_indented_docstring(summary, 12)}"""')
+        for (key, _, _, description), typed in zip(fields, hints, strict=True):
+            out.append(f"{pad}    {python_identifier(key)}: {typed}")
+            if description:
+                out.append(f'{pad}    """{python_indented_docstring(description, 12)}"""')
+        if not fields:
+            out.append(f"{pad}    pass")
+    else:
+        entries = ", ".join(
+            f"{python_literal(key)}: {typed}" for key, typed in zip(keys, hints, strict=True)
+        )
+        out.append(f'{pad}{PARAM} = TypedDict("{PARAM}", {{{entries}}}, total=False)')
+    return "\n".join(out) + "\n"
 
 
 # -- open enums as their enum class ------------------------------------------------------------
@@ -614,19 +738,24 @@ def open_enum_classes(source: str, runtime_module: str) -> str:
         return source
     tree = ast.parse(source)
     enums = {
-        node.name
+        node.name: node
         for node in tree.body
-        if isinstance(node, ast.ClassDef)
-        and {"str", "Enum"} <= {b.id for b in node.bases if isinstance(b, ast.Name)}
+        if isinstance(node, ast.ClassDef) and _is_string_enum(node)
     }
     if not enums:
         return source
-    closer = _EnumUnions(enums)
+    closer = _EnumUnions(set(enums))
     data = source.encode("utf-8")  # ast offsets count UTF-8 bytes
     offsets = [0]
     for line in data.splitlines(keepends=True):
         offsets.append(offsets[-1] + len(line))
     edits: list[tuple[int, int, bytes]] = []
+    for enum_node in enums.values():  # string values without `type: string`: a `str` enum too
+        names = [b.id for b in enum_node.bases if isinstance(b, ast.Name)]
+        if "str" not in names:
+            base = enum_node.bases[names.index("Enum")]
+            at = offsets[base.lineno - 1] + base.col_offset
+            edits.append((at, at, b"str, "))
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
@@ -640,15 +769,34 @@ def open_enum_classes(source: str, runtime_module: str) -> str:
             start = offsets[annotation.lineno - 1] + annotation.col_offset
             end = offsets[annotation.end_lineno - 1] + annotation.end_col_offset
             edits.append((start, end, ast.unparse(found).encode("utf-8")))
-    if not closer.opened:
+    for name in closer.opened:
+        at = offsets[enums[name].lineno - 1]
+        edits.append((at, at, f"@{_OPEN_ENUM}\n".encode()))
+    if not edits:
         return source
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef) and node.name in closer.opened:
-            at = offsets[node.lineno - 1]
-            edits.append((at, at, f"@{_OPEN_ENUM}\n".encode()))
     for start, end, text in sorted(edits, reverse=True):
         data = data[:start] + text + data[end:]
+    if not closer.opened:
+        return data.decode("utf-8")
     return _add_import(data.decode("utf-8"), runtime_module, {f"open_enum as {_OPEN_ENUM}"})
+
+
+def _is_string_enum(node: ast.ClassDef) -> bool:
+    """An `Enum` class (with or without `str` as a base) whose members are all strings."""
+    bases = [b.id for b in node.bases if isinstance(b, ast.Name)]
+    if "Enum" not in bases or set(bases) - {"str", "Enum"} or len(bases) != len(node.bases):
+        return False
+    values = [
+        s.value
+        for s in node.body
+        if isinstance(s, ast.Assign)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], ast.Name)
+        and not s.targets[0].id.startswith("_")
+    ]
+    return bool(values) and all(
+        isinstance(v, ast.Constant) and isinstance(v.value, str) for v in values
+    )
 
 
 # The runtime's decorator, imported under a name no model takes (classes are capitalised).
@@ -855,9 +1003,27 @@ def _root_models(tree: ast.Module, source: str) -> dict[str, _Root]:
             and isinstance(first.value.value, str)
         ):
             docstring = ast.get_source_segment(source, first) or ""
-        uses = {n.id for n in ast.walk(annotation) if isinstance(n, ast.Name)}
-        found[node.name] = _Root(node.name, node, annotation, docstring, uses)
+        found[node.name] = _Root(node.name, node, annotation, docstring, _names_in(annotation))
     return found
+
+
+_FORWARD_REF = re.compile(r"[A-Za-z_][\w\[\], .|]{0,500}")
+
+
+def _names_in(annotation: ast.expr) -> set[str]:
+    """The names a type expression uses, those in quoted forward references included."""
+    names: set[str] = set()
+    stack: list[ast.AST] = [annotation]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if _FORWARD_REF.fullmatch(node.value):  # a quoted name, as the generator writes
+                names.update(re.findall(r"[A-Za-z_]\w*", node.value))
+        elif not isinstance(node, ast.Call):  # `Field(...)` arguments are no types
+            stack.extend(ast.iter_child_nodes(node))
+    return names
 
 
 def _kept_roots(tree: ast.Module, roots: dict[str, _Root]) -> set[str]:

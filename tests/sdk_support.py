@@ -17,7 +17,9 @@ from specforge.config import Config
 from specforge.generator.pipeline import generate
 
 ROOT = Path(__file__).resolve().parents[1]
+VIDEO_SPEC = ROOT / "spec" / "together-videos.yaml"
 ACME_SPEC = ROOT / "tests" / "fixtures" / "acme-projects.yaml"
+BUILDS_SPEC = ROOT / "tests" / "fixtures" / "sdk-builds.yaml"
 FULL_SPEC = ROOT.parent / "shared" / "specs" / "together-openapi.yaml"
 
 needs_full = pytest.mark.skipif(

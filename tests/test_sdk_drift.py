@@ -22,6 +22,7 @@ from together_videos.models import VideoJob, VideoJobError, VideoJobOutputs, Vid
 from tests.scripted_server import Reply, ScriptedServer
 from tests.sdk_support import (
     ACME_SPEC,
+    BUILDS_SPEC,
     FULL_SPEC,
     Package,
     build_package,
@@ -230,3 +231,49 @@ def test_full_chat_completion_choices_stay_typed(
     assert set(built[1]) == CHAT_POINTERS
     expected = CHAT_POINTERS if mode == "warn" else set()
     assert _drift_pointers(record) == expected
+
+
+# -- a list response (the runtime builds only objects leniently so far) -----------------------
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Package]:
+    where = tmp_path_factory.mktemp("builds")
+    with imported(build_package(BUILDS_SPEC, "builds_drift", where)) as package:
+        yield package
+
+
+BUILD: dict[str, Any] = {
+    "id": "b1",
+    "status": "completed",
+    "source": {"kind": "git", "url": "https://git.example/r"},
+    "created_at": "2024-01-01T00:00:00Z",
+}
+
+
+def test_builder_keeps_list_items_typed(builds: Package) -> None:
+    models = builds.module("models")
+    data = [BUILD, {**BUILD, "id": 7}]
+    built, left = builds.module("_base_model").build(models.ListBuildsResponse, data)
+    assert left == ["/1/id"]
+    assert all(isinstance(item, models.Build) for item in built)
+    assert isinstance(built[1].created_at, datetime.datetime) and built[1].id == 7
+
+
+def test_union_object_response_is_built_as_its_member(builds: Package) -> None:
+    models = builds.module("models")
+    source = models.Source.model_construct(kind="git", url="https://git.example/r", ref=5)
+    assert isinstance(source, models.GitSource) and source.ref == 5
+
+
+@pytest.mark.xfail(
+    reason="the runtime builds a drifting array response only once _runtime._validated calls "
+    "_base_model.build for every JSON value (it calls model_construct for objects only)",
+    strict=False,
+)
+def test_list_response_drift_keeps_items_typed(builds: Package, server: ScriptedServer) -> None:
+    server.script(Reply(body=[BUILD, {**BUILD, "id": 7}]))
+    client = builds.module().Client(api_key=KEY, base_url=server.base_url)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        found = client.builds.list()
+    assert _drift_pointers(record) == {"/1/id"}
+    assert all(isinstance(item, builds.module("models").Build) for item in found)

@@ -25,17 +25,17 @@ from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin
 
 import pydantic
 from pydantic_core import core_schema
+from typing_extensions import Required, TypedDict
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
-    from typing_extensions import NotRequired as NotRequired
-    from typing_extensions import Required as Required
     from typing_extensions import Self
-    from typing_extensions import TypedDict as TypedDict
 
 __all__ = [
     "BaseModel",
+    "Required",
     "RootType",
+    "TypedDict",
     "build",
     "open_enum",
     "validated_default",

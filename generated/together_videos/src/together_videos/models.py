@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
 
-from together_videos._base_model import BaseModel
+from together_videos._base_model import BaseModel, Required, TypedDict
+from together_videos._base_model import open_enum as _open_enum
 
 
 class VideoJobError(BaseModel):
@@ -69,7 +70,21 @@ class VideoFrameImageInput(BaseModel):
 
     """
 
+    if TYPE_CHECKING:
 
+        class Param(TypedDict, total=False):
+            """`VideoFrameImageInput` as a plain dict (a request takes either)."""
+
+            input_image: Required[str]
+            """URL path to hosted image that is used for a frame"""
+            frame: float | Literal["first", "last"]
+            """Optional param to specify where to insert the frame. If this is omitted, the following heuristics are applied:
+            - frame_images size is one, frame is first.
+            - If size is two, frames are first and last.
+            - If size is larger, frames are first, last and evenly spaced between."""
+
+
+@_open_enum
 class VideoStatus(str, Enum):
     """
     Current lifecycle status of the video job.
@@ -86,12 +101,28 @@ class VideoRef(BaseModel):
     URL of the video.
     """
 
+    if TYPE_CHECKING:
+
+        class Param(TypedDict, total=False):
+            """`VideoRef` as a plain dict (a request takes either)."""
+
+            video: Required[str]
+            """URL of the video."""
+
 
 class AudioRef(BaseModel):
     audio: str
     """
     URL of the audio.
     """
+
+    if TYPE_CHECKING:
+
+        class Param(TypedDict, total=False):
+            """`AudioRef` as a plain dict (a request takes either)."""
+
+            audio: Required[str]
+            """URL of the audio."""
 
 
 class VideoJob(BaseModel):
@@ -111,7 +142,7 @@ class VideoJob(BaseModel):
     """
     The video generation model that produced the job.
     """
-    status: Annotated[VideoStatus | str, Field(union_mode="left_to_right")]
+    status: VideoStatus
     """
     Current lifecycle status of the video job.
     """
@@ -139,6 +170,32 @@ class VideoJob(BaseModel):
     """
     Available upon completion, the outputs provides the cost charged and the hosted url to access the video
     """
+
+    if TYPE_CHECKING:
+
+        class Param(TypedDict, total=False):
+            """`VideoJob` as a plain dict (a request takes either)."""
+
+            id: Required[str]
+            """Unique identifier for the video job."""
+            object: Literal["video"]
+            """The object type, which is always video."""
+            model: Required[str]
+            """The video generation model that produced the job."""
+            status: Required[VideoStatus | Literal["in_progress", "completed", "failed"]]
+            """Current lifecycle status of the video job."""
+            created_at: Required[float]
+            """Unix timestamp (seconds) for when the job was created."""
+            completed_at: float
+            """Unix timestamp (seconds) for when the job completed, if finished."""
+            size: Required[str]
+            """The resolution of the generated video."""
+            seconds: Required[str]
+            """Duration of the generated clip in seconds."""
+            error: dict[str, Any]
+            """Error payload that explains why generation failed, if applicable."""
+            outputs: dict[str, Any]
+            """Available upon completion, the outputs provides the cost charged and the hosted url to access the video"""
 
 
 class VideoMedia(BaseModel):
@@ -170,6 +227,24 @@ class VideoMedia(BaseModel):
     """
     Array of audio inputs. Each element accepts a URL string or an object with an "audio" key.
     """
+
+    if TYPE_CHECKING:
+
+        class Param(TypedDict, total=False):
+            """`VideoMedia` as a plain dict (a request takes either)."""
+
+            frame_images: list[VideoFrameImageInput | VideoFrameImageInput.Param]
+            """Array of images to guide video generation at specific timeline positions."""
+            frame_videos: list[VideoRef | VideoRef.Param]
+            """Array of video clips to use as starting clips."""
+            reference_images: list[str]
+            """Array of image URLs that guide the general appearance across the video."""
+            reference_videos: list[VideoRef | VideoRef.Param]
+            """Array of reference videos."""
+            source_video: str | VideoRef | VideoRef.Param
+            """Source video to edit. Accepts a URL string or an object with a "video" key."""
+            audio_inputs: list[str | AudioRef | AudioRef.Param]
+            """Array of audio inputs. Each element accepts a URL string or an object with an "audio" key."""
 
 
 class CreateVideoBody(BaseModel):
@@ -257,3 +332,42 @@ class CreateVideoBody(BaseModel):
     """
     Deprecated: use media.reference_images instead. Unlike frame_images which constrain specific timeline positions, reference images guide the general appearance that should appear consistently across the video.
     """
+    if TYPE_CHECKING:
+
+        class Param(TypedDict, total=False):
+            """`CreateVideoBody` as a plain dict (a request takes either)."""
+
+            model: Required[str]
+            """The model to be used for the video creation request."""
+            prompt: str
+            """Text prompt that describes the video to generate."""
+            height: int
+            width: int
+            resolution: str
+            """Video resolution."""
+            ratio: str
+            """Aspect ratio of the video."""
+            seconds: str
+            """Clip duration in seconds."""
+            fps: int
+            """Frames per second. Defaults to 24."""
+            steps: int
+            """The number of denoising steps the model performs during video generation. More steps typically result in higher quality output but require longer processing time."""
+            seed: int
+            """Seed to use in initializing the video generation.  Using the same seed allows deterministic video generation.  If not provided a random seed is generated for each request."""
+            guidance_scale: int
+            """Controls how closely the video generation follows your prompt. Higher values make the model adhere more strictly to your text description, while lower values allow more creative freedom. guidence_scale affects both visual content and temporal consistency.Recommended range is 6.0-10.0 for most video models. Values above 12 may cause over-guidance artifacts or unnatural motion patterns."""
+            output_format: VideoOutputFormat | Literal["MP4", "WEBM"]
+            """Specifies the format of the output video. Defaults to MP4."""
+            output_quality: int
+            """Compression quality. Defaults to 20."""
+            negative_prompt: str
+            """Similar to prompt, but specifies what to avoid instead of what to include"""
+            generate_audio: bool
+            """Whether to generate audio for the video."""
+            media: VideoMedia | VideoMedia.Param
+            """Media inputs for video generation. The accepted fields depend on the model type (e.g. i2v, r2v, t2v, videoedit)."""
+            frame_images: list[VideoFrameImageInput | VideoFrameImageInput.Param]
+            """Deprecated: use media.frame_images instead. Array of images to guide video generation, similar to keyframes."""
+            reference_images: list[str]
+            """Deprecated: use media.reference_images instead. Unlike frame_images which constrain specific timeline positions, reference images guide the general appearance that should appear consistently across the video."""

@@ -76,8 +76,9 @@ class Videos:
         output_quality: int | NotGiven = NOT_GIVEN,
         negative_prompt: str | NotGiven = NOT_GIVEN,
         generate_audio: bool | NotGiven = NOT_GIVEN,
-        media: VideoMedia | dict[str, Any] | NotGiven = NOT_GIVEN,
-        frame_images: list[VideoFrameImageInput | dict[str, Any]] | NotGiven = NOT_GIVEN,
+        media: VideoMedia | VideoMedia.Param | NotGiven = NOT_GIVEN,
+        frame_images: list[VideoFrameImageInput | VideoFrameImageInput.Param]
+        | NotGiven = NOT_GIVEN,
         reference_images: list[str] | NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
@@ -189,8 +190,9 @@ class AsyncVideos:
         output_quality: int | NotGiven = NOT_GIVEN,
         negative_prompt: str | NotGiven = NOT_GIVEN,
         generate_audio: bool | NotGiven = NOT_GIVEN,
-        media: VideoMedia | dict[str, Any] | NotGiven = NOT_GIVEN,
-        frame_images: list[VideoFrameImageInput | dict[str, Any]] | NotGiven = NOT_GIVEN,
+        media: VideoMedia | VideoMedia.Param | NotGiven = NOT_GIVEN,
+        frame_images: list[VideoFrameImageInput | VideoFrameImageInput.Param]
+        | NotGiven = NOT_GIVEN,
         reference_images: list[str] | NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
