@@ -7,9 +7,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
+from specforge.document.schemas import json_types
 from specforge.generator import naming
 from specforge.generator.escaping import Escaped
 from specforge.generator.ir import Api, Field, Operation, Resource
+from specforge.generator.type_hints import split_union
 
 _IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 _STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
@@ -252,18 +254,72 @@ def pager_view(op: Operation, name: str, arguments: tuple[Argument, ...]) -> Pag
     )
 
 
-def method_view(op: Operation) -> MethodView:
+# -- uploads -----------------------------------------------------------------------------------
+FILE_HINT = "FileTypes"  # the runtime's alias of what a file part accepts
+CONTENT_HINT = "FileContent"  # ... and of what a raw binary body accepts
+_RAW_BINARY = ("application/octet-stream", "image/", "audio/", "video/")
+
+
+def is_binary(schema: Any) -> bool:
+    """Whether a (resolved) schema is file content: `format: binary`, or a `contentMediaType`
+    without `contentEncoding` (3.1)."""
+    if not isinstance(schema, dict) or (json_types(schema) or ["string"]) != ["string"]:
+        return False
+    if schema.get("format") == "binary":
+        return True
+    return "contentMediaType" in schema and "contentEncoding" not in schema
+
+
+def binary_classes(api: Api) -> frozenset[str]:
+    """The classes of the component schemas that are file content (`AudioFileBinary`)."""
+    return frozenset(
+        api.schema_classes[name]
+        for name, schema in api.schemas.items()
+        if name in api.schema_classes and is_binary(schema)
+    )
+
+
+def upload_hint(hint: str, binary: frozenset[str] = frozenset()) -> str:
+    """A form property's hint with its file content as `FileTypes`: `bytes`, a class of binary
+    content, and such items of a list."""
+    members: list[str] = []
+    for member in split_union(hint):
+        if member == "bytes" or member in binary:
+            member = FILE_HINT
+        elif member.startswith("list[") and member.endswith("]"):
+            member = f"list[{upload_hint(member[5:-1], binary)}]"
+        if member not in members:
+            members.append(member)
+    return " | ".join(members)
+
+
+def _uploads(
+    op: Operation, arguments: tuple[Argument, ...], binary: frozenset[str]
+) -> tuple[Argument, ...]:
+    """`arguments` with the file properties of a multipart body typed as files."""
+    if not op.body or not op.body.content_type.startswith("multipart/"):
+        return arguments
+    return tuple(
+        replace(a, hint=upload_hint(a.hint, binary)) if a.target == "body" else a for a in arguments
+    )
+
+
+def method_view(op: Operation, binary: frozenset[str] = frozenset()) -> MethodView:
+    """The view of one operation's method; `binary` names the classes of file content."""
     positional = tuple(_argument(f) for f in op.path_fields)
-    keywords = tuple(_argument(f) for f in op.keyword_fields)
+    keywords = _uploads(op, tuple(_argument(f) for f in op.keyword_fields), binary)
     body_argument = None
     if op.body and not op.body.exploded:
         taken = {a.python_name for a in (*positional, *keywords)}
         name = "body" if "body" not in taken else "request_body"
+        hint = op.body.type_hint
+        if hint == "bytes" and op.body.content_type.startswith(_RAW_BINARY):
+            hint = CONTENT_HINT
         body_argument = Argument(
             name,
             "",
             "raw_body",
-            op.body.type_hint,
+            hint,
             op.body.required,
             "The request body.",
             False,
@@ -548,9 +604,12 @@ def resource_class(node: Resource, reserved: frozenset[str]) -> str:
 
 
 def resource_views(
-    resource: Resource, reserved: frozenset[str] = frozenset()
+    resource: Resource,
+    reserved: frozenset[str] = frozenset(),
+    binary: frozenset[str] = frozenset(),
 ) -> list[ResourceView]:
-    """Views of `resource` and its sub-resources; `reserved` are the model class names."""
+    """Views of `resource` and its sub-resources; `reserved` are the model class names,
+    `binary` those of file content."""
     views = []
     constants: set[str] = set()  # one module holds the operation constants of every view
     for node in resource.walk():
@@ -571,12 +630,12 @@ def resource_views(
                 "terminal": node.poller.terminal,
                 "pending": node.poller.pending,
                 "model": node.poller.model,
-                "create": _shadow_safe(method_view(create), shadowed),
+                "create": _shadow_safe(method_view(create, binary), shadowed),
                 "doc": poll_doc(node.poller.terminal),
             }
         methods = []
         for op in sorted(node.operations, key=lambda o: o.method_name):
-            view = _shadow_safe(method_view(op), shadowed)
+            view = _shadow_safe(method_view(op, binary), shadowed)
             if view.pager is not None:
                 view = replace(view, pager=replace(view.pager, name=pagers[op.method_name]))
             # `_A_B_C` is both `a.b.c` and `a.b_c`: each operation keeps a constant of its own.
@@ -619,4 +678,8 @@ def module_model_names(views: list[ResourceView], classes: set[str]) -> list[str
 
 def api_views(api: Api) -> dict[str, list[ResourceView]]:
     reserved = frozenset(api.schema_classes.values())
-    return {name: resource_views(api.resources[name], reserved) for name in sorted(api.resources)}
+    binary = binary_classes(api)
+    return {
+        name: resource_views(api.resources[name], reserved, binary)
+        for name in sorted(api.resources)
+    }

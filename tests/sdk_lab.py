@@ -182,3 +182,35 @@ def mypy_strict(root: Path, usage: str, name: str = "usage.py") -> tuple[int, st
         check=False,
     )
     return done.returncode, done.stdout + done.stderr
+
+
+@dataclass
+class Part:
+    """One part of a multipart body."""
+
+    name: str
+    filename: str | None
+    content_type: str | None
+    data: bytes
+
+
+def multipart(seen: Seen) -> list[Part]:
+    """The parts of a multipart/form-data request, in order."""
+    import email
+    import email.policy
+
+    head = f"Content-Type: {seen.headers['content-type']}\r\n\r\n".encode()
+    message = email.message_from_bytes(head + seen.body, policy=email.policy.HTTP)
+    assert message.is_multipart(), seen.headers.get("content-type")
+    parts = []
+    for part in message.iter_parts():
+        payload = part.get_payload(decode=True)
+        parts.append(
+            Part(
+                str(part.get_param("name", header="content-disposition")),
+                part.get_filename(),
+                part["content-type"],
+                payload if isinstance(payload, bytes) else b"",
+            )
+        )
+    return parts

@@ -18,10 +18,13 @@ import email.utils
 import enum
 import functools
 import importlib
+import io
 import json
 import logging
 import math
+import mimetypes
 import os
+import pathlib
 import random
 import re
 import ssl
@@ -42,8 +45,8 @@ from collections.abc import (
 )
 from dataclasses import dataclass, field
 from datetime import timezone
-from typing import Any, Generic, Literal, ParamSpec, TypeVar
-from urllib.parse import quote
+from typing import IO, Any, Generic, Literal, ParamSpec, TypeAlias, TypeVar
+from urllib.parse import quote, urlencode
 
 import httpcore
 import httpx
@@ -739,18 +742,19 @@ class BaseClient:
         content_type = op.content_type or "application/json"
         if "json" in content_type:
             request["json"] = to_jsonable(body)
-        elif content_type == "multipart/form-data":
-            files = {
-                k: v
-                for k, v in body.items()
-                if isinstance(v, (bytes, bytearray, tuple)) or hasattr(v, "read")
-            }
-            request["files"] = files or None
-            request["data"] = {k: to_jsonable(v) for k, v in body.items() if k not in files}
-        elif content_type == "application/x-www-form-urlencoded":
-            request["data"] = {k: to_jsonable(v) for k, v in body.items()}
+        elif content_type.startswith("multipart/form-data"):
+            parts = multipart_parts(body)
+            if parts:
+                request["files"] = parts  # every part its own, in order: always multipart
+            else:  # nothing to send: an empty multipart body still says it is one
+                boundary = uuid.uuid4().hex
+                request["content"] = f"--{boundary}--\r\n".encode()
+                request["headers"]["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        elif content_type.startswith("application/x-www-form-urlencoded"):
+            request["content"] = urlencode(form_pairs(body)).encode("ascii")
+            request["headers"]["Content-Type"] = "application/x-www-form-urlencoded"
         else:
-            request["content"] = body if isinstance(body, (bytes, bytearray, str)) else str(body)
+            request["content"] = file_content(body)
             request["headers"]["Content-Type"] = content_type
 
     def _idempotency_header(self, op: OperationSpec) -> str:
@@ -1065,6 +1069,155 @@ def _guess_kind(response: httpx.Response) -> str:
     if "json" in content_type:
         return "json"
     return "text" if content_type.startswith("text/") else "binary"
+
+
+# -- file uploads and forms ---------------------------------------------------------------------
+FileContent: TypeAlias = IO[bytes] | bytes | os.PathLike[str]
+"""The bytes of a file: as bytes, an open binary file, or a path (read, and named by it)."""
+FileTypes: TypeAlias = (
+    FileContent
+    | tuple[str | None, FileContent]
+    | tuple[str | None, FileContent, str | None]
+    | tuple[str | None, FileContent, str | None, Mapping[str, str]]
+)
+"""A file part: its content, or (filename, content), (filename, content, content type), or
+(filename, content, content type, more part headers)."""
+
+
+def _is_content(value: Any) -> bool:
+    return isinstance(value, (bytes, bytearray, memoryview, os.PathLike)) or (
+        hasattr(value, "read") and not isinstance(value, str)
+    )
+
+
+def is_file(value: Any) -> bool:
+    """Whether `value` is a `FileTypes` (a tuple only when its second item is file content)."""
+    if isinstance(value, tuple):
+        return (
+            2 <= len(value) <= 4
+            and (value[0] is None or isinstance(value[0], str))
+            and _is_content(value[1])
+        )
+    return _is_content(value)
+
+
+def file_content(value: Any) -> Any:
+    """The bytes of a raw body: a path or an open file is read; a (filename, content) file
+    gives its content."""
+    if isinstance(value, tuple) and is_file(value):
+        return file_content(value[1])
+    if isinstance(value, os.PathLike):
+        return pathlib.Path(value).read_bytes()
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    if hasattr(value, "read"):
+        return value.read()
+    return value if isinstance(value, (bytes, str)) else str(value)
+
+
+def file_part(name: str, value: Any) -> tuple[Any, ...]:
+    """One file part for httpx: (filename, content, content type[, headers]).
+
+    A path is read and sent under its own name, never as its path string; an open file keeps
+    its name (its basename); bare bytes are named after the property. The content type is the
+    one given, else guessed from the filename, else `application/octet-stream`.
+    """
+    filename, content, content_type, headers = None, value, None, None
+    if isinstance(value, tuple):
+        filename, content = value[0], value[1]
+        content_type = value[2] if len(value) > 2 else None
+        headers = value[3] if len(value) > 3 else None
+    if isinstance(content, os.PathLike):
+        path = pathlib.Path(content)
+        filename = filename or path.name
+        content = path.read_bytes()
+    elif isinstance(content, (bytearray, memoryview)):
+        content = bytes(content)
+    elif not isinstance(content, bytes):
+        if isinstance(content, io.TextIOBase):
+            raise TypeError(f"{name}: open the file in binary mode ('rb') to upload it")
+        given = getattr(content, "name", None)
+        filename = filename or (os.path.basename(given) if isinstance(given, str) else None)
+    filename = filename or name
+    content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    if headers:
+        return (filename, content, content_type, dict(headers))
+    return (filename, content, content_type)
+
+
+def form_text(value: Any) -> str:
+    """A form field's text: strings as they are, booleans `true`/`false`, null `null`, numbers
+    as JSON writes them, objects and arrays as JSON."""
+    value = to_jsonable(value)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def multipart_parts(body: Any) -> list[tuple[str, tuple[Any, ...]]]:
+    """A multipart body's parts in order: each property its own part under its own name; files
+    as file parts, other values as text fields (objects as JSON parts); a list as one part per
+    item, all under the property's name."""
+    if not isinstance(body, Mapping):
+        raise TypeError("a multipart/form-data body is a mapping of its properties")
+    parts: list[tuple[str, tuple[Any, ...]]] = []
+    for name, value in body.items():
+        values = (
+            list(value)
+            if isinstance(value, list) or (isinstance(value, tuple) and not is_file(value))
+            else [value]
+        )
+        for item in values:
+            if item is NOT_GIVEN:
+                continue
+            if is_file(item):
+                parts.append((str(name), file_part(str(name), item)))
+                continue
+            plain = to_jsonable(item)
+            kind = "application/json" if isinstance(plain, (dict, list)) else None
+            parts.append((str(name), (None, form_text(plain), kind)))
+    return parts
+
+
+def form_pairs(body: Any) -> list[tuple[str, str]]:
+    """An urlencoded body's fields: each property under its name, a list repeated per item,
+    objects as JSON; a file cannot go in such a form."""
+    if not isinstance(body, Mapping):
+        raise TypeError("an application/x-www-form-urlencoded body is a mapping of its fields")
+    pairs: list[tuple[str, str]] = []
+    for name, value in body.items():
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if is_file(item):
+                raise TypeError(f"{name}: a file cannot be sent in a urlencoded form")
+            if item is not NOT_GIVEN:
+                pairs.append((str(name), form_text(item)))
+    return pairs
+
+
+def _has_path(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, os.PathLike):
+        return True
+    if isinstance(value, Mapping) and depth < 2:
+        return any(_has_path(v, depth + 1) for v in value.values())
+    if isinstance(value, (list, tuple)) and depth < 3:
+        return any(_has_path(v, depth + 1) for v in value)
+    return False
+
+
+def _read_paths(value: Any, depth: int = 0) -> Any:
+    """`value` with every path (a body's property, a list item, a tuple's content) read into a
+    (filename, bytes) file, as `file_part` would: for the async client, off the event loop."""
+    if isinstance(value, os.PathLike):
+        path = pathlib.Path(value)
+        return (path.name, path.read_bytes())
+    if isinstance(value, Mapping) and depth < 2:
+        return {k: _read_paths(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list) and depth < 3:
+        return [_read_paths(v, depth + 1) for v in value]
+    if isinstance(value, tuple) and is_file(value) and isinstance(value[1], os.PathLike):
+        path = pathlib.Path(value[1])
+        return (value[0] or path.name, path.read_bytes(), *value[2:])
+    return value
 
 
 # -- server-sent events --------------------------------------------------------------------------
@@ -1641,6 +1794,8 @@ class AsyncTransport(BaseClient):
     async def request(self, op: OperationSpec, call: RequestInput) -> RawResponse[Any]:
         """Send one call (retried, redirected, bounded as configured); its response parsed."""
         cast = _model(op.model)
+        if _has_path(call.body):  # files named by path are read in a thread
+            call.body = await asyncio.to_thread(_read_paths, call.body)
         plan = self._prepare(op, call)
         response, attempt = await self._send(plan)
         return _handed_over(self._parse(op, response, cast, attempt))
@@ -1648,6 +1803,8 @@ class AsyncTransport(BaseClient):
     async def stream(self, op: OperationSpec, call: RequestInput) -> AsyncStream[Any]:
         """`SyncTransport.stream` for coroutines: the events as an `AsyncStream`."""
         cast = _model((op.stream or StreamSpec()).model)
+        if _has_path(call.body):
+            call.body = await asyncio.to_thread(_read_paths, call.body)
         plan = self._prepare(op, call, stream=True)
         response, attempt = await self._send(plan)
         if not _event_stream(plan, response):
@@ -1745,6 +1902,8 @@ __all__ = [
     "APIStreamError",
     "AsyncPager",
     "AsyncStream",
+    "FileContent",
+    "FileTypes",
     "NotGiven",
     "OperationSpec",
     "PageSpec",
