@@ -345,8 +345,8 @@ def test_an_undocumented_argument_says_only_its_constraints(things: ModuleType) 
 def test_not_given_arguments_are_not_sent(things: ModuleType, server: ScriptedServer) -> None:
     server.script(Reply(body=["a"]))
     client = things.Client(api_key=KEY, base_url=server.base_url)
-    assert client.things.list().root == ["a"]
-    assert client.things.with_raw_response.list(limit=5, x_trace="t").parsed.root == ["a"]
+    assert client.things.list() == ["a"]
+    assert client.things.with_raw_response.list(limit=5, x_trace="t").parsed == ["a"]
     first, second = server.requests
     assert first.path == "/v1/things" and "X-Trace" not in first.headers
     assert second.path == "/v1/things?limit=5" and second.headers["X-Trace"] == "t"
