@@ -141,12 +141,19 @@ def suite(section: dict[str, Any]) -> list[str]:
     return lines
 
 
+def corpus(section: dict[str, Any]) -> list[str]:
+    from bench.corpus import section_markdown
+
+    return section_markdown(section)
+
+
 RENDERERS = {
     "generation": generation,
     "imports": imports,
     "overhead": overhead,
     "mock": mock,
     "suite": suite,
+    "corpus": corpus,
 }
 
 
@@ -172,7 +179,7 @@ def markdown(results: dict[str, Any]) -> str:
          for g in results["goals"]],
     )  # fmt: skip
     for key, section in results["sections"].items():
-        number = list(RENDERERS).index(key) + 1
+        number = list(RENDERERS).index(key) + 1 if key in RENDERERS else len(RENDERERS) + 1
         out += [f"## {number}. {section.get('title', key)}", ""]
         if "skipped" in section:
             out += [f"Skipped: {section['skipped']}", ""]
@@ -180,7 +187,7 @@ def markdown(results: dict[str, Any]) -> str:
         if "error" in section:
             out += [f"Failed: {section['error']}", ""]
             continue
-        out += RENDERERS[key](section)
+        out += RENDERERS[key](section) if key in RENDERERS else [f"(no table for {key})", ""]
         out += [f"- {note}" for note in section.get("notes", [])] + [""]
     return "\n".join(out).rstrip() + "\n"
 
