@@ -299,6 +299,7 @@ def _run(
     if quick:
         max_examples, conform_examples = min(max_examples, 10), min(conform_examples, 5)
     started = time.perf_counter()
+    meta = _meta(found, max_examples, conform_examples)  # the checkout as the run starts
     rows = []
     for index, variant in enumerate(chosen, 1):
         row = run_variant(variant, found, max_examples, conform_examples, TIMEOUT)
@@ -312,7 +313,7 @@ def _run(
         )
     _novel(rows)
     results = {
-        "meta": _meta(found, max_examples, conform_examples, time.perf_counter() - started),
+        "meta": {**meta, "seconds": round(time.perf_counter() - started, 1)},
         "totals": totals(rows),
         "variants": rows,
     }
@@ -323,7 +324,7 @@ def _run(
     return {"title": "Fault corpus: specforge conform vs plain Schemathesis", **results}
 
 
-def _meta(found: Tools, max_examples: int, conform_examples: int, seconds: float) -> dict[str, Any]:
+def _meta(found: Tools, max_examples: int, conform_examples: int) -> dict[str, Any]:
     def version(tool: str) -> str:
         command = [*found.specforge] if tool == "specforge" else [str(found.schemathesis)]
         done = subprocess.run(
@@ -344,12 +345,13 @@ def _meta(found: Tools, max_examples: int, conform_examples: int, seconds: float
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": git("rev-parse", "--short", "HEAD"),
-        "dirty_files": len(git("status", "--porcelain").splitlines()),
+        "corpus_committed": not git(
+            "status", "--porcelain", "tests/fault_corpus", "bench/corpus.py"
+        ),
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "versions": {tool: version(tool) for tool in TOOLS},
         "specforge_source": found.source,
-        "seconds": round(seconds, 1),
         "commands": {
             "specforge": "specforge conform --spec SPEC --base-url ORIGIN --api-key KEY "
             f"--max-examples {conform_examples} --budget 1000000",
@@ -411,8 +413,9 @@ def markdown(results: dict[str, Any]) -> str:
     out = [
         "# Fault corpus: specforge conform vs plain Schemathesis",
         "",
-        f"- run: {meta['date']}, commit {meta['commit']} ({meta['dirty_files']} files changed "
-        f"in the work tree), {meta['cpus']} CPU(s), Python {meta['python']}, "
+        f"- run: {meta['date']}, checkout at {meta['commit']} (corpus and bench "
+        f"{'as committed' if meta['corpus_committed'] else 'with uncommitted changes'}), "
+        f"{meta['cpus']} CPU(s), Python {meta['python']}, "
         f"{meta['seconds']:.0f} s in all",
         f"- versions: specforge {meta['versions']['specforge']} ({meta['specforge_source']}), "
         f"Schemathesis {meta['versions']['schemathesis']}",
