@@ -469,9 +469,6 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-report.RENDERERS.setdefault("corpus", section_markdown)  # so `latest.md` can show the section
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m bench.corpus`: the whole corpus (or `--only` variants); writes the report."""
     parser = argparse.ArgumentParser(prog="python -m bench.corpus", description=__doc__)
