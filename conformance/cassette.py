@@ -138,7 +138,6 @@ def _rebase(uri: str, base_url: str) -> str:
 def _fill(text: str, api_key_env: str) -> str:
     """`${VAR}` placeholders replaced by the environment's values (only `api_key_env`'s when
     one is named, so a cassette cannot read other variables)."""
-    names = [api_key_env] if api_key_env else []
-    for name in names:
-        text = text.replace("${" + name + "}", os.environ.get(name, ""))
-    return text
+    if not api_key_env:
+        return text
+    return text.replace("${" + api_key_env + "}", os.environ.get(api_key_env, ""))

@@ -7,6 +7,7 @@ the handler calls at each stage of a request; it never tests a fault's name.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import itertools
 import json
@@ -47,6 +48,14 @@ class Request:
     query: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+
+    @functools.cached_property
+    def query_params(self) -> dict[str, list[str]]:
+        """The query string's values by name, in order (parsed once, for auth and parameters)."""
+        found: dict[str, list[str]] = {}
+        for name, value in parse_qsl(self.query.decode("latin-1"), keep_blank_values=True):
+            found.setdefault(name, []).append(value)
+        return found
 
 
 @dataclass
@@ -211,9 +220,7 @@ class MockHandler:
         """Pass when one alternative's credentials all carry the key; a credential of the right
         shape with another key gets 401 (403 where the operation documents it); a missing or
         malformed one 401."""
-        query: dict[str, list[str]] = {}
-        for name, value in parse_qsl(request.query.decode("latin-1"), keep_blank_values=True):
-            query.setdefault(name, []).append(value)
+        query = request.query_params
         wrong = False
         for alternative in alternatives:
             verdicts = [self._carries_key(c, c.read(request.headers, query)) for c in alternative]
@@ -288,10 +295,7 @@ class MockHandler:
     ) -> None:
         if not plan.params:
             return
-        query: dict[str, list[str]] = {}
-        if request.query:
-            for key, value in parse_qsl(request.query.decode("latin-1"), keep_blank_values=True):
-                query.setdefault(key, []).append(value)
+        query = request.query_params
         for param in plan.params:
             if param.location == "path":
                 raw: list[str] | None = (
