@@ -20,6 +20,7 @@ import yaml
 from specforge.cli import main
 from specforge.conformance.runner import ConformOptions, conform
 from tests.conftest import ROOT
+from tests.signals import interruptible
 
 SPEC = ROOT / "spec" / "together-videos.yaml"
 
@@ -63,6 +64,7 @@ def test_ctrl_c_marks_the_report_interrupted_and_exits_130(tmp_path: Path) -> No
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
     assert process.stdout is not None
     first = process.stdout.readline()  # the run has started once it has planned

@@ -35,6 +35,7 @@ from specforge.config import (
 from specforge.config import (
     settings as config_settings,
 )
+from tests.signals import interruptible
 
 SCHEMES: dict[str, dict[str, Any]] = {
     "bearer": {"type": "http", "scheme": "bearer"},
@@ -402,6 +403,7 @@ def test_ctrl_c_while_starting_up_exits_130_without_a_traceback(tmp_path: Path) 
         text=True,
         timeout=120,
         check=False,
+        preexec_fn=interruptible,
     )
     assert done.returncode == 130, done.stderr
     assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr

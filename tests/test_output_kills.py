@@ -24,6 +24,7 @@ import pytest
 
 from specforge.generator.output import MANIFEST, PAUSE_ENV, SWAP_ENV
 from tests.conftest import ROOT
+from tests.signals import interruptible
 from tests.test_output_ownership import (
     BASE_SPEC,
     USER_FILES,
@@ -131,6 +132,7 @@ def kill_after(folder: Folder, delay: float, sig: signal.Signals, tally: Tally, 
         env=folder.env(**env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        preexec_fn=interruptible,
     )
     time.sleep(delay)
     if process.poll() is None:
@@ -158,6 +160,7 @@ def kill_at(folder: Folder, point: str, sig: signal.Signals, tally: Tally, **env
         env=folder.env(**{PAUSE_ENV: point, **env}),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        preexec_fn=interruptible,
     )
     assert process.stderr is not None
     said = b""

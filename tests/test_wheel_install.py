@@ -32,6 +32,8 @@ import pytest
 import tomllib
 import yaml
 
+from tests.signals import interruptible
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "acme-projects.yaml"
 WORKFLOW = ROOT / ".github" / "workflows" / "specforge-gate.yml"
@@ -325,6 +327,7 @@ def test_mock_serves_a_real_request(venv: Venv, project: Project) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
     try:
         deadline = time.monotonic() + 60
