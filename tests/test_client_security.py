@@ -356,16 +356,19 @@ def test_a_server_that_never_answers_times_out(silent_port: int, timeout: float)
     with pytest.raises(together_videos.APITimeoutError):
         silent.videos.create(model="m")
     elapsed = time.monotonic() - started
-    assert timeout * 0.9 <= elapsed < timeout + 0.5, elapsed
+    # never answered, the call would hang until the test's own timeout: ending within a few
+    # seconds of the deadline (and not before it) is the deadline at work, on a loaded machine too
+    assert timeout * 0.9 <= elapsed < timeout + 5, elapsed
 
 
 def test_timeout_with_retries_is_bounded(silent_port: int) -> None:
     """The timeout is the whole call's: retries end with it."""
-    silent = keyed(f"http://127.0.0.1:{silent_port}", timeout=0.2, max_retries=2)
+    silent = keyed(f"http://127.0.0.1:{silent_port}", timeout=0.5, max_retries=8)
     started = time.monotonic()
     with pytest.raises(together_videos.APITimeoutError):
         silent.videos.create(model="m")
-    assert time.monotonic() - started < 0.2 + 0.3
+    # nine attempts of 0.5 s each, with the waits between them, would take over 4.5 s
+    assert time.monotonic() - started < 0.5 + 2.5
 
 
 def test_async_client_times_out(silent_port: int) -> None:
@@ -378,7 +381,7 @@ def test_async_client_times_out(silent_port: int) -> None:
     started = time.monotonic()
     with pytest.raises(together_videos.APITimeoutError):
         asyncio.run(call())
-    assert time.monotonic() - started < 0.8
+    assert time.monotonic() - started < 0.3 + 5  # never answered: without the deadline, no end
 
 
 def test_a_redirect_to_another_origin_does_not_carry_the_key(
