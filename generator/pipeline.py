@@ -138,7 +138,12 @@ def _build(
 
     def prepare(found: str, fork: bool) -> tuple[Api, _Renderer, _ModelsJob]:
         document = normalize(spec.document, found)
-        api = build_api(document, idempotency_header=config.idempotency_header, limits=limits)
+        api = build_api(
+            document,
+            idempotency_header=config.idempotency_header,
+            limits=limits,
+            pagination=dict(config.pagination) or None,
+        )
         renderer = _Renderer(config, spec, api, document, version)
         return api, renderer, _ModelsJob(*renderer.model_input(), limits, cache, fork=fork)
 

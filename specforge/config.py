@@ -85,6 +85,9 @@ class Config:
     cache_dir: Path | None = None
     # Bounds on the spec and on each phase's time (`[tool.specforge.limits]`, `--limit`).
     limits: Limits = field(default_factory=Limits)
+    # Pagination overrides per operation (`[tool.specforge.pagination]`: key -> table or false),
+    # checked against the spec when the model is built (`generator.detect.pagination_override`).
+    pagination: tuple[tuple[str, Any], ...] = field(default=(), hash=False)
     # The folder a derived output folder goes in (the pyproject.toml's; "" is the current one).
     root: Path = field(default=Path(), repr=False)
     # Which of the names above were derived, and why the spec could not be read for them.
@@ -434,6 +437,19 @@ def settings() -> list[str]:
     return [item.name for item in fields(Config) if item.name not in hidden]
 
 
+def _pagination_table(table: Any, pyproject: Path) -> tuple[tuple[str, Any], ...]:
+    """`[tool.specforge.pagination]` as (operation, override) pairs, in the order written."""
+    where = f"{pyproject}: [tool.specforge.pagination]"
+    if not isinstance(table, dict):
+        raise ConfigError(f'{where} must be a table, e.g. "projects.list" = false')
+    for key, value in table.items():
+        if value is not False and not isinstance(value, dict):
+            raise ConfigError(
+                f"{where} {key!r} must be a table (style, param, items, cursor, ...) or false"
+            )
+    return tuple(table.items())
+
+
 def load_config(start: Path | None = None) -> Config:
     """Read `[tool.specforge]`; paths in it are relative to the pyproject's folder."""
     pyproject = find_pyproject((start or Path.cwd()).resolve())
@@ -484,6 +500,8 @@ def load_config(start: Path | None = None) -> Config:
                 "[tool.specforge.limits] with enum-values = 20000"
             )
         values["limits"] = Limits().updated(table, f"{pyproject}: [tool.specforge.limits]")
+    if "pagination" in values:
+        values["pagination"] = _pagination_table(values["pagination"], pyproject)
     config = Config(root=root, **values)
     config.check()
     return config

@@ -14,10 +14,12 @@ import asyncio
 import itertools
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from specforge.cli import main
 from specforge.document.document import load_document
 from specforge.document.errors import SpecforgeError
 from specforge.generator.ir import Pagination
@@ -133,6 +135,60 @@ def test_overrides_replace_or_drop_what_was_detected() -> None:
 def test_bad_overrides_are_refused(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(SpecforgeError, match=message):
         pagination(ACME, **overrides)
+
+
+def _project(tmp_path: Path, table: str) -> Path:
+    """A project folder whose pyproject.toml configures the Acme spec and `table`."""
+    (tmp_path / "acme.yaml").write_bytes(ACME.read_bytes())
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.specforge]\nspec = "acme.yaml"\npackage = "acme_cfg"\noutput = "out"\n'
+        f"\n[tool.specforge.pagination]\n{table}\n",
+        encoding="utf-8",
+    )
+    return tmp_path
+
+
+def test_pyproject_pagination_table_reaches_the_generator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(_project(tmp_path, '"projects.list" = false'))
+    assert main(["generate", "--no-cache"]) == 0
+    resource = (tmp_path / "out/src/acme_cfg/resources/projects.py").read_text(encoding="utf-8")
+    assert "def list(" in resource and "def list_all(" not in resource
+    (tmp_path / "pyproject.toml").write_text(
+        (tmp_path / "pyproject.toml")
+        .read_text(encoding="utf-8")
+        .replace(
+            '"projects.list" = false',
+            '"projects.list" = { style = "cursor", param = "cursor", cursor = "next_cursor" }',
+        ),
+        encoding="utf-8",
+    )
+    assert main(["generate", "--no-cache"]) == 0
+    resource = (tmp_path / "out/src/acme_cfg/resources/projects.py").read_text(encoding="utf-8")
+    assert "def list_all(" in resource
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('"projects.list" = "cursor"', "must be a table"),
+        ('"nowhere.list" = false', "names no operation"),
+        ('"projects.list" = { style = "scroll" }', "style must be one of"),
+    ],
+)
+def test_a_bad_pyproject_pagination_table_exits_2_naming_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    table: str,
+    message: str,
+) -> None:
+    monkeypatch.chdir(_project(tmp_path, table))
+    assert main(["generate", "--no-cache"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "pagination" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
 
 
 # -- walking pages -------------------------------------------------------------------------------
