@@ -845,16 +845,25 @@ class _Renderer:
 
 RUNTIME_DEPENDENCIES = ("httpx>=0.27", "pydantic>=2.11", "jsonschema>=4.23", "jsonschema-rs>=0.29")
 # Pydantic types that need an optional dependency, as the models module names them.
+# What a model module's imports need beyond the runtime's dependencies: a name imported from
+# pydantic, or a module (`format: ulid` gives `from ulid import ULID`).
 MODEL_EXTRAS = {
-    "EmailStr": "email-validator>=2",
-    "NameEmail": "email-validator>=2",
+    "pydantic.EmailStr": "email-validator>=2",
+    "pydantic.NameEmail": "email-validator>=2",
+    "ulid": "python-ulid>=3",
+    "pendulum": "pendulum>=3",
 }
+_IMPORT = re.compile(r"^(?:from\s+([\w.]+)\s+import\s+(\([^)]*\)|[^\n]*)|import\s+([\w.]+))", re.M)
 
 
 def package_dependencies(models_source: str) -> list[str]:
-    """What the generated package needs: the runtime's, plus what its models use."""
-    used = set(re.findall(r"\b[A-Z][A-Za-z]+\b", models_source))
-    extras = {requirement for name, requirement in MODEL_EXTRAS.items() if name in used}
+    """What the generated package needs: the runtime's, plus what its models import."""
+    imported: set[str] = set()
+    for source, names, module in _IMPORT.findall(models_source):
+        top = (source or module).split(".")[0]
+        imported.add(top)
+        imported.update(f"{top}.{name}" for name in re.findall(r"\w+", names))
+    extras = {requirement for name, requirement in MODEL_EXTRAS.items() if name in imported}
     return [*RUNTIME_DEPENDENCIES, *sorted(extras)]
 
 

@@ -50,3 +50,16 @@ def test_no_optional_dependency_without_a_format_that_needs_it(tmp_path: Path) -
     assert any(d.startswith("httpx") for d in found) and any(
         d.startswith("pydantic") for d in found
     )
+
+
+def test_ulid_format_brings_python_ulid(tmp_path: Path) -> None:
+    with_ulid = SPEC.replace(
+        "site: {type: string, format: uri}", "key: {type: string, format: ulid}"
+    )
+    found = _dependencies(tmp_path / "c", with_ulid)
+    assert "python-ulid>=3" in found and not any(d.startswith("email-validator") for d in found)
+
+
+def test_a_property_named_like_a_type_brings_nothing(tmp_path: Path) -> None:
+    named = SPEC.replace("site: {type: string, format: uri}", "EmailStr: {type: string}")
+    assert not any(d.startswith("email-validator") for d in _dependencies(tmp_path / "d", named))
