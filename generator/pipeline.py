@@ -844,7 +844,6 @@ class _Renderer:
 
 
 RUNTIME_DEPENDENCIES = ("httpx>=0.27", "pydantic>=2.11", "jsonschema>=4.23", "jsonschema-rs>=0.29")
-# Pydantic types that need an optional dependency, as the models module names them.
 # What a model module's imports need beyond the runtime's dependencies: a name imported from
 # pydantic, or a module (`format: ulid` gives `from ulid import ULID`).
 MODEL_EXTRAS = {
