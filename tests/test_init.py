@@ -174,6 +174,17 @@ def test_the_package_init_names_generates_and_imports(
     assert "is up to date" in capsys.readouterr().out
 
 
+def test_init_writes_the_cache_folder_and_refuses_no_cache(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_spec(folder, spec_document("Acme Projects API", "3.1.0", "apiKey"), "api.yaml")
+    assert main(["init", "--spec", "api.yaml", "--no-cache"]) == 2
+    assert "--no-cache" in capsys.readouterr().err and not (folder / "pyproject.toml").exists()
+    assert main(["init", "--spec", "api.yaml", "--cache-dir", ".sf-cache"]) == 0
+    assert table(folder)["cache_dir"] == ".sf-cache"
+    assert load_config(folder).cache_dir == folder / ".sf-cache"
+
+
 def test_flags_override_what_init_derives(folder: Path) -> None:
     write_spec(folder, spec_document("Acme Projects API", "3.1.0", "apiKey"), "api.yaml")
     assert (

@@ -64,9 +64,15 @@ def run(args: argparse.Namespace) -> int:
             f"{existing.get('spec', '(none)')!r}); it is left as it is: edit it, or pass "
             "--force to replace the names init writes"
         )
+    if getattr(args, "no_cache", False):
+        raise ConfigError(
+            "init writes settings, and --no-cache is none: pass it to generate or check "
+            "(init --cache-dir DIR writes where they keep their cache)"
+        )
     spec = args.spec or _find_spec(folder)
     values = overrides(args)
     values["spec"] = spec
+    values["cache_dir"] = getattr(args, "cache_dir", None)
     config = _config(folder, spec, args, values)
     written = _settings(config, folder, values)
     if existing is not None:
@@ -163,6 +169,8 @@ def _settings(config: Config, folder: Path, given: dict[str, Any]) -> dict[str, 
     }
     if config.idempotency_header:
         written["idempotency_header"] = config.idempotency_header
+    if given.get("cache_dir"):
+        written["cache_dir"] = _relative(Path(str(given["cache_dir"])).expanduser(), folder)
     for flag in ("lenient", "allow_external_refs"):
         if given.get(flag):
             written[flag] = True
