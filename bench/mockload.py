@@ -39,6 +39,7 @@ def _start(command: list[str], port: int) -> subprocess.Popen[bytes] | None:
 def _probe(origin: str) -> tuple[str | None, dict[str, int]]:
     """The path that answers the video create (/v2/videos or /videos) and each body's status."""
     headers = {"authorization": f"Bearer {API_KEY}", "content-type": "application/json"}
+    seen: dict[str, int] = {}
     for path in ("/v2/videos", "/videos"):
         statuses = {
             name: httpx.post(origin + path, content=body, headers=headers, timeout=10).status_code
@@ -46,7 +47,8 @@ def _probe(origin: str) -> tuple[str | None, dict[str, int]]:
         }
         if 200 <= statuses["valid"] < 300:
             return path, statuses
-    return None, statuses
+        seen.update({f"{name} {path}": status for name, status in statuses.items()})
+    return None, seen
 
 
 def _servers(peers: Peers) -> tuple[dict[str, list[str]], list[str]]:
@@ -55,7 +57,9 @@ def _servers(peers: Peers) -> tuple[dict[str, list[str]], list[str]]:
     if importlib.util.find_spec("specforge.conformance.mock.server") is None:
         notes.append("specforge mock: specforge.conformance.mock is missing")
     else:
-        servers["specforge mock"] = [str(peers.specforge), "mock", "--spec", str(VIDEO_SPEC)]
+        servers["specforge mock"] = [
+            *(str(peers.specforge), "mock", "--spec", str(VIDEO_SPEC), "--api-key", API_KEY)
+        ]
     if peers.prism is None:
         notes.append(f"prism: {peers.missing.get('prism', 'not installed')}")
     else:
