@@ -1,0 +1,541 @@
+"""The generated SDK beside the official `together` SDK on the full Together API, feature by feature.
+
+Each test runs one user task with both SDKs over a socket against the project's mock of the full
+spec (`../shared/specs/together-openapi.yaml`; skipped, saying why, when it is absent), with a
+fault switch of the mock where the row needs one, and asserts what each SDK does. Where the
+official SDK lacks a feature, its half asserts the absence. The README's "Beside the official
+SDK" table is backed by these tests, one row per test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+
+from specforge.conformance.faults import parse_faults
+from specforge.conformance.mock.server import MockOptions, running
+from tests.sdk_lab import FULL, Answer, Generated, LabServer, Seen, build, mypy_strict, needs_full
+
+together = pytest.importorskip(
+    "together", reason="the official SDK is a test-only dependency ([dev] extra)"
+)
+
+pytestmark = needs_full()
+
+KEY = "sk-test"
+MESSAGES: Any = [{"role": "user", "content": "hi"}]
+WHISPER = "openai/whisper-large-v3"
+
+
+# -- fixtures: one generated package, one mock per fault switch ----------------------------------
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Generated:
+    if not FULL.is_file():
+        pytest.skip(f"{FULL} is absent (../shared is not beside the project)")
+    root = tmp_path_factory.mktemp("side") / "together_side"
+    return build(FULL, "together_side", root, lenient=True)
+
+
+@pytest.fixture(scope="module")
+def sdk(generated: Generated) -> ModuleType:
+    return generated.module
+
+
+@contextmanager
+def mock(*faults: str, **options: Any) -> Iterator[str]:
+    if not FULL.is_file():
+        pytest.skip(f"{FULL} is absent (../shared is not beside the project)")
+    settings = MockOptions(spec=FULL, lenient=True, faults=parse_faults(list(faults)), **options)
+    with running(settings) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def plain_mock() -> Iterator[str]:
+    """The mock as the spec says, accepting one API key."""
+    with mock(api_key=KEY) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def slow_mock() -> Iterator[str]:
+    """Every answer 300 ms late."""
+    with mock("latency=300") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def drifting_mock() -> Iterator[str]:
+    """A response property of the wrong JSON type (`created_at` of a video job, a string)."""
+    with mock("wrong-type") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def unlisted_enum_mock() -> Iterator[str]:
+    """A response enum (a video job's `status`) carrying a value the spec does not list."""
+    with mock("unlisted-enum-value") as url:
+        yield url
+
+
+@contextmanager
+def ours(sdk: ModuleType, origin: str, **options: Any) -> Iterator[Any]:
+    options.setdefault("max_retries", 0)
+    options.setdefault("api_key", KEY)
+    with sdk.Client(base_url=origin, **options) as client:
+        yield client
+
+
+@contextmanager
+def official(origin: str, **options: Any) -> Iterator[Any]:
+    options.setdefault("max_retries", 0)
+    options.setdefault("api_key", KEY)
+    with together.Together(base_url=origin, **options) as client:
+        yield client
+
+
+def drift_warnings(record: list[warnings.WarningMessage], sdk: ModuleType) -> list[str]:
+    return [str(w.message) for w in record if issubclass(w.category, sdk.ResponseDriftWarning)]
+
+
+# -- streaming -----------------------------------------------------------------------------------
+def test_streaming(sdk: ModuleType, plain_mock: str) -> None:
+    with ours(sdk, plain_mock) as mine, official(plain_mock) as theirs:
+        stream = mine.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+        assert isinstance(stream, sdk.Stream)
+        chunks = list(stream)
+        assert [type(c).__name__ for c in chunks] == ["ChatCompletionChunk"] * 3
+        assert stream.response.is_closed
+        other = theirs.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+        assert isinstance(other, together.Stream)
+        other_chunks = list(other)
+        assert [type(c).__name__ for c in other_chunks] == ["ChatCompletionChunk"] * 3
+        assert other.response.is_closed
+        assert [c.choices[0].delta.content for c in chunks] == [
+            c.choices[0].delta.content for c in other_chunks
+        ]
+
+        # leaving a loop early: ours closes the connection, the official one needs `with`/close()
+        early = mine.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+        for _ in early:
+            break
+        assert early.response.is_closed
+        left = theirs.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+        for _ in left:
+            break
+        assert not left.response.is_closed
+        left.close()
+        with theirs.chat.completions.create(model="m", messages=MESSAGES, stream=True) as block:
+            next(iter(block))
+        assert block.response.is_closed
+
+    async def both_async() -> tuple[list[str], bool, list[str], bool]:
+        async with (
+            sdk.AsyncClient(api_key=KEY, base_url=plain_mock, max_retries=0) as amine,
+            together.AsyncTogether(api_key=KEY, base_url=plain_mock, max_retries=0) as atheirs,
+        ):
+            astream = await amine.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+            assert isinstance(astream, sdk.AsyncStream)
+            mine_kinds = [type(c).__name__ async for c in astream]
+            aother = await atheirs.chat.completions.create(
+                model="m", messages=MESSAGES, stream=True
+            )
+            assert isinstance(aother, together.AsyncStream)
+            their_kinds = [type(c).__name__ async for c in aother]
+            return mine_kinds, astream.response.is_closed, their_kinds, aother.response.is_closed
+
+    assert asyncio.run(both_async()) == (
+        ["ChatCompletionChunk"] * 3,
+        True,
+        ["ChatCompletionChunk"] * 3,
+        True,
+    )
+
+
+# -- pagination ----------------------------------------------------------------------------------
+def training_session(origin: str) -> dict[str, Any]:
+    """A training session the spec accepts: the first one the mock lists."""
+    listed = httpx.get(
+        f"{origin}/v1/rl/training-sessions", headers={"Authorization": f"Bearer {KEY}"}
+    )
+    session = listed.json()["data"][0]
+    assert isinstance(session, dict)
+    return session
+
+
+def paging_route(session: dict[str, Any]) -> Callable[[Seen], Answer]:
+    """Five sessions in pages of two, by the `after` cursor and `meta.next_cursor`."""
+
+    def route(seen: Seen) -> Answer:
+        after = seen.query.get("after", [""])[0]
+        start = int(after) if after else 0
+        sessions = [{**session, "id": str(i)} for i in range(start, min(start + 2, 5))]
+        more = start + 2 < 5
+        meta = {"limit": 2, "has_more": more, "next_cursor": str(start + 2) if more else ""}
+        return Answer(body=json.dumps({"data": sessions, "meta": meta}).encode())
+
+    return route
+
+
+def test_pagination(sdk: ModuleType, plain_mock: str) -> None:
+    from together._base_client import BasePage
+
+    server = LabServer(paging_route(training_session(plain_mock)))
+    with server.running() as url, ours(sdk, url) as mine, official(url) as theirs:
+        pager = mine.rl.training_sessions.list_all(limit=2)
+        assert isinstance(pager, sdk.SyncPager)
+        assert [s.id for s in pager] == ["0", "1", "2", "3", "4"]
+        assert [r.query.get("after") for r in server.requests] == [None, ["2"], ["4"]]
+
+        async def every_async() -> list[str]:
+            async with sdk.AsyncClient(api_key=KEY, base_url=url) as amine:
+                return [s.id async for s in amine.rl.training_sessions.list_all(limit=2)]
+
+        assert asyncio.run(every_async()) == ["0", "1", "2", "3", "4"]
+
+        # the official SDK has no pager for this list: one page, the cursor left to the caller
+        sessions = theirs.post_training.sessions
+        assert not hasattr(sessions, "list_all")
+        first = sessions.list(limit=2)
+        assert not isinstance(first, BasePage) and not hasattr(first, "iter_pages")
+        assert [s.id for s in first.data] == ["0", "1"] and first.meta.has_more
+        ids = [s.id for s in first.data]
+        page = first
+        while page.meta.has_more:
+            page = sessions.list(limit=2, after=page.meta.next_cursor)
+            ids += [s.id for s in page.data]
+        assert ids == ["0", "1", "2", "3", "4"]
+
+    # the mock answers every page with the same cursor: ours stops the loop, the official one's
+    # hand-written loop would ask forever
+    with ours(sdk, plain_mock) as mine, official(plain_mock) as theirs:
+        with pytest.raises(sdk.PaginationError, match="again"):
+            list(mine.rl.training_sessions.list_all(limit=2))
+        page = theirs.post_training.sessions.list(limit=2)
+        again = theirs.post_training.sessions.list(limit=2, after=page.meta.next_cursor)
+        assert again.meta.has_more and again.meta.next_cursor == page.meta.next_cursor
+
+
+# -- uploads -------------------------------------------------------------------------------------
+def test_uploads(sdk: ModuleType, plain_mock: str, tmp_path: Path) -> None:
+    audio = tmp_path / "hello.wav"
+    audio.write_bytes(b"RIFF....WAVEfmt ")
+    data = tmp_path / "train.jsonl"
+    data.write_bytes(b'{"text": "hi"}\n')
+    files: list[Any] = [audio, audio.read_bytes(), ("hello.wav", audio.read_bytes(), "audio/wav")]
+    with ours(sdk, plain_mock) as mine, official(plain_mock) as theirs:
+        # multipart transcription: a path, bytes and a (name, content, type) tuple in both
+        for file in files:
+            mine_text = mine.audio.transcriptions.create(file=file, model=WHISPER).text
+            their_text = theirs.audio.transcriptions.create(file=file, model=WHISPER).text
+            assert mine_text == their_text and mine_text
+
+        # files.upload: ours takes every file type and posts the spec's multipart form
+        for content in (data, data.read_bytes(), ("train.jsonl", data.read_bytes())):
+            done = mine.files.upload(file=content, file_name="train.jsonl", purpose="fine-tune")
+            assert type(done).__name__ == "FileResponse" and done.id
+
+        # the official one takes a path only and uploads to /v1/files, which the spec lacks
+        annotation = inspect.signature(theirs.files.upload).parameters["file"].annotation
+        assert annotation in ("Path | str", Path | str)
+        with pytest.raises(AttributeError):
+            theirs.files.upload(data.read_bytes(), purpose="fine-tune", check=False)
+        with pytest.raises(together.APIStatusError) as refused:
+            theirs.files.upload(data, purpose="fine-tune", check=False)
+        assert refused.value.status_code == 405
+
+
+# -- raw responses -------------------------------------------------------------------------------
+def test_raw_responses(sdk: ModuleType, plain_mock: str) -> None:
+    with ours(sdk, plain_mock) as mine, official(plain_mock) as theirs:
+        raw = mine.chat.completions.with_raw_response.create(model="m", messages=MESSAGES)
+        assert isinstance(raw, sdk.RawResponse)
+        assert raw.status_code == 200 and raw.headers["content-type"] == "application/json"
+        assert type(raw.parsed).__name__ == "ChatCompletionResponse" and raw.retries_taken == 0
+        other = theirs.chat.completions.with_raw_response.create(model="m", messages=MESSAGES)
+        assert other.status_code == 200 and other.headers["content-type"] == "application/json"
+        assert type(other.parse()).__name__ == "ChatCompletion" and other.retries_taken == 0
+        assert not hasattr(other, "parsed")
+        assert raw.parsed.id == other.parse().id
+
+        streamed = mine.chat.completions.with_raw_response.create(
+            model="m", messages=MESSAGES, stream=True
+        )
+        assert streamed.headers["content-type"] == "text/event-stream"
+        assert [type(c).__name__ for c in streamed.parsed] == ["ChatCompletionChunk"] * 3
+        other_streamed = theirs.chat.completions.with_raw_response.create(
+            model="m", messages=MESSAGES, stream=True
+        )
+        assert other_streamed.headers["content-type"] == "text/event-stream"
+        assert [type(c).__name__ for c in other_streamed.parse()] == ["ChatCompletionChunk"] * 3
+
+
+# -- retries -------------------------------------------------------------------------------------
+@pytest.fixture(scope="module", params=[("unavailable", 503), ("rate-limit", 429)], ids=str)
+def flaky_mock(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
+    """Every second request answers the fault's status with `Retry-After: 0`."""
+    fault, status = request.param
+    with mock(f"{fault}=2", retry_after=0) as url:
+        yield url, status
+
+
+def test_retries(sdk: ModuleType, flaky_mock: tuple[str, int]) -> None:
+    url, status = flaky_mock
+    probe = {"Authorization": f"Bearer {KEY}"}
+
+    def next_fails() -> None:
+        """Send until an answer succeeds: the mock's next request is then a refused one."""
+        for _ in range(3):
+            if httpx.get(f"{url}/v1/files", headers=probe).status_code == 200:
+                return
+        raise AssertionError("the mock never answered 200")
+
+    def refused_next() -> bool:
+        """Whether the mock refuses the next request (so the one before it succeeded)."""
+        return httpx.get(f"{url}/v1/files", headers=probe).status_code == status
+
+    with (
+        ours(sdk, url, max_retries=2) as mine,
+        official(url, max_retries=2) as theirs,
+        ours(sdk, url, max_retries=0) as mine_once,
+        official(url, max_retries=0) as theirs_once,
+    ):
+        next_fails()
+        raw = mine.files.with_raw_response.list()
+        assert raw.status_code == 200 and raw.retries_taken == 1
+        assert refused_next()  # the server saw the refused attempt and the retry
+        next_fails()
+        other = theirs.files.with_raw_response.list()
+        assert other.status_code == 200 and other.retries_taken == 1
+        assert refused_next()
+
+        next_fails()
+        with pytest.raises(sdk.APIStatusError) as mine_error:
+            mine_once.files.list()
+        next_fails()
+        with pytest.raises(together.APIStatusError) as their_error:
+            theirs_once.files.list()
+        assert mine_error.value.status_code == their_error.value.status_code == status
+
+        # a POST: ours retries it only with an idempotency key, the official one always
+        next_fails()
+        with pytest.raises(sdk.APIStatusError):
+            mine.chat.completions.create(model="m", messages=MESSAGES)
+        with ours(sdk, url, max_retries=2, idempotency_header="Idempotency-Key") as keyed:
+            next_fails()
+            keyed_raw = keyed.chat.completions.with_raw_response.create(
+                model="m", messages=MESSAGES
+            )
+            assert keyed_raw.retries_taken == 1
+        next_fails()
+        started = time.monotonic()
+        posted = theirs.chat.completions.with_raw_response.create(model="m", messages=MESSAGES)
+        assert posted.retries_taken == 1
+        assert time.monotonic() - started >= 0.3  # its own backoff, not Retry-After: 0
+
+
+# -- timeouts ------------------------------------------------------------------------------------
+def test_timeouts(sdk: ModuleType, slow_mock: str) -> None:
+    with ours(sdk, slow_mock, timeout=0.1) as mine, official(slow_mock, timeout=0.1) as theirs:
+        with pytest.raises(sdk.APITimeoutError):
+            mine.files.list()
+        with pytest.raises(together.APITimeoutError):
+            theirs.files.list()
+    with ours(sdk, slow_mock, timeout=5) as mine, official(slow_mock, timeout=5) as theirs:
+        with pytest.raises(sdk.APITimeoutError):
+            mine.files.list(timeout=0.1)
+        with pytest.raises(together.APITimeoutError):
+            theirs.files.list(timeout=0.1)
+        assert type(mine.files.list()).__name__ == type(theirs.files.list()).__name__ == "FileList"
+
+
+# -- typed errors --------------------------------------------------------------------------------
+ERROR_CASES = {
+    404: ("NotFoundError", lambda client: client.videos.retrieve("never-created")),
+    401: (  # made with a key the mock does not accept
+        "AuthenticationError",
+        lambda client: client.chat.completions.create(model="m", messages=MESSAGES),
+    ),
+    400: ("BadRequestError", lambda client: client.videos.create(model="m", steps=5)),
+}
+
+
+@pytest.mark.parametrize("status", sorted(ERROR_CASES))
+def test_typed_errors(sdk: ModuleType, plain_mock: str, status: int) -> None:
+    name, call = ERROR_CASES[status]
+    key = "wrong-key" if status == 401 else KEY
+    with (
+        ours(sdk, plain_mock, api_key=key, validate_requests=False) as mine,
+        official(plain_mock, api_key=key) as theirs,
+    ):
+        with pytest.raises(getattr(sdk, name)) as mine_error:
+            call(mine)
+        with pytest.raises(getattr(together, name)) as their_error:
+            call(theirs)
+    assert isinstance(mine_error.value, sdk.APIStatusError)
+    assert isinstance(their_error.value, together.APIStatusError)
+    assert mine_error.value.status_code == their_error.value.status_code == status
+    assert mine_error.value.body == their_error.value.body
+    if status == 400:  # ours checks the request against the spec before sending it
+        with (
+            ours(sdk, plain_mock) as mine,
+            pytest.raises(sdk.RequestValidationError, match="steps"),
+        ):
+            call(mine)
+
+
+# -- deprecation ---------------------------------------------------------------------------------
+FRAMES = [{"input_image": "https://example.com/frame.png"}]
+
+
+def test_deprecation(sdk: ModuleType, plain_mock: str) -> None:
+    with ours(sdk, plain_mock) as mine, official(plain_mock) as theirs:
+        with pytest.warns(DeprecationWarning, match="frame_images.*media.frame_images"):
+            job = mine.videos.create(model="m", prompt="p", frame_images=FRAMES)
+        assert job.id
+
+        assert "frame_images" not in inspect.signature(theirs.videos.create).parameters
+        with pytest.raises(TypeError, match="frame_images"):
+            theirs.videos.create(model="m", prompt="p", frame_images=FRAMES)
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            other = theirs.videos.create(model="m", prompt="p", extra_body={"frame_images": FRAMES})
+        assert other.id
+        assert not [w for w in record if issubclass(w.category, DeprecationWarning)]
+
+
+# -- drift modes ---------------------------------------------------------------------------------
+def test_drift_modes(sdk: ModuleType, drifting_mock: str) -> None:
+    with (
+        ours(sdk, drifting_mock, response_validation="strict") as strict,
+        pytest.raises(sdk.ResponseValidationError, match="created_at"),
+    ):
+        strict.videos.create(model="m", prompt="p")
+    with ours(sdk, drifting_mock, response_validation="warn") as warn:
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            job = warn.videos.create(model="m", prompt="p")
+            while job.status != "completed":
+                job = warn.videos.retrieve(job.id)
+        drifts = drift_warnings(record, sdk)
+        assert drifts and all("created_at" in message for message in drifts)
+        assert type(job).__name__ == "VideoJob" and job.created_at == "not-a-number"
+        assert job.status is sdk.models.VideoStatus.COMPLETED
+        assert type(job.outputs).__name__ == "VideoJobOutputs" and job.outputs.video_url
+    with ours(sdk, drifting_mock, response_validation="off") as off:
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            quiet = off.videos.create(model="m", prompt="p")
+        assert not drift_warnings(record, sdk)
+        assert (
+            quiet.created_at == "not-a-number"
+            and quiet.status is sdk.models.VideoStatus.IN_PROGRESS
+        )
+
+    with official(drifting_mock) as theirs:
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            other = theirs.videos.create(model="m", prompt="p")
+        assert not [w for w in record if not issubclass(w.category, ResourceWarning)]
+        assert other.created_at == "not-a-number"  # typed float, silently a string
+        assert type(other).model_fields["created_at"].annotation is float
+
+
+# -- open enums ----------------------------------------------------------------------------------
+def test_open_enums(sdk: ModuleType, plain_mock: str, unlisted_enum_mock: str) -> None:
+    status_enum = sdk.models.VideoStatus
+    with (
+        ours(sdk, plain_mock) as mine,
+        official(plain_mock) as theirs,
+        ours(sdk, unlisted_enum_mock, response_validation="strict") as mine_unlisted,
+        official(unlisted_enum_mock) as theirs_unlisted,
+    ):
+        listed = mine.videos.create(model="m", prompt="p").status
+        assert listed is status_enum.IN_PROGRESS and listed == "in_progress"
+        other_listed = theirs.videos.create(model="m", prompt="p").status
+        assert other_listed == "in_progress" and type(other_listed) is str
+
+        unlisted = mine_unlisted.videos.create(model="m", prompt="p").status
+        assert isinstance(unlisted, status_enum) and unlisted == "unlisted_value"
+        other = theirs_unlisted.videos.create(model="m", prompt="p")
+        assert other.status == "unlisted_value"
+        assert str(type(other).model_fields["status"].annotation).startswith("typing.Literal")
+
+
+# -- polling -------------------------------------------------------------------------------------
+def test_polling(sdk: ModuleType, plain_mock: str) -> None:
+    with ours(sdk, plain_mock) as mine, official(plain_mock) as theirs:
+        job = mine.videos.create_and_poll(model="m", prompt="p", poll_interval=0.01)
+        assert job.status is sdk.models.VideoStatus.COMPLETED and job.outputs.video_url
+        started = mine.videos.create(model="m", prompt="p")
+        assert mine.videos.poll(started.id, interval=0.01).status == "completed"
+
+        assert not any(hasattr(theirs.videos, name) for name in ("poll", "create_and_poll"))
+        other = theirs.videos.create(model="m", prompt="p")
+        retrieves = 0
+        while other.status not in ("completed", "failed") and retrieves < 50:
+            other = theirs.videos.retrieve(other.id)
+            retrieves += 1
+        assert other.status == "completed" and other.outputs.video_url
+
+    async def poll_async() -> str:
+        async with sdk.AsyncClient(api_key=KEY, base_url=plain_mock) as amine:
+            done = await amine.videos.create_and_poll(model="m", prompt="p", poll_interval=0.01)
+            return str(done.status.value)
+
+    assert asyncio.run(poll_async()) == "completed"
+
+
+# -- typed request params ------------------------------------------------------------------------
+USAGE = """
+from __future__ import annotations
+
+from together import Together
+from together.types.chat.chat_completion import ChatCompletion
+from together_side import Client
+from together_side.models import ChatCompletionResponse
+
+
+def ours(client: Client) -> ChatCompletionResponse:
+    return client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+
+
+def ours_refused(client: Client) -> ChatCompletionResponse:
+    return client.chat.completions.create(model="m", messages=[{"role": "user", "content": 1}])
+
+
+def official(client: Together) -> ChatCompletion:
+    return client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+
+
+def official_refused(client: Together) -> ChatCompletion:
+    return client.chat.completions.create(model="m", messages=[{"role": "user", "content": 1}])
+"""
+
+
+def test_typed_request_params(sdk: ModuleType, generated: Generated, plain_mock: str) -> None:
+    code, output = mypy_strict(generated.root, USAGE)
+    lines = USAGE.splitlines()
+    refused = {i + 1 for i, line in enumerate(lines) if '"content": 1' in line}
+    flagged = {int(line.split(":")[1]) for line in output.splitlines() if ": error:" in line}
+    assert code == 1 and flagged == refused, output  # only the two wrong dicts are refused
+
+    with ours(sdk, plain_mock) as mine, official(plain_mock) as theirs:
+        mine_reply = mine.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}]
+        )
+        their_reply = theirs.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}]
+        )
+    assert mine_reply.choices[0].message.content == their_reply.choices[0].message.content
