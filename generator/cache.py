@@ -4,6 +4,8 @@ What is kept, each under the sha256 of everything its value depends on:
 
 - `findings`: the validator's findings (and the OpenAPI version) of a spec, by its bytes;
 - `models`: the models module datamodel-code-generator writes, by the model document;
+- `groups`: one group of schemas' share of that module, by the group's own model document
+  (so a changed schema regenerates only its group: see `generator.models.schema_units`);
 - `format`: a Python file as ruff leaves it, by its unformatted text, path and ruff settings;
 - `package`: a whole package (the digest of every file, the summary and the warnings), by the
   spec's bytes and name, the settings that reach the package, and its version;
@@ -42,7 +44,7 @@ DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 _MAGIC = b"specforge-cache 1 "
 _TRIM_TO = 0.8  # after eviction, the folder holds at most this share of its cap
 _STALE_TEMP = 3600.0  # seconds after which a temporary file of a killed run is removed
-KINDS = ("findings", "models", "format", "package", "blob", "templates")
+KINDS = ("findings", "models", "groups", "format", "package", "blob", "templates")
 # Distributions whose version is part of every key: what writes, checks or formats a package.
 DISTRIBUTIONS = (
     "specforge",
@@ -323,6 +325,17 @@ def sources_digest() -> str:
             with contextlib.suppress(OSError):
                 parts += [path.relative_to(root).as_posix(), path.read_bytes()]
     return digest(*parts)
+
+
+def group_key(cache: Cache, base_class: str, limits: Any, document: Any) -> str:
+    """The key of one group's share of the models module: the base class, the limits in force
+    and the group's model document (its schemas and their `Param` keys, in their order)."""
+    return cache.key(
+        "groups",
+        base_class,
+        limits_key(limits) if limits is not None else "",
+        json.dumps(document, sort_keys=False),
+    )
 
 
 def limits_key(limits: Any) -> str:

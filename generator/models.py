@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
+import hashlib
 import json
 import re
 import sys
@@ -16,6 +18,7 @@ from specforge.document.errors import Finding, SpecError
 from specforge.document.keywords import SCHEMA_KEYWORDS, SCHEMA_LIST_KEYWORDS, SCHEMA_MAP_KEYWORDS
 from specforge.document.limits import Limits, phase
 from specforge.document.schemas import BOUND_KEYWORDS, COMPONENT_PREFIX, fits, json_types, ref_name
+from specforge.generator.cache import Cache, group_key
 from specforge.generator.escaping import (
     EscapeError,
     python_identifier,
@@ -592,10 +595,25 @@ def _wrap_refs(node: Any, enum_classes: set[str]) -> None:
                 _wrap_refs(target, enum_classes)
 
 
-def generate_models(document: dict[str, Any], base_class: str, limits: Limits | None = None) -> str:
-    """Python source of the models module (unformatted), within the models phase's budget."""
+def generate_models(
+    document: dict[str, Any],
+    base_class: str,
+    limits: Limits | None = None,
+    cache: Cache | None = None,
+    *,
+    workers: int | None = None,
+) -> str:
+    """Python source of the models module (unformatted), within the models phase's budget.
+
+    The component schemas are generated group by group (`schema_units`): each unit's part of
+    the module comes from `cache` when it holds it (by the unit's model document), else from
+    the model generator, in worker processes when several units are missing and more than
+    one CPU is free (`workers`: how many at most; default: the CPUs this process may use,
+    1 with $SPECFORGE_SERIAL). The parts are merged in the units' order, so the module is the
+    same bytes whatever the cache holds and however many workers made it.
+    """
     with phase("models", limits):
-        return _generate_models(document, base_class)
+        return _generate_grouped(document, base_class, limits, cache, workers)
 
 
 def _generate_models(document: dict[str, Any], base_class: str) -> str:
@@ -638,6 +656,347 @@ def _generate_models(document: dict[str, Any], base_class: str) -> str:
     source = root_types(open_enum_classes(str(source or ""), runtime_module), runtime_module)
     source = mark_coerced_defaults(drop_single_union_modes(source), runtime_module)
     return insert_params(source, params, runtime_module)
+
+
+# -- models group by group -----------------------------------------------------------------------
+GROUP_SCHEMAS = 50
+"""About how many component schemas one call of the model generator is given: a group of
+schemas that refer to one another stays whole, and small groups share a call (a call costs
+about as much for one schema as for a few dozen, and grows faster than linearly beyond)."""
+PARALLEL_SCHEMAS = 100
+"""Below this many schemas to generate, the units run in this process (workers cost more)."""
+SERIAL_ENV = "SPECFORGE_SERIAL"  # set: no worker processes (the pipeline's setting too)
+
+
+def schema_groups(schemas: Mapping[str, Any]) -> list[list[str]]:
+    """The component schemas (by class name) as groups none of which refers to another: the
+    connected components of the graph of their references (`$ref`s, discriminator mappings,
+    any string naming a component), each in document order, the groups in the order of
+    their first schema."""
+    order = {name: index for index, name in enumerate(schemas)}
+    parent = list(range(len(order)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    for name, schema in schemas.items():
+        for target in _referenced(schema, order):
+            a, b = root(order[name]), root(order[target])
+            if a != b:
+                parent[max(a, b)] = min(a, b)  # a group's root is its first schema
+    groups: dict[int, list[str]] = {}
+    for name, index in order.items():
+        groups.setdefault(root(index), []).append(name)
+    return [groups[key] for key in sorted(groups)]
+
+
+def _referenced(schema: Any, names: Mapping[str, int]) -> set[str]:
+    """The components (of `names`) that `schema` names anywhere: a string that is a pointer
+    into one (`#/components/schemas/X...`), or a discriminator mapping's bare name."""
+    found: set[str] = set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            mapping = node.get("mapping") if "propertyName" in node else None
+            if isinstance(mapping, dict):
+                found.update(v for v in mapping.values() if isinstance(v, str) and v in names)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str) and node.startswith(COMPONENT_PREFIX):
+            target = node[len(COMPONENT_PREFIX) :].split("/", 1)[0]
+            target = target.replace("~1", "/").replace("~0", "~")
+            if target in names:
+                found.add(target)
+    return found
+
+
+def schema_units(schemas: Mapping[str, Any], size: int | None = None) -> list[list[str]]:
+    """The calls of the model generator: each group of `schema_groups` of `size` schemas or
+    more alone, the smaller ones in bins of about `size` schemas (a group's bin is chosen by
+    a hash of its first schema's name, so a changed schema leaves every other bin as it was),
+    each unit's schemas in document order, the units in the order of their first schema."""
+    size = size or GROUP_SCHEMAS
+    groups = schema_groups(schemas)
+    small = [group for group in groups if len(group) < size]
+    bins = max(1, -(-sum(len(group) for group in small) // size))
+    units: list[list[str]] = [group for group in groups if len(group) >= size]
+    binned: dict[int, list[str]] = {}
+    for group in small:
+        number = int(hashlib.sha256(group[0].encode("utf-8")).hexdigest()[:8], 16) % bins
+        binned.setdefault(number, []).extend(group)
+    order = {name: index for index, name in enumerate(schemas)}
+    units += [sorted(unit, key=order.__getitem__) for unit in binned.values()]
+    return sorted(units, key=lambda unit: order[unit[0]])
+
+
+def unit_document(document: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """The model document of the schemas `names` of `document` (with their `Param` keys)."""
+    schemas = document["components"]["schemas"]
+    params = document.get(PARAMS_KEY) or {}
+    return {
+        **{key: value for key, value in document.items() if key not in ("components", PARAMS_KEY)},
+        "components": {"schemas": {name: schemas[name] for name in names}},
+        PARAMS_KEY: {name: params[name] for name in names if name in params},
+    }
+
+
+@dataclass
+class _Part:
+    """One unit's share of the models module (see `split_module`)."""
+
+    header: str  # the model generator's comment lines
+    imports: list[list[str]]  # [module, name, alias] ("" for none; module "" for `import name`)
+    body: str  # the classes
+    aliases: str  # the root types' `if TYPE_CHECKING:` body
+    roots: str  # the root types' `else:` body
+    tail: str  # the closing `X.model_rebuild()` calls
+    names: list[str]  # the names it defines
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, value: Any) -> _Part | None:
+        try:
+            part = cls(**value)
+        except TypeError:
+            return None
+        texts = (part.header, part.body, part.aliases, part.roots, part.tail)
+        if not all(isinstance(t, str) for t in texts) or not isinstance(part.names, list):
+            return None
+        if not all(isinstance(i, list) and len(i) == 3 for i in part.imports):
+            return None
+        return part
+
+
+def split_module(source: str) -> _Part:
+    """A models module as its parts: the imports, the classes, the root types' block, the
+    closing rebuild calls and the names it defines."""
+    tree = ast.parse(source)
+    lines = _lines(source)
+    body = list(tree.body)
+    imports: list[list[str]] = []
+    while body and isinstance(body[0], ast.Import | ast.ImportFrom):
+        node = body.pop(0)
+        assert isinstance(node, ast.Import | ast.ImportFrom)
+        module = (node.module or "") if isinstance(node, ast.ImportFrom) else ""
+        imports += [[module, alias.name, alias.asname or ""] for alias in node.names]
+    first = tree.body[0].lineno - 1 if tree.body else len(lines)
+    header = "".join(line for line in lines[:first] if line.startswith("#"))
+    tail: list[ast.stmt] = []
+    while body and _is_rebuild(body[-1]):
+        tail.insert(0, body.pop())
+    block: ast.If | None = None
+    if (
+        body
+        and isinstance(body[-1], ast.If)
+        and isinstance(body[-1].test, ast.Name)
+        and body[-1].test.id == "TYPE_CHECKING"
+        and body[-1].orelse
+    ):
+        found = body.pop()
+        assert isinstance(found, ast.If)
+        block = found
+    names: list[str] = []
+    for node in body:
+        if isinstance(node, ast.ClassDef):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names += [t.id for t in targets if isinstance(t, ast.Name)]
+    if block is not None:
+        names += [n.name for n in block.orelse if isinstance(n, ast.ClassDef)]
+
+    def text(nodes: list[ast.stmt]) -> str:
+        if not nodes:
+            return ""
+        start = min([nodes[0].lineno, *(d.lineno for d in getattr(nodes[0], "decorator_list", []))])
+        return "".join(lines[start - 1 : _end_line(nodes[-1])]).strip("\n") + "\n"
+
+    return _Part(
+        header=header,
+        imports=imports,
+        body=text(body),
+        aliases=text(block.body) if block is not None else "",
+        roots=text(block.orelse) if block is not None else "",
+        tail=text(tail),
+        names=names,
+    )
+
+
+def merge_parts(parts: list[_Part]) -> str:
+    """One models module of the units' parts, in their order: the imports joined (each name
+    once), then every unit's classes, one root types' block, the rebuild calls."""
+    if not parts:
+        return ""
+    plain: dict[str, set[str]] = {}
+    aliased: dict[str, set[tuple[str, str]]] = {}
+    modules: list[str] = []  # `import x` lines
+    for part in parts:
+        for module, name, alias in part.imports:
+            if not module:
+                line = f"import {name}" + (f" as {alias}" if alias else "")
+                if line not in modules:
+                    modules.append(line)
+            elif alias:
+                aliased.setdefault(module, set()).add((name, alias))
+                plain.setdefault(module, set())
+            else:
+                plain.setdefault(module, set()).add(name)
+    lines: list[str] = []
+    if "annotations" in plain.pop("__future__", set()):
+        lines.append("from __future__ import annotations\n\n")
+    lines += [line + "\n" for line in modules]
+    for module in plain:  # in the order the units name them first
+        if plain[module]:
+            lines.append(f"from {module} import {', '.join(sorted(plain[module]))}\n")
+        lines += [f"from {module} import {n} as {a}\n" for n, a in sorted(aliased.get(module, ()))]
+    out = [parts[0].header + "\n" + "".join(lines)]
+    out += ["\n\n" + part.body for part in parts if part.body]
+    if any(part.roots for part in parts):
+        aliases = "".join(part.aliases for part in parts)
+        roots = "\n".join(part.roots for part in parts if part.roots)
+        out.append("\n\nif TYPE_CHECKING:\n" + aliases + "else:\n" + roots)
+    tails = "".join(part.tail for part in parts)
+    if tails:
+        out.append("\n\n" + tails)
+    return "".join(out)
+
+
+def _generate_grouped(
+    document: dict[str, Any],
+    base_class: str,
+    limits: Limits | None,
+    cache: Cache | None,
+    workers: int | None,
+) -> str:
+    schemas = document["components"]["schemas"]
+    if not schemas:
+        return ""
+    units = schema_units(schemas)
+    parts: dict[int, _Part] = {}
+    while True:
+        documents = [unit_document(document, unit) for unit in units]
+        keys = [
+            group_key(cache, base_class, limits, doc) if cache is not None else ""
+            for doc in documents
+        ]
+        missing: list[int] = []
+        for index, key in enumerate(keys):
+            if index in parts:
+                continue
+            found = _Part.from_json(cache.get_json("groups", key)) if cache else None
+            if found is None:
+                missing.append(index)
+            else:
+                parts[index] = found
+        made = _run_units([documents[i] for i in missing], base_class, workers)
+        for index, part in zip(missing, made, strict=True):
+            parts[index] = part
+            if cache is not None:
+                cache.put_json("groups", keys[index], part.to_json())
+        joined = _joined_on_clashes(units, [parts[i] for i in range(len(units))])
+        if joined is None:
+            return merge_parts([parts[i] for i in range(len(units))])
+        # Units that define the same name are made again as one (the model generator then
+        # names them as it would in one module); the others keep their parts.
+        kept = {tuple(unit): parts[i] for i, unit in enumerate(units)}
+        units = joined
+        parts = {i: kept[tuple(u)] for i, u in enumerate(units) if tuple(u) in kept}
+
+
+def _joined_on_clashes(units: list[list[str]], parts: list[_Part]) -> list[list[str]] | None:
+    """The units with those defining a same name joined into one (None when no name is
+    defined twice)."""
+    owner: dict[str, int] = {}
+    parent = list(range(len(units)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            index = parent[index]
+        return index
+
+    clash = False
+    for index, part in enumerate(parts):
+        for name in part.names:
+            if name in owner and root(owner[name]) != root(index):
+                parent[max(root(owner[name]), root(index))] = min(root(owner[name]), root(index))
+                clash = True
+            owner.setdefault(name, index)
+    if not clash:
+        return None
+    joined: dict[int, list[str]] = {}
+    for index, unit in enumerate(units):
+        joined.setdefault(root(index), []).extend(unit)
+    return [joined[key] for key in sorted(joined)]
+
+
+def _run_units(
+    documents: list[dict[str, Any]], base_class: str, workers: int | None
+) -> list[_Part]:
+    """Each unit's part, by the model generator: in worker processes when that helps."""
+    if not documents:
+        return []
+    count = _workers(documents, workers)
+    if count <= 1:
+        return [split_module(_generate_models(doc, base_class)) for doc in documents]
+    import multiprocessing
+
+    global _PENDING
+    _PENDING = (documents, base_class)
+    # The biggest first, so that the last to finish is a small one.
+    order = sorted(range(len(documents)), key=lambda i: -len(documents[i]["components"]["schemas"]))
+    results: dict[int, Any] = {}
+    try:
+        with multiprocessing.get_context("fork").Pool(count) as pool:
+            for index, outcome in pool.imap_unordered(_unit_outcome, order):
+                results[index] = outcome
+    finally:
+        _PENDING = None
+    parts: list[_Part] = []
+    for index in range(len(documents)):
+        outcome = results[index]
+        if isinstance(outcome, _Part):
+            parts.append(outcome)
+        else:  # the model generator's finding, raised here as it would have been
+            source, findings = outcome
+            raise SpecError(source, [Finding(*finding) for finding in findings])
+    return parts
+
+
+_PENDING: tuple[list[dict[str, Any]], str] | None = None  # what the workers (forked) read
+
+
+def _unit_outcome(index: int) -> tuple[int, Any]:
+    """In a worker: unit `index`'s part, or the model generator's finding."""
+    assert _PENDING is not None
+    documents, base_class = _PENDING
+    try:
+        return index, split_module(_generate_models(documents[index], base_class))
+    except SpecError as error:
+        return index, (error.source, [[f.pointer, f.rule, f.message] for f in error.findings])
+
+
+def _workers(documents: list[dict[str, Any]], asked: int | None) -> int:
+    """How many worker processes to make the units with (1: none)."""
+    import os
+    import threading
+
+    if asked is not None:
+        return max(1, min(asked, len(documents)))
+    if (
+        os.environ.get(SERIAL_ENV)
+        or not sys.platform.startswith("linux")
+        or threading.active_count() > 1
+        or sum(len(d["components"]["schemas"]) for d in documents) < PARALLEL_SCHEMAS
+    ):
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)), len(documents)))
 
 
 # -- the dict form of object models --------------------------------------------------------------

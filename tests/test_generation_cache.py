@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -411,3 +412,163 @@ def test_a_refused_spec_is_refused_alike_with_the_models_started(tmp_path: Path)
                "--limit", "models-seconds=0.01")  # fmt: skip
     assert done.returncode == 2 and "models-seconds" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+# -- models group by group -------------------------------------------------------------------
+FIXTURES = ROOT / "tests" / "fixtures"
+GROUPED = {
+    "acme": ACME_SPEC,
+    "features": FIXTURES / "sdk-features.yaml",
+    "constructs": FIXTURES / "constructs" / "constructs-3.1.yaml",
+}
+BASE = "pkg._base_model.BaseModel"
+
+
+def model_document(spec: Path) -> dict[str, Any]:
+    """The model document of a spec, every component's enums opened."""
+    from specforge.document.loader import load_spec
+    from specforge.document.schemas import normalize
+    from specforge.generator.models import model_document as document_of
+    from specforge.generator.parse import build_api
+
+    loaded = load_spec(spec)
+    api = build_api(normalize(loaded.document, str(loaded.document["openapi"])))
+    return document_of(api.schemas, api.schema_classes, set(api.schemas))
+
+
+def statements(source: str) -> Counter[str]:
+    """The top-level statements of a models module (and the root types' block's), in any
+    order; the imports name by name."""
+    import ast
+
+    found: Counter[str] = Counter()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            found.update("alias " + ast.unparse(n) for n in node.body)
+            found.update("runtime " + ast.unparse(n) for n in node.orelse)
+        elif isinstance(node, ast.ImportFrom):
+            found.update({f"from {node.module} import {ast.unparse(a)}": 1 for a in node.names})
+        else:
+            found[ast.unparse(node)] += 1
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(GROUPED))
+def test_models_made_group_by_group_are_those_of_one_call(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from specforge.generator import models
+
+    document = model_document(GROUPED[name])
+    monkeypatch.setattr(models, "GROUP_SCHEMAS", 2)  # several units even for a small spec
+    assert len(models.schema_units(document["components"]["schemas"])) > 1
+    whole = models._generate_models(document, BASE)
+    grouped = models.generate_models(document, BASE, workers=1)
+    assert statements(grouped) == statements(whole)  # the same classes, names and imports
+
+
+def test_grouped_models_are_the_same_bytes_whatever_the_cache_and_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from specforge.generator import models
+
+    monkeypatch.setattr(models, "GROUP_SCHEMAS", 3)
+    document = model_document(GROUPED["constructs"])
+    units = models.schema_units(document["components"]["schemas"])
+    cache = caching.Cache(tmp_path / "cache")
+    uncached = models.generate_models(document, BASE, workers=1)
+    assert models.generate_models(document, BASE, workers=2) == uncached  # in two workers
+    assert models.generate_models(document, BASE, cache=cache, workers=2) == uncached  # cold
+    stored = sorted((tmp_path / "cache" / caching.LAYOUT / "groups").glob("*/*"))
+    assert len(stored) == len(units) > 2
+    assert models.generate_models(document, BASE, cache=cache, workers=1) == uncached  # warm
+    for path in stored[::2]:  # some units from the cache, the others made again
+        path.unlink()
+    assert models.generate_models(document, BASE, cache=cache, workers=2) == uncached
+
+
+def test_one_changed_schema_makes_only_its_group_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from specforge.generator import models
+
+    monkeypatch.setattr(models, "GROUP_SCHEMAS", 3)
+    document = model_document(GROUPED["constructs"])
+    schemas = document["components"]["schemas"]
+    cache = caching.Cache(tmp_path / "cache")
+    models.generate_models(document, BASE, cache=cache, workers=1)
+    made: list[list[str]] = []
+    real = models._generate_models
+
+    def counted(unit: dict[str, Any], base: str) -> str:
+        made.append(list(unit["components"]["schemas"]))
+        return real(unit, base)
+
+    monkeypatch.setattr(models, "_generate_models", counted)
+    name = next(iter(schemas))
+    changed = {**document, "components": {"schemas": {**schemas}}}
+    changed["components"]["schemas"][name] = {**schemas[name], "description": "Changed."}
+    assert models.schema_units(changed["components"]["schemas"]) == models.schema_units(schemas)
+    source = models.generate_models(changed, BASE, cache=cache, workers=1)
+    assert len(made) == 1 and name in made[0] and len(made[0]) < len(schemas)
+    assert "Changed." in source
+    monkeypatch.setattr(models, "_generate_models", real)
+    assert models.generate_models(changed, BASE, workers=1) == source
+
+
+def test_schema_groups_never_refer_to_one_another() -> None:
+    from specforge.generator import models
+
+    for spec in GROUPED.values():
+        schemas = model_document(spec)["components"]["schemas"]
+        units = models.schema_units(schemas, 2)
+        assert sorted(n for unit in units for n in unit) == sorted(schemas)
+        order = {name: index for index, name in enumerate(schemas)}
+        for unit in units:
+            assert unit == sorted(unit, key=order.__getitem__)
+            for name in unit:
+                assert models._referenced(schemas[name], order) <= set(unit)
+        assert [order[unit[0]] for unit in units] == sorted(order[unit[0]] for unit in units)
+
+
+def test_groups_that_define_a_same_name_are_made_as_one() -> None:
+    """An inline model's name (`A.w` -> `AW`) may be a component's of another group: the model
+    generator, given both, names one of them otherwise, and so it is given both."""
+    import ast
+
+    from specforge.generator import models
+
+    schemas = {
+        "A": {"type": "object", "properties": {"w": {"type": "object", "properties": {}}}},
+        "AW": {"type": "object", "properties": {"y": {"type": "integer"}}},
+        "B": {"type": "object", "properties": {"s": {"type": "string", "enum": ["a", "b"]}}},
+        "BS": {"type": "string", "enum": ["c"]},
+        "C": {"type": "object", "properties": {"z": {"type": "string"}}},
+    }
+    document = models.model_document(schemas, {name: name for name in schemas}, set())
+    assert len(models.schema_units(document["components"]["schemas"], 1)) == len(schemas)
+
+    def classes(source: str) -> list[str]:
+        return sorted(n.name for n in ast.parse(source).body if isinstance(n, ast.ClassDef))
+
+    whole = models._generate_models(document, BASE)
+    grouped = models.generate_models(document, BASE, workers=1)
+    assert classes(grouped) == classes(whole)
+    assert len(set(classes(grouped))) == len(classes(grouped)) > len(schemas)
+
+
+def test_packages_of_grouped_models_are_the_same_bytes_serial_parallel_and_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from specforge.generator import models
+
+    monkeypatch.setattr(models, "GROUP_SCHEMAS", 2)
+    monkeypatch.setattr(models, "PARALLEL_SCHEMAS", 0)  # worker processes for any size
+    spec, cache = GROUPED["features"], tmp_path / "cache"
+    generate(spec, tmp_path / "cold" / "pkg", "--cache-dir", cache)
+    generate(spec, tmp_path / "warm" / "pkg", "--cache-dir", cache)
+    generate(spec, tmp_path / "none" / "pkg", "--no-cache")
+    monkeypatch.setenv(pipeline.SERIAL_ENV, "1")
+    generate(spec, tmp_path / "serial" / "pkg", "--no-cache")
+    runs = [tree(tmp_path / run / "pkg") for run in ("cold", "warm", "none", "serial")]
+    assert all(run == runs[0] for run in runs)
