@@ -297,7 +297,7 @@ class _ModelsJob:
 
         try:
             outcome: dict[str, Any] = {
-                "source": generate_models(self.document, self.base, self.limits)
+                "source": generate_models(self.document, self.base, self.limits, self.cache)
             }
         except SpecError as error:
             findings = [[f.pointer, f.rule, f.message] for f in error.findings]
@@ -323,7 +323,7 @@ class _ModelsJob:
         if self.source is None:
             from specforge.generator.models import generate_models
 
-            self.source = generate_models(self.document, self.base, self.limits)
+            self.source = generate_models(self.document, self.base, self.limits, self.cache)
         if self.cache is not None:
             self.cache.put_text("models", self.key, self.source)
             self.cache = None  # kept once
