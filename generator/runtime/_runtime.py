@@ -52,7 +52,7 @@ import httpcore
 import httpx
 import pydantic
 
-from . import _validation
+from . import _base_model, _validation
 from ._config import (
     API_KEY_ENV,
     AUTH_KIND,
@@ -982,16 +982,14 @@ class BaseClient:
                     )
         if cast is None:
             return data
+        if mode != "strict":  # every part that fits is typed (objects, lists, maps, scalars)
+            return _base_model.build(cast, data)[0]
         try:
             return cast.model_validate(data)
         except pydantic.ValidationError as error:
-            if mode == "strict":
-                raise ResponseValidationError(
-                    f"{op.name}: response does not fit {cast.__name__}: {error}", [], response
-                ) from None
-            if isinstance(data, dict):
-                return cast.model_construct(**data)
-            return data
+            raise ResponseValidationError(
+                f"{op.name}: response does not fit {cast.__name__}: {error}", [], response
+            ) from None
 
     # -- event streams -----------------------------------------------------------------------
     def _not_a_stream(self, call: _Call, response: httpx.Response) -> APIError:
