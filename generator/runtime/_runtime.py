@@ -187,13 +187,45 @@ class OperationSpec:
 
 @dataclass(frozen=True)
 class RawResponse(Generic[T]):
-    """A response with its status, headers and parsed body."""
+    """A response with its status, headers and parsed body.
+
+    `parse()` (or `parsed`) is what the method returns; `http_response` the `httpx.Response`
+    itself, its body already read (except for an event stream, which the parsed `Stream` reads).
+    """
 
     status_code: int
     headers: httpx.Headers
     parsed: T
     http_response: httpx.Response
     retries_taken: int = 0
+
+    def parse(self) -> T:
+        """The body as the method returns it (its model, list, text or bytes)."""
+        return self.parsed
+
+    @property
+    def http_request(self) -> httpx.Request:
+        """The request that got this response (the last one, after redirects)."""
+        return self.http_response.request
+
+    @property
+    def url(self) -> httpx.URL:
+        """The URL this response came from."""
+        return self.http_response.url
+
+    @property
+    def content(self) -> bytes:
+        """The body's bytes, as received (decoded from its content encoding)."""
+        return self.http_response.content
+
+    @property
+    def text(self) -> str:
+        """The body as text."""
+        return self.http_response.text
+
+    def json(self) -> Any:
+        """The body parsed as JSON, without validation or models."""
+        return self.http_response.json()
 
 
 class _RawSlot:
@@ -501,14 +533,20 @@ class _RedactKeys(logging.Filter):
     def add(self, *keys: str) -> None:
         self.keys = self.keys | {key for key in keys if key}
 
+    def scrub(self, text: str, keys: Iterable[str] = ()) -> str:
+        """`text` with every registered key (and each of `keys`) replaced."""
+        every = self.keys | {key for key in keys if key}
+        if any(key in text for key in every):
+            for key in sorted(every, key=len, reverse=True):
+                text = text.replace(key, "[redacted]")
+        return text
+
     def filter(self, record: logging.LogRecord) -> bool:
-        keys = self.keys
-        if keys:
+        if self.keys:
             message = record.getMessage()
-            if any(key in message for key in keys):
-                for key in sorted(keys, key=len, reverse=True):
-                    message = message.replace(key, "[redacted]")
-                record.msg, record.args = message, ()
+            scrubbed = self.scrub(message)
+            if scrubbed != message:
+                record.msg, record.args = scrubbed, ()
         return True
 
 
@@ -599,6 +637,10 @@ class BaseClient:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def _scrubbed(self, text: str) -> str:
+        """`text` without this client's key (in any of the forms it travels in)."""
+        return _REDACT_KEYS.scrub(text, (self.__api_key, self.__credential))
 
     # -- credentials -------------------------------------------------------------------------
     def _authorize(
@@ -834,12 +876,14 @@ class BaseClient:
     def _failure(self, call: _Call, error: httpx.HTTPError) -> APIConnectionError:
         """The client's error for a transport failure (raise it `from` the httpx error)."""
         request = self._redacted(call.sent)
+        cause = self._scrubbed(str(error)).strip()
+        detail = f"{type(error).__name__}: {cause}" if cause else type(error).__name__
         if isinstance(error, httpx.TimeoutException):
-            return APITimeoutError(request=request)
+            return APITimeoutError(f"Request timed out: {call.op.name}: {detail}", request=request)
         reason = (
-            "the response body could not be decoded"
+            f"the response body could not be decoded ({detail})"
             if isinstance(error, httpx.DecodingError)
-            else f"connection error: {type(error).__name__}"
+            else f"connection error: {detail}"
         )
         return APIConnectionError(f"{call.op.name}: {reason}", request=request)
 
