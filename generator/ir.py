@@ -155,6 +155,23 @@ class Poller:
     pending: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Polling:
+    """How a resource's `poll` waits on a job: `retrieve` until its status is terminal.
+
+    `create` is the method whose answer names the new job (`create_and_poll`; "" : none), at
+    `id_path` (JSON property names from the answer's root, e.g. `("job", "id")`).
+    """
+
+    retrieve: str
+    model: str  # class the retrieve answers with
+    status: str  # JSON name of its status property (`status`, `state`)
+    terminal: tuple[str, ...]
+    pending: tuple[str, ...]
+    create: str = ""
+    id_path: tuple[str, ...] = ()
+
+
 @dataclass
 class Resource:
     """A group of operations reachable as `client.<path>` (e.g. `client.chat.completions`)."""
@@ -162,7 +179,8 @@ class Resource:
     path: tuple[str, ...]
     operations: list[Operation] = field(default_factory=list)
     children: dict[str, Resource] = field(default_factory=dict)
-    poller: Poller | None = None
+    poller: Poller | None = None  # a create/retrieve pair of one job model (the mock plays it)
+    polling: Polling | None = None  # how the SDK's `poll` waits on the resource's jobs
 
     @property
     def class_name(self) -> str:

@@ -29,6 +29,7 @@ from specforge.generator.ir import (
     Operation,
     Pagination,
     Poller,
+    Polling,
     RequestBody,
     Resource,
     Response,
@@ -61,6 +62,42 @@ PENDING_STATES = frozenset(
         "finalizing",
     }
 )
+# Properties that hold a job's status, in the order they are looked for.
+STATUS_FIELDS = ("status", "state")
+# Status values that are neither on the way nor final (protobuf's zero value, for one).
+UNKNOWN_STATES = frozenset({"unspecified", "unknown"})
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_ID_SUFFIX = re.compile(r"(?:_id|Id|ID)$")
+
+
+def job_states(values: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A status enum's (pending, terminal) values.
+
+    A value is pending when it names a state on the way (`PENDING_STATES`) or starts with a
+    word in progress (`Running...`, `WaitingFor...`, `*_CREATING`), once the prefix every value
+    shares (`TRAINING_STATUS_`) is set aside; `started` and `created` are final where `starting`
+    and `creating` are listed too. `unspecified` and `unknown` are neither.
+    """
+    words = [[w.lower() for w in _WORD.findall(v)] or [v.lower()] for v in values]
+    shared = 0
+    while len(values) > 1 and all(len(w) > shared + 1 for w in words):
+        if len({w[shared] for w in words}) != 1:
+            break
+        shared += 1
+    keys = ["_".join(w[shared:]) for w in words]
+    pending, terminal = [], []
+    for value, key, rest in zip(values, keys, (w[shared:] for w in words), strict=True):
+        if key in UNKNOWN_STATES:
+            continue
+        progressive = rest[0].endswith("ing") and len(rest[0]) > 4
+        reached = key in ("started", "created") and f"{key[:-2]}ing" in keys
+        if not reached and (key in PENDING_STATES or rest[0] in PENDING_STATES or progressive):
+            pending.append(value)
+        else:
+            terminal.append(value)
+    return tuple(pending), tuple(terminal)
+
+
 # Names a resource may not take on a client, and a method may not take on a resource.
 CLIENT_ATTRIBUTES = frozenset(
     {"close", "base_url", "with_options", "api_key", "timeout", "max_retries"}
@@ -448,7 +485,11 @@ class _Builder:
             schema=schema,
             description=description,
             deprecated=deprecated,
-            replaced_by=replacement_of({**resolved, **schema}) if deprecated else "",
+            replaced_by=(
+                replacement_of({**resolved, **schema, "description": description})
+                if deprecated
+                else ""
+            ),
             style=style or default_style,
             explode=bool(explode) if explode is not None else (style or default_style) == "form",
             enum=enum_of(resolved),
@@ -781,7 +822,96 @@ class _Builder:
         for root in roots.values():
             for resource in root.walk():
                 resource.poller = self._poller(resource)
+                resource.polling = self._polling(resource)
         return roots
+
+    def _properties(self, pointer: str) -> tuple[dict[str, Any], set[str]]:
+        """The (resolved) properties of the object schema at `pointer`, and the required ones."""
+        schema = self._deref({"$ref": pointer}) if pointer else None
+        if not isinstance(schema, dict):
+            return {}, set()
+        found = schema.get("properties")
+        properties = {
+            str(name): self._deref(value)
+            for name, value in (found.items() if isinstance(found, dict) else ())
+        }
+        required = schema.get("required")
+        return properties, set(required) if isinstance(required, list) else set()
+
+    def _polling(self, resource: Resource) -> Polling | None:
+        """`poll` for a resource whose `retrieve` answers with a status enum that has pending
+        and terminal values; `create_and_poll` too when `create` names the new job's id."""
+        by_name = {op.method_name: op for op in resource.operations}
+        retrieve = by_name.get("retrieve")
+        if (
+            retrieve is None
+            or {"poll", "create_and_poll"} & set(by_name)
+            or retrieve.method != "GET"
+            or not retrieve.path_fields
+            or retrieve.success is None
+            or retrieve.success.kind != "json"
+            or not retrieve.success.model
+            or retrieve.stream is not None
+            or any(f.required for f in retrieve.keyword_fields)
+        ):
+            return None
+        properties, _ = self._properties(retrieve.success.schema_pointer)
+        for status in STATUS_FIELDS:
+            schema = properties.get(status)
+            values = (
+                [v for v in enum_of(schema) if isinstance(v, str)]
+                if isinstance(schema, dict)
+                else []
+            )
+            pending, terminal = job_states(values)
+            if pending and terminal:
+                break
+        else:
+            return None
+        create = by_name.get("create")
+        id_path = self._created_id(create, retrieve) if create is not None else ()
+        return Polling(
+            retrieve="retrieve",
+            model=retrieve.success.model,
+            status=status,
+            terminal=terminal,
+            pending=pending,
+            create="create" if id_path else "",
+            id_path=id_path,
+        )
+
+    def _created_id(self, create: Operation, retrieve: Operation) -> tuple[str, ...]:
+        """Where a create answer holds the id the retrieve takes last (`()`: nowhere found).
+
+        The create takes the retrieve's other path parameters; its answer has the id as the
+        retrieve's parameter name, as `id`, inside a wrapper object (`job.id`), or as its only
+        `*_id` property.
+        """
+        *parents, last = retrieve.path_fields
+        if (
+            create.success is None
+            or create.success.kind != "json"
+            or create.stream is not None
+            or last.type_hint != "str"
+            or [f.name for f in create.path_fields] != [f.name for f in parents]
+        ):
+            return ()
+        properties, _ = self._properties(create.success.schema_pointer)
+
+        def text(schema: Any) -> bool:
+            return isinstance(schema, dict) and "string" in json_types(schema)
+
+        for name in (last.name, "id"):
+            if text(properties.get(name)):
+                return (name,)
+        for name, schema in properties.items():
+            inner = schema.get("properties") if isinstance(schema, dict) else None
+            if isinstance(inner, dict) and text(self._deref(inner.get("id"))):
+                return (name, "id")
+        ids = [
+            name for name, schema in properties.items() if _ID_SUFFIX.search(name) and text(schema)
+        ]
+        return (ids[0],) if len(ids) == 1 else ()
 
     def _poller(self, resource: Resource) -> Poller | None:
         by_name = {op.method_name: op for op in resource.operations}

@@ -56,7 +56,13 @@ if TYPE_CHECKING:
 _PEP440 = re.compile(r"\d+(\.\d+)*([abc]|rc)?\d*")
 # The package's runtime: plain modules copied verbatim; per-API values live in `_config.py`.
 RUNTIME = Path(__file__).resolve().parent / "runtime"
-RUNTIME_FILES = ("_runtime.py", "_validation.py", "_exceptions.py", "_base_model.py")
+RUNTIME_FILES = (
+    "_runtime.py",
+    "_response.py",
+    "_validation.py",
+    "_exceptions.py",
+    "_base_model.py",
+)
 # The files ruff changes (every other generated file is written as rendered).
 FORMATTED = (".py", ".pyi")
 

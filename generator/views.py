@@ -83,6 +83,7 @@ class MethodView:
     doc: str  # the docstring's text, wrapped for a method (see `method_doc`), not yet escaped
     stream: StreamView | None = None
     pager: PagerView | None = None
+    brief: str = ""  # one line for its `with_raw_response` / `with_streaming_response` twins
 
     @property
     def request_path(self) -> str:
@@ -113,6 +114,52 @@ class MethodView:
     def deprecated_arguments(self) -> tuple[Argument, ...]:
         return tuple(a for a in self.arguments if a.deprecated)
 
+    @property
+    def overloaded_arguments(self) -> tuple[Argument, ...]:
+        """Deprecated arguments a call may leave out: a call that gives one matches an overload
+        marked `@deprecated`, which type checkers report."""
+        return tuple(a for a in self.keywords if a.deprecated and not a.required)
+
+    @property
+    def deprecation(self) -> str:
+        """The `@deprecated` message of a deprecated operation ("" : not deprecated)."""
+        name = ".".join((*self.op.resource, self.name))
+        return f"{name} is deprecated by the API" if self.op.deprecated else ""
+
+    @property
+    def result(self) -> str:
+        """What the method answers with: "plain" (its body), "stream" or "either"."""
+        if self.stream is None:
+            return "plain"
+        return "either" if self.stream.selector else "stream"
+
+    @property
+    def overloads(self) -> tuple[tuple[str, bool, str, str], ...]:
+        """The method's `@overload`s: (selector, plain, result, deprecation) each.
+
+        `selector` types a stream method's boolean argument ("false", "true", "bool"; see the
+        `signature` macro); `plain` types the deprecated arguments as not given; `result` is
+        as in `result`; `deprecation` is the overload's `@deprecated` message ("" : none). A
+        stream selected by an argument has three overloads; deprecated arguments add one, whose
+        call gives one of them.
+        """
+        selected = self.stream is not None and bool(self.stream.selector)
+        base = (
+            (("false", "plain"), ("true", "stream"), ("bool", "either"))
+            if selected
+            else (("", self.result),)
+        )
+        deprecated = self.overloaded_arguments
+        if not deprecated:
+            return tuple((s, False, r, self.deprecation) for s, r in base) if selected else ()
+        message = self.deprecation or "; ".join(
+            f"{a.python_name} is deprecated"
+            + (f": use {a.replaced_by} instead" if a.replaced_by else "")
+            for a in deprecated
+        )
+        plain = tuple((s, True, r, self.deprecation) for s, r in base)
+        return (*plain, ("bool" if selected else "", False, self.result, message))
+
 
 @dataclass(frozen=True)
 class ResourceView:
@@ -134,8 +181,9 @@ class Flavour:
     async_: Escaped  # "async " before def
     await_: Escaped  # "await " before a call
     dunder: Escaped  # "a" in __aenter__ / __aexit__
-    sleep: Escaped  # module whose sleep() the poller awaits
     raw_wrapper: Escaped  # the runtime function that gives a method's `RawResponse` twin
+    streaming_wrapper: Escaped  # ... and the one that gives its `StreamedResponse` twin
+    poll_until: Escaped  # the runtime function a `poll` waits with
     stream: Escaped  # the runtime class of an event stream
     pager: Escaped  # the runtime class of an auto-paging listing
 
@@ -152,8 +200,9 @@ FLAVOURS = (
         _code(""),
         _code(""),
         _code(""),
-        _code("time"),
         _code("raw_response_wrapper"),
+        _code("streaming_response_wrapper"),
+        _code("poll_until"),
         _code("Stream"),
         _code("SyncPager"),
     ),
@@ -163,8 +212,9 @@ FLAVOURS = (
         _code("async "),
         _code("await "),
         _code("a"),
-        _code("asyncio"),
         _code("async_raw_response_wrapper"),
+        _code("async_streaming_response_wrapper"),
+        _code("async_poll_until"),
         _code("AsyncStream"),
         _code("AsyncPager"),
     ),
@@ -195,7 +245,10 @@ def _argument(field: Field) -> Argument:
 
 
 # Members every resource class has (or may have) besides its operations.
-_RESERVED_MEMBERS = frozenset({"poll", "create_and_poll", "with_raw_response"})
+_RESERVED_MEMBERS = frozenset(
+    {"poll", "create_and_poll", "with_raw_response", "with_streaming_response"}
+)
+TWINS = ("WithRawResponse", "WithStreamingResponse")  # suffixes of a resource's wrapper classes
 _PAGE_DEFAULTS: dict[str, Any] = {
     "items": (),
     "param": "",
@@ -350,6 +403,7 @@ def method_view(op: Operation, binary: frozenset[str] = frozenset()) -> MethodVi
         if op.success and op.success.kind == "json" and op.success.model
         else "",
         doc=method_doc(op, (*positional, *body, *keywords)),
+        brief=brief_doc(op),
         stream=stream,
         pager=pager_view(op, pager_name(op.method_name, set()), (*positional, *body, *keywords)),
     )
@@ -504,13 +558,33 @@ def method_doc(op: Operation, arguments: tuple[Argument, ...]) -> str:
     return "\n\n".join("\n".join(block) for block in blocks if block)
 
 
-def poll_doc(terminal: tuple[str, ...]) -> str:
+BRIEF_WIDTH = DOC_WIDTH - METHOD_INDENT - 6  # a one-line docstring, its quotes included
+
+
+def brief_doc(op: Operation) -> str:
+    """One line saying what a method does: its summary's first sentence, cut at a word (with
+    an ellipsis) where it is longer than a line."""
+    text = " ".join((op.summary or f"{op.method} {op.full_path}").split())
+    sentence = re.match(r".*?[.!?](?=\s|$)", text)
+    text = sentence.group(0) if sentence else text
+    if _width(text) <= BRIEF_WIDTH:
+        return text
+    words = _words(text)
+    line = ""
+    for word in words:
+        if _width(f"{line} {word}".strip()) > BRIEF_WIDTH - 3:
+            break
+        line = f"{line} {word}".strip()
+    return f"{line or text[: BRIEF_WIDTH - 3]}..."
+
+
+def poll_doc(terminal: tuple[str, ...], status: str = "status", label: str = "id") -> str:
     """The docstring text of a resource's `poll` method."""
     width = DOC_WIDTH - METHOD_INDENT
-    summary = f"Retrieve `id` until its status is terminal ({', '.join(terminal)})."
+    summary = f"Retrieve `{label}` until its `{status}` is terminal ({', '.join(terminal)})."
     detail = (
-        "Waits `interval` seconds between attempts, growing to `max_interval`; raises "
-        "`PollingTimeoutError` after `timeout` seconds."
+        "Waits `interval` s between attempts, growing to `max_interval`; "
+        "`PollingTimeoutError` after `timeout` s."
     )
     return "\n".join([*wrap_doc(summary, width, width - 3), "", *wrap_doc(detail, width)])
 
@@ -599,7 +673,7 @@ def _shadow_safe(view: MethodView, shadowed: frozenset[str]) -> MethodView:
 def resource_class(node: Resource, reserved: frozenset[str]) -> str:
     """The resource's class name, suffixed with `Resource` where a model already uses it."""
     name = node.class_name
-    variants = {name, f"Async{name}", f"{name}WithRawResponse", f"Async{name}WithRawResponse"}
+    variants = {f"{p}{name}{t}" for p in ("", "Async") for t in ("", *TWINS)}
     return f"{name}Resource" if variants & reserved else name
 
 
@@ -621,17 +695,22 @@ def resource_views(
                 members.add(pagers[op.method_name])
         shadowed = frozenset(members & _BUILTIN_TYPES)
         poller = None
-        create = next(
-            (op for op in node.operations if node.poller and op.method_name == node.poller.create),
-            None,
-        )
-        if node.poller is not None and create is not None and create.stream is None:
+        polling = node.polling
+        by_name = {op.method_name: op for op in node.operations}
+        if polling is not None and polling.retrieve in by_name:
+            retrieve = _shadow_safe(method_view(by_name[polling.retrieve], binary), shadowed)
+            create = by_name.get(polling.create) if polling.create else None
+            label = retrieve.positional[-1].python_name
             poller = {
-                "terminal": node.poller.terminal,
-                "pending": node.poller.pending,
-                "model": node.poller.model,
-                "create": _shadow_safe(method_view(create, binary), shadowed),
-                "doc": poll_doc(node.poller.terminal),
+                "terminal": polling.terminal,
+                "pending": polling.pending,
+                "status": polling.status,
+                "model": polling.model,
+                "retrieve": retrieve,
+                "create": _shadow_safe(method_view(create, binary), shadowed) if create else None,
+                "id_path": polling.id_path,
+                "doc": poll_doc(polling.terminal, polling.status, label),
+                "constant": naming.unique(f"_{node.path[-1].upper()}_POLL", constants),
             }
         methods = []
         for op in sorted(node.operations, key=lambda o: o.method_name):
