@@ -410,6 +410,23 @@ def _stop(child: tuple[int, int]) -> None:
         os.waitpid(pid, 0)
 
 
+_KEY_SUFFIXES = ("_API_KEY", "_ACCESS_TOKEN", "_CREDENTIALS", "_TOKEN", "_KEY")
+
+
+def log_env_name(config: Config) -> str:
+    """The variable that switches request logging on (`TOGETHER_LOG` beside `TOGETHER_API_KEY`):
+    the API key variable's prefix, else the base URL variable's, else the package name, in
+    capitals, and `_LOG`."""
+    for name, suffixes in (
+        (config.api_key_env, _KEY_SUFFIXES),
+        (config.base_url_env, ("_BASE_URL", "_URL")),
+    ):
+        for suffix in suffixes:
+            if name.endswith(suffix) and len(name) > len(suffix):
+                return name[: -len(suffix)] + "_LOG"
+    return f"{config.package.upper()}_LOG"
+
+
 def package_version(api_version: str) -> str:
     """The package's version unless a bump set it: the spec's info.version when it is a PEP 440
     version, else 0.0.0."""
@@ -703,6 +720,7 @@ class _Renderer:
             "package": self.config.package,
             "api_key_env": self.config.api_key_env,
             "base_url_env": self.config.base_url_env,
+            "log_env": log_env_name(self.config),
         }
         context = {
             **self.context,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import contextvars
 import dataclasses
 import email.utils
@@ -27,6 +28,7 @@ import os
 import pathlib
 import random
 import re
+import socket
 import ssl
 import sys
 import time
@@ -59,6 +61,7 @@ from ._config import (
     AUTH_NAME,
     BASE_URL_ENV,
     DEFAULT_BASE_URL,
+    LOG_ENV,
     PACKAGE,
     VERSION,
 )
@@ -524,7 +527,8 @@ def _bound_by_deadline(client: httpx.Client) -> bool:
 
 
 class _RedactKeys(logging.Filter):
-    """Replaces the keys of query-string auth in httpx's log lines (they log each URL)."""
+    """Replaces the API keys in log lines: those of query-string auth in httpx's (they log each
+    URL), and every client's key (and the header value that carries it) in the package's."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -551,6 +555,98 @@ class _RedactKeys(logging.Filter):
 
 
 _REDACT_KEYS = _RedactKeys()
+# The package's logger: each request, its answer and the retry decisions (see `setup_logging`).
+logger = logging.getLogger(PACKAGE)
+logger.addFilter(_REDACT_KEYS)
+_LOG_FORMAT = "[%(asctime)s - %(name)s - %(levelname)s] %(message)s"
+
+
+class _LogHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The stderr handler `setup_logging` attaches (one at most), its records redacted."""
+
+
+def setup_logging(level: str | None = None) -> None:
+    """Log each request to stderr when the `LOG_ENV` variable (or `level`) is "debug" or
+    "info"; anything else leaves logging as the application configured it.
+
+    `info`: one line per response (method, URL, status, seconds) and per retry; `debug` also
+    each request as it is sent and why a failure is not retried. URLs are shown without the
+    API key; headers and bodies are never logged.
+    """
+    wanted = (level if level is not None else os.environ.get(LOG_ENV, "")).strip().lower()
+    if wanted not in ("debug", "info"):
+        return
+    logger.setLevel(logging.DEBUG if wanted == "debug" else logging.INFO)
+    if not any(isinstance(handler, _LogHandler) for handler in logger.handlers):
+        handler = _LogHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(_LOG_FORMAT, "%Y-%m-%d %H:%M:%S"))
+        handler.addFilter(_REDACT_KEYS)
+        logger.addHandler(handler)
+
+
+def _log_url(request: httpx.Request) -> str:
+    """`request`'s URL as logs show it: no query key, no user or password."""
+    url = request.url
+    if AUTH_KIND == "query" and AUTH_NAME in url.params:
+        url = url.copy_set_param(AUTH_NAME, "[redacted]")
+    if url.userinfo:
+        url = url.copy_with(username=None, password=None)
+    return str(url)
+
+
+# -- clients of the package's own ---------------------------------------------------------------
+_CLOSING: set[asyncio.Task[None]] = set()  # the closes scheduled by finalizers, until they end
+
+
+class _OwnedClient(httpx.Client):
+    """The `httpx.Client` a client makes for itself (none was given): closed when the last
+    client sharing it is garbage-collected without `close()`, so its sockets do not linger."""
+
+    deadline_bound = False
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # a finalizer never raises (nor at exit)
+            if not self.is_closed:
+                self.close()
+
+
+class _OwnedAsyncClient(httpx.AsyncClient):
+    """`_OwnedClient` for coroutines: on a running event loop its `aclose()` is scheduled;
+    without one (or when that close fails: the connections belong to a loop that has ended),
+    the sockets of its pool are shut down at once."""
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # a finalizer never raises (nor at exit)
+            if self.is_closed:
+                return
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                _shut_down(self)
+                return
+            task = loop.create_task(self.aclose())
+            _CLOSING.add(task)
+            task.add_done_callback(functools.partial(_closed, self))
+
+
+def _closed(client: httpx.AsyncClient, task: asyncio.Task[None]) -> None:
+    _CLOSING.discard(task)
+    if task.cancelled() or task.exception() is not None:  # retrieved, so never reported
+        with contextlib.suppress(Exception):
+            _shut_down(client)
+
+
+def _shut_down(client: httpx.AsyncClient) -> None:
+    """Shut down the sockets of `client`'s pooled connections without an event loop."""
+    mounts: Mapping[Any, Any] = getattr(client, "_mounts", {})
+    for transport in [getattr(client, "_transport", None), *mounts.values()]:
+        pool: Any = getattr(transport, "_pool", None)
+        for connection in list(getattr(pool, "_connections", ())):
+            stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
 
 def _credential(key: str) -> str:
@@ -619,9 +715,9 @@ class BaseClient:
             raise ValueError("max_retries must be >= 0")
         self.__api_key = key
         self.__credential = _credential(key)
+        encoded = str(httpx.QueryParams({"k": key}))[2:]
+        _REDACT_KEYS.add(key, encoded, self.__credential)
         if AUTH_KIND == "query":
-            encoded = str(httpx.QueryParams({"k": key}))[2:]
-            _REDACT_KEYS.add(key, encoded)
             httpx_logger = logging.getLogger("httpx")
             if _REDACT_KEYS not in httpx_logger.filters:
                 httpx_logger.addFilter(_REDACT_KEYS)
@@ -637,6 +733,34 @@ class BaseClient:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def copied_options(self, **overrides: Any) -> dict[str, Any]:
+        """The constructor options of a copy of this client: its own (the key, base URL and
+        HTTP client it resolved included), each one given in `overrides` (and not NOT_GIVEN)
+        replaced. `default_headers` are added to this client's, `set_default_headers` replace
+        them. Unless `http_client` is given, the copy shares this client's connection pool."""
+        given = {name: value for name, value in overrides.items() if value is not NOT_GIVEN}
+        headers = dict(self._default_headers)
+        if "set_default_headers" in given:
+            headers = dict(given.pop("set_default_headers") or {})
+        headers.update(given.pop("default_headers", None) or {})
+        options: dict[str, Any] = {
+            "api_key": self.__api_key,
+            "base_url": self.base_url,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "validate_requests": self.validate_requests,
+            "response_validation": self.response_validation,
+            "idempotency_header": self.idempotency_header,
+            "default_headers": headers,
+            "max_response_bytes": self.max_response_bytes,
+            "http_client": getattr(self, "_http", None),
+        }
+        unknown = set(given) - set(options)
+        if unknown:
+            raise TypeError(f"unknown client options: {', '.join(sorted(unknown))}")
+        options.update(given)
+        return options
 
     def _scrubbed(self, text: str) -> str:
         """`text` without this client's key (in any of the forms it travels in)."""
@@ -861,17 +985,57 @@ class BaseClient:
         carries an idempotency key. A connection that failed before anything was sent is
         retried for any method. No wait may end past the call's deadline.
         """
-        if attempt >= call.retries:
-            return None
-        if error is not None:
-            if not (call.retry_sent or isinstance(error, UNSENT_ERRORS)):
-                return None
-        elif response is None or not (call.retry_sent and self._should_retry(response)):
-            return None
+        if error is None and (response is None or not self._should_retry(response)):
+            return None  # a final answer: nothing to decide
+        what = f"HTTP {response.status_code}" if response is not None else type(error).__name__
+        why = ""
         delay = self._retry_delay(attempt, response)
-        if call.deadline is not None and time.monotonic() + delay >= call.deadline:
+        if attempt >= call.retries:
+            why = f"no retries left ({call.retries} allowed)"
+        elif not (call.retry_sent or isinstance(error, UNSENT_ERRORS)):
+            why = _UNSAFE_RETRY
+        elif call.deadline is not None and time.monotonic() + delay >= call.deadline:
+            why = f"the wait ({delay:.2f} s) would pass the timeout"
+        if why:
+            logger.debug("%s: not retrying after %s: %s", call.op.name, what, why)
             return None
+        logger.info(
+            "%s: retrying %s %s in %.2f s after %s (retry %d of %d)",
+            call.op.name,
+            call.built["method"],
+            _log_url(call.sent) if call.sent is not None else "",
+            delay,
+            what,
+            attempt + 1,
+            call.retries,
+        )
         return delay
+
+    @staticmethod
+    def _log_outcome(
+        call: _Call,
+        response: httpx.Response | None,
+        error: httpx.TransportError | None,
+        started: float,
+    ) -> None:
+        """Log one attempt's answer (or failure) at INFO: method, URL, status, seconds."""
+        if not logger.isEnabledFor(logging.INFO):
+            return
+        request = response.request if response is not None else call.sent
+        where = _log_url(request) if request is not None else ""
+        elapsed = time.monotonic() - started
+        if response is not None:
+            outcome = f"{response.status_code} {response.reason_phrase}".strip()
+        else:
+            outcome = f"failed: {type(error).__name__}"
+        logger.info(
+            "%s: %s %s -> %s (%.3f s)",
+            call.op.name,
+            request.method if request is not None else call.built["method"],
+            where,
+            outcome,
+            elapsed,
+        )
 
     def _failure(self, call: _Call, error: httpx.HTTPError) -> APIConnectionError:
         """The client's error for a transport failure (raise it `from` the httpx error)."""
@@ -1076,6 +1240,17 @@ class BaseClient:
                 body=data["error"],
             )
         return self._validated(op, response, spec.schema, data, cast)
+
+
+_UNSAFE_RETRY = (
+    "the request may have reached the server and repeating it could repeat its effect "
+    "(a POST or PATCH without an idempotency key)"
+)
+
+
+def _log_sending(call: _Call, request: httpx.Request) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("%s: sending %s %s", call.op.name, request.method, _log_url(request))
 
 
 def _streaming(call: _Call, response: httpx.Response) -> bool:
@@ -1723,10 +1898,13 @@ class SyncTransport(BaseClient):
 
     def __init__(self, *, http_client: httpx.Client | None, **options: Any) -> None:
         super().__init__(**options)
-        self._http = http_client or httpx.Client(timeout=self.timeout, follow_redirects=False)
-        # The client's own pools end every socket operation by the deadline; a given one is
-        # bounded per phase and between body chunks.
-        self.deadline_bound = http_client is None and _bound_by_deadline(self._http)
+        if http_client is None:
+            http_client = _OwnedClient(timeout=self.timeout, follow_redirects=False)
+            http_client.deadline_bound = _bound_by_deadline(http_client)
+        self._http = http_client
+        # The client's own pools (shared by its copies) end every socket operation by the
+        # deadline; a given one is bounded per phase and between body chunks.
+        self.deadline_bound = isinstance(http_client, _OwnedClient) and http_client.deadline_bound
 
     def request(self, op: OperationSpec, call: RequestInput) -> RawResponse[Any]:
         """Send one call (retried, redirected, bounded as configured); its response parsed."""
@@ -1768,12 +1946,14 @@ class SyncTransport(BaseClient):
             while True:
                 response: httpx.Response | None = None
                 error: httpx.TransportError | None = None
+                started = time.monotonic()
                 try:
                     response = self._attempt(plan)
                 except httpx.TransportError as caught:  # timeouts included
                     error = caught
                 except httpx.DecodingError as caught:
                     raise self._failure(plan, caught) from caught
+                self._log_outcome(plan, response, error, started)
                 delay = self._next_delay(plan, attempt, response, error)
                 if delay is None:
                     if error is not None:
@@ -1795,6 +1975,7 @@ class SyncTransport(BaseClient):
             self._authorize(request, start, call.op.secured)
             request.extensions["timeout"] = self._phase_timeouts(call)
             call.sent = request
+            _log_sending(call, request)
             response = self._http.send(request, stream=True, follow_redirects=False)
             try:
                 following = self._redirected(call, request, response)
@@ -1831,7 +2012,7 @@ class AsyncTransport(BaseClient):
 
     def __init__(self, *, http_client: httpx.AsyncClient | None, **options: Any) -> None:
         super().__init__(**options)
-        self._http = http_client or httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
+        self._http = http_client or _OwnedAsyncClient(timeout=self.timeout, follow_redirects=False)
 
     async def request(self, op: OperationSpec, call: RequestInput) -> RawResponse[Any]:
         """Send one call (retried, redirected, bounded as configured); its response parsed."""
@@ -1871,12 +2052,14 @@ class AsyncTransport(BaseClient):
         while True:
             response: httpx.Response | None = None
             error: httpx.TransportError | None = None
+            started = time.monotonic()
             try:
                 response = await self._bounded(plan)
             except httpx.TransportError as caught:  # timeouts included
                 error = caught
             except httpx.DecodingError as caught:
                 raise self._failure(plan, caught) from caught
+            self._log_outcome(plan, response, error, started)
             delay = self._next_delay(plan, attempt, response, error)
             if delay is None:
                 if error is not None:
@@ -1906,6 +2089,7 @@ class AsyncTransport(BaseClient):
             self._authorize(request, start, call.op.secured)
             request.extensions["timeout"] = self._phase_timeouts(call)
             call.sent = request
+            _log_sending(call, request)
             response = await self._http.send(request, stream=True, follow_redirects=False)
             try:
                 following = self._redirected(call, request, response)
@@ -1959,4 +2143,5 @@ __all__ = [
     "SyncPager",
     "async_raw_response_wrapper",
     "raw_response_wrapper",
+    "setup_logging",
 ]
