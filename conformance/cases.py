@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from specforge.conformance import checks
 from specforge.conformance.auth import Credential, Placement
 from specforge.conformance.http import UNSAFE, Call
-from specforge.conformance.model import SpecModel
+from specforge.conformance.model import Param, SpecModel
+from specforge.conformance.patterns import anchored_at_end, pattern_value
 from specforge.document.schemas import json_types
 from specforge.generator.ir import Field, Operation
 
@@ -24,6 +26,37 @@ _WRONG = {
     "object": ["not", "an", "object"],
 }
 _PARAM = re.compile(r"\{([^{}/]+)\}")
+URLENCODED = "application/x-www-form-urlencoded"
+
+
+def body_kind(content_type: str) -> str:
+    """How the suite encodes a body of this media type: "json", "form" or "" (not built)."""
+    media = content_type.partition(";")[0].strip().lower()
+    if "json" in media:
+        return "json"
+    if media == URLENCODED:
+        return "form"
+    return ""
+
+
+def form_text(value: Any) -> str:
+    """A form field's text for a JSON value (booleans as true/false, objects as JSON)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def encode_form(body: Any) -> bytes:
+    """A urlencoded body: each property a field (lists as repeated fields, null left out)."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in (body or {}).items():
+        if value is None:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            pairs.append((str(name), form_text(item)))
+    return urlencode(pairs).encode()
 
 
 @dataclass
@@ -45,6 +78,16 @@ class Baseline:
     body: Any
     content_type: str
     extra: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    placeholder: bool = True  # the path parameters are not ids the run has seen
+    documented_ids: bool = False  # every path parameter is the spec's own example
+
+    @property
+    def positive(self) -> bool:
+        """Whether requests that must be accepted can be judged: no path parameter, or only
+        ones the spec documents or the run has seen, and a documented 2xx."""
+        ids_known = not self.path_params or self.documented_ids or not self.placeholder
+        return ids_known and self.op.success is not None
 
     def call(
         self,
@@ -54,12 +97,18 @@ class Baseline:
         query: dict[str, Any] | None = None,
         use_body: bool = True,
         paid: bool | None = None,
+        path_params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Call:
         path = _PARAM.sub(
-            lambda m: quote(self.path_params.get(m.group(1), "x"), safe=""), self.op.full_path
+            lambda m: quote(
+                str({**self.path_params, **(path_params or {})}.get(m.group(1), "x")), safe=""
+            ),
+            self.op.full_path,
         )
-        headers = auth.all_headers()
+        headers = {**self.headers, **(headers or {}), **auth.all_headers()}
         payload = self.body if body is None else body
+        form = body_kind(self.content_type) == "form"
         if use_body and payload is not None:
             headers["Content-Type"] = self.content_type
         return Call(
@@ -67,36 +116,103 @@ class Baseline:
             path,
             query={**(self.query if query is None else query), **auth.query},
             headers=headers,
-            json_body=payload if use_body else None,
+            json_body=payload if use_body and not form else None,
+            content=encode_form(payload) if use_body and form and payload is not None else None,
             paid=self.op.method in UNSAFE if paid is None else paid,
-            placeholder=bool(self.path_params),
+            placeholder=bool(self.path_params) and self.placeholder,
         )
+
+    @property
+    def form(self) -> bool:
+        """Whether the body is a urlencoded form (every value travels as text)."""
+        return body_kind(self.content_type) == "form"
 
 
 def baseline(model: SpecModel, op: Operation) -> Baseline | None:
-    """The operation's minimal valid request, or None when it cannot be built (non-JSON body)."""
+    """The operation's minimal valid request, or None when it cannot be built (a body neither
+    JSON nor urlencoded, or no valid body found)."""
     path_params: dict[str, str] = {}
     query: dict[str, Any] = {}
+    headers: dict[str, str] = {}
+    documented = True
     for param in model.params(op):
         if param.location == "path":
-            path_params[param.name] = str(
-                _scalar(model.example(param.schema_pointer) if param.schema_pointer else "x")
-            )
+            path_params[param.name] = str(_scalar(param_value(model, param)))
+            documented = documented and param.example is not None
         elif param.location == "query" and param.required:
-            query[param.name] = (
-                _scalar(model.example(param.schema_pointer)) if param.schema_pointer else "x"
-            )
+            query[param.name] = _scalar(param_value(model, param))
+        elif param.location == "header" and param.required:
+            headers[param.name] = str(_scalar(param_value(model, param)))
     body: Any = None
     content_type = ""
     if op.body:
-        if "json" not in op.body.content_type:
+        if not body_kind(op.body.content_type):
             return None
         content_type = op.body.content_type
         pointer = model.body_pointer(op)
         body = model.example(pointer, full=False) if pointer else {}
+        if pointer:
+            body = fit_patterns(model, model.schema_at(pointer), body)
         if pointer and not model.request_validator(pointer).is_valid(body):
-            return None
-    return Baseline(op, path_params, query, body, content_type)
+            body = smallest_body(model, pointer, body)
+            if body is None:
+                return None
+    return Baseline(
+        op, path_params, query, body, content_type, headers=headers, documented_ids=documented
+    )
+
+
+def param_value(model: SpecModel, param: Param) -> Any:
+    """A valid value for a parameter: its own example, its schema's, or one built from the
+    schema (a string fitted to its `pattern`)."""
+    schema = param.schema
+    if param.example is not None and (not schema or model.accepts(schema, param.example)):
+        return param.example
+    value = model.example(param.schema_pointer) if param.schema_pointer else "x"
+    return fit_patterns(model, schema, value)
+
+
+def fit_patterns(model: SpecModel, schema: Any, value: Any, depth: int = 0) -> Any:
+    """`value` with strings that break their schema's `pattern` replaced by the simplest
+    string that matches it (where one is found)."""
+    schema = model.resolve(schema)
+    if not isinstance(schema, dict) or depth > 16:
+        return value
+    pattern = schema.get("pattern")
+    if isinstance(value, str) and isinstance(pattern, str):
+        try:
+            if re.search(pattern, value):
+                return value
+        except re.error:
+            return value
+        fitted = pattern_value(pattern)
+        return fitted if fitted is not None and model.accepts(schema, fitted) else value
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [fit_patterns(model, schema["items"], item, depth + 1) for item in value]
+    if isinstance(value, dict):
+        properties = schema.get("properties") or {}
+        return {
+            k: fit_patterns(model, properties[k], v, depth + 1) if k in properties else v
+            for k, v in value.items()
+        }
+    return value
+
+
+def smallest_body(model: SpecModel, pointer: str, body: Any) -> Any:
+    """The smallest valid body from the required-only one: one more property of the full
+    example (documented examples first) at a time, for schemas such as an all-optional
+    `minProperties: 1` patch; the full example last; None when nothing is valid."""
+    validator = model.request_validator(pointer)
+    full = model.example(pointer, full=True)
+    if not isinstance(body, dict) or not isinstance(full, dict):
+        return full if validator.is_valid(full) else None
+    for name, value in full.items():
+        if name in body:
+            continue
+        candidate = {**body, name: value}
+        if validator.is_valid(candidate):
+            return candidate
+    return full if validator.is_valid(full) else None
 
 
 def enum_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Case]:
@@ -131,6 +247,8 @@ def enum_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Case]:
 def boundary_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Case]:
     """For each bound: the edge (accepted) and one step past it (rejected)."""
     cases = []
+    pointer = model.body_pointer(base.op)
+    validator = model.request_validator(pointer) if pointer else None
     for item in _body_fields(base):
         bounds = dict(item.bounds)
         kinds = json_types(model.resolve(item.schema))
@@ -143,6 +261,11 @@ def boundary_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Ca
                 value = _sized(key, size, example, model)
                 if value is None:
                     continue
+                accepted = check is checks.boundary_edge_accepted
+                if validator is not None and (
+                    validator.is_valid({**base.body, item.name: value}) != accepted
+                ):
+                    continue  # another keyword (uniqueItems, a pattern) decides it
                 label = f"{item.name} {key}={bounds[key]}: {_short(value)}"
                 cases.append(
                     Case(
@@ -174,6 +297,8 @@ def invalid_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Cas
                 )
             )
         kinds = json_types(model.resolve(item.schema))
+        if base.form and kinds[:1] != ["integer"] and kinds[:1] != ["number"]:
+            continue  # in a form every value is text: only numbers can have the wrong type
         if len(kinds) == 1 and kinds[0] in _WRONG and "enum" not in model.resolve(item.schema):
             cases.append(
                 Case(
@@ -311,6 +436,11 @@ def _sized(key: str, size: Any, schema: dict[str, Any], model: SpecModel) -> Any
     if key in ("minLength", "maxLength"):
         return "x" * int(size)
     item = model.example_for(schema.get("items", {}))
+    if schema.get("uniqueItems") and isinstance(item, str):
+        width = len(str(max(int(size) - 1, 0)))
+        return [item[: max(len(item) - width, 1)] + str(i).zfill(width) for i in range(int(size))]
+    if schema.get("uniqueItems") and isinstance(item, int) and not isinstance(item, bool):
+        return [item + i for i in range(int(size))]
     return [copy.deepcopy(item) for _ in range(int(size))]
 
 
@@ -362,10 +492,17 @@ def value_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Case]
     if not pointer:
         return []
     validator = model.request_validator(pointer)
-    positive = not base.path_params and base.op.success is not None
+    positive = base.positive
     cases: list[Case] = []
+    typed = (
+        checks.numeric_string_rejected,
+        checks.boolean_integer_rejected,
+        checks.null_optional_rejected,
+    )
 
     def add(check: checks.RequestCheck, name: str, value: Any, accepted: bool) -> None:
+        if base.form and check in typed:
+            return  # a form carries text: 1, "1" and true, "true" are the same field
         body = {**base.body, name: value}
         if validator.is_valid(body) != accepted or (accepted and not positive):
             return
@@ -413,7 +550,7 @@ def value_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Case]
 def success_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[tuple[str, Call]]:
     """Valid requests with each optional property in turn (their status must be documented)."""
     pointer = model.body_pointer(base.op)
-    if not pointer or base.path_params or base.op.success is None:
+    if not pointer or not base.positive:
         return []
     validator = model.request_validator(pointer)
     cases = []
@@ -431,3 +568,122 @@ def _inside(schema: dict[str, Any]) -> int:
     low = schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1)
     high = schema.get("maximum", schema.get("exclusiveMaximum", low + 2) - 1)
     return int(low if isinstance(low, (int, float)) and low <= high else 1)
+
+
+# -- parameters ---------------------------------------------------------------------------------
+_PAGE_NAMES = re.compile(r"^(offset|skip|start|page|page_?number|pagenumber)$", re.IGNORECASE)
+PAST_END = 1_000_000
+MAX_ENUM_VALUES = 8
+
+
+def param_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Case]:
+    """Query and path parameters: both sides of each numeric bound, an offset or page past the
+    end, the wrong type (text, a fraction, a boolean for an integer), every enum value and its
+    near-misses. Values that must be accepted are tried on safe operations with known ids."""
+    safe = base.op.method not in UNSAFE
+    positive = safe and base.positive
+    found: list[Case] = []
+
+    def add(check: checks.RequestCheck, param: Param, value: Any, accepted: bool) -> None:
+        if accepted and (not positive or param.location != "query"):
+            return
+        if param.schema and model.accepts(param.schema, value) != accepted:
+            return
+        text = value if isinstance(value, str) else form_text(value)
+        if param.location == "query":
+            call = base.call(auth, query={**base.query, param.name: text}, paid=accepted)
+        else:
+            call = base.call(auth, path_params={param.name: text}, paid=False)
+        found.append(Case(check, f"{param.location} {param.name}={_short(text)}", call))
+
+    for param in model.params(base.op):
+        schema = param.schema
+        if param.location not in ("query", "path") or not schema:
+            continue
+        kinds = [k for k in json_types(schema) if k != "null"]
+        enum = [v for v in schema.get("enum") or [] if v is not None]
+        if enum:
+            for value in enum[:MAX_ENUM_VALUES]:
+                add(checks.param_enum_accepted, param, value, True)
+            for miss in _near_misses(enum):
+                add(checks.param_enum_near_miss_rejected, param, miss, False)
+            continue
+        if kinds and all(k in ("integer", "number") for k in kinds):
+            for key, edge, past in _edges(schema, kinds):
+                del key
+                add(checks.param_bound_accepted, param, edge, True)
+                add(checks.param_past_bound_rejected, param, past, False)
+            add(checks.param_type_rejected, param, "not-a-number", False)
+            if "number" not in kinds:
+                inside = _inside(schema)
+                add(checks.param_type_rejected, param, f"{inside}.5", False)
+                add(checks.param_type_rejected, param, "true", False)
+                high = schema.get("maximum")
+                if _PAGE_NAMES.match(param.name) and not isinstance(high, (int, float)):
+                    add(checks.page_past_end_accepted, param, PAST_END, True)
+        found.extend(_newline_cases(model, base, auth, param))
+    return found
+
+
+def _near_misses(enum: list[Any]) -> list[Any]:
+    """Values beside an enum's: case variants and padded forms of strings, one past numbers."""
+    listed = set(map(str, enum))
+    misses: list[Any] = []
+    strings = [v for v in enum if isinstance(v, str)]
+    if strings:
+        first = strings[0]
+        misses += [first.upper(), first.capitalize(), f" {first}", f"{first} "]
+    numbers = [v for v in enum if isinstance(v, int) and not isinstance(v, bool)]
+    if numbers:
+        misses += [max(numbers) + 1, min(numbers) - 1]
+    unique: list[Any] = []
+    for miss in misses:
+        if str(miss) not in listed and miss not in unique:
+            unique.append(miss)
+    return unique
+
+
+def _newline_cases(model: SpecModel, base: Baseline, auth: Placement, param: Param) -> list[Case]:
+    """A parameter's valid value with a trailing newline, where its pattern ends with `$`."""
+    pattern = param.schema.get("pattern")
+    if not isinstance(pattern, str) or not anchored_at_end(pattern):
+        return []
+    valid = param_value(model, param)
+    if not isinstance(valid, str) or not model.accepts(param.schema, valid):
+        return []
+    value = valid + "\n"
+    if model.accepts(param.schema, value):
+        return []  # the schema's own validator reads `$` as Python does: nothing to tell apart
+    if param.location == "query":
+        call = base.call(auth, query={**base.query, param.name: value}, paid=False)
+    elif param.location == "path":
+        call = base.call(auth, path_params={param.name: value}, paid=False)
+    else:
+        return []
+    return [Case(checks.pattern_newline_rejected, f"{param.location} {param.name}={value!r}", call)]
+
+
+def pattern_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Case]:
+    """Body properties whose pattern ends with `$`: a valid value with a trailing newline."""
+    pointer = model.body_pointer(base.op)
+    if not pointer or not isinstance(base.body, dict):
+        return []
+    validator = model.request_validator(pointer)
+    found = []
+    for item in _body_fields(base):
+        schema = model.resolve(item.schema)
+        pattern = schema.get("pattern") if isinstance(schema, dict) else None
+        if not isinstance(pattern, str) or not anchored_at_end(pattern):
+            continue
+        current = base.body.get(item.name)
+        valid = fit_patterns(model, schema, current if isinstance(current, str) else "")
+        if not isinstance(valid, str) or not validator.is_valid({**base.body, item.name: valid}):
+            continue
+        body = {**base.body, item.name: valid + "\n"}
+        if validator.is_valid(body):
+            continue
+        label = f"{item.name}={valid + chr(10)!r}"
+        found.append(
+            Case(checks.pattern_newline_rejected, label, base.call(auth, body=body, paid=False))
+        )
+    return found

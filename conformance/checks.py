@@ -413,6 +413,66 @@ def blank_string_accepted(ex: Exchange, case: str) -> Verdict:
     return _accepted(ex, f"a whitespace-only string the schema allows ({case})")
 
 
+# -- parameters -----------------------------------------------------------------------------------
+@check("param_bound_accepted")
+def param_bound_accepted(ex: Exchange, case: str) -> Verdict:
+    """A query parameter exactly at its minimum or maximum is accepted."""
+    return _accepted(ex, f"a parameter at its bound ({case})")
+
+
+@check("param_past_bound_rejected")
+def param_past_bound_rejected(ex: Exchange, case: str) -> Verdict:
+    """A query or path parameter one step past its minimum or maximum is rejected with a 4xx."""
+    return _rejected(ex, f"a parameter one step past its bound ({case})")
+
+
+@check("param_type_rejected")
+def param_type_rejected(ex: Exchange, case: str) -> Verdict:
+    """A query or path parameter of the wrong type (text, a fraction or a boolean for an
+    integer) is rejected with a 4xx."""
+    return _rejected(ex, f"a parameter of the wrong type ({case})")
+
+
+@check("param_enum_accepted")
+def param_enum_accepted(ex: Exchange, case: str) -> Verdict:
+    """Every listed value of an enum query parameter is accepted."""
+    return _accepted(ex, f"a listed value of the parameter ({case})")
+
+
+@check("param_enum_near_miss_rejected")
+def param_enum_near_miss_rejected(ex: Exchange, case: str) -> Verdict:
+    """A near-miss of an enum parameter's values (another case, padded, one past the listed
+    numbers) is rejected with a 4xx."""
+    return _rejected(ex, f"a near-miss of the listed values ({case})")
+
+
+@check("page_past_end_accepted")
+def page_past_end_accepted(ex: Exchange, case: str) -> Verdict:
+    """An offset or page number past the last item is answered with a 2xx (an empty page);
+    a 4xx is a spec gap (the spec sets no bound), a 5xx a violation."""
+    if 200 <= ex.status < 300:
+        return PASS
+    if 400 <= ex.status < 500:
+        return Verdict("gap", f"2xx for a page past the end ({case})", ex.describe())
+    return Verdict("violation", f"2xx for a page past the end ({case})", ex.describe())
+
+
+@check("pattern_newline_rejected")
+def pattern_newline_rejected(ex: Exchange, case: str) -> Verdict:
+    """A value matching a `$`-anchored pattern but for a trailing newline is rejected with a
+    4xx (in ECMA-262, the dialect of JSON Schema, `$` does not match before a final newline)."""
+    return _rejected(ex, f"a valid value with a trailing newline ({case})")
+
+
+@check("undocumented_credential_refused")
+def undocumented_credential_refused(ex: Exchange, case: str) -> Verdict:
+    """The configured credential sent only where the spec does not document it for the
+    operation (a query parameter, another scheme's header) does not authenticate: no 2xx."""
+    if ex.status < 200 or ex.status >= 300:
+        return PASS
+    return Verdict("violation", f"401 or 403 for {case}", ex.describe())
+
+
 @check("success_status_documented")
 def success_status_documented(op: Operation, ex: Exchange, case: str) -> Verdict:
     """A valid request is answered with a 2xx the operation documents (not another 2xx)."""

@@ -35,6 +35,7 @@ class Param:
     required: bool
     schema_pointer: str
     schema: dict[str, Any]
+    example: Any = None  # the parameter's own `example` (or first of `examples`), if any
 
 
 @dataclass
@@ -150,12 +151,18 @@ class SpecModel:
                     schema_pointer = f"{pointer}/content/{_escape(media)}/schema" if media else ""
                 schema = self.schema_at(schema_pointer) if schema_pointer else {}
                 location = str(item["in"])
+                example = item.get("example")
+                examples = item.get("examples")
+                if example is None and isinstance(examples, dict) and examples:
+                    first = self.resolve(next(iter(examples.values())))
+                    example = first.get("value") if isinstance(first, dict) else None
                 found[(location, str(item["name"]))] = Param(
                     name=str(item["name"]),
                     location=location,
                     required=bool(item.get("required")) or location == "path",
                     schema_pointer=schema_pointer,
                     schema=schema,
+                    example=example,
                 )
         return list(found.values())
 

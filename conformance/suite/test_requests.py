@@ -1,4 +1,5 @@
-"""Baseline, invalid-input, enum and boundary cases of every operation with a JSON request."""
+"""Baseline, invalid-input, enum, boundary, parameter and pattern cases of every operation whose
+request can be built (a JSON or urlencoded body, or none)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def test_baseline(run: Run, operation_id: str) -> None:
     mark = len(run.recorder.outcomes)
     base = baseline(run, operation_id)
     call = base.call(auth(run, base.op))
-    if base.path_params or base.op.success is None:
+    if not base.positive:
         # ids come from other operations, or no 2xx is documented: only the response checks apply
         run.send(base.op, call, "valid request with placeholder path parameters")
     else:
@@ -38,3 +39,14 @@ def test_enums(run: Run, operation_id: str) -> None:
 def test_boundaries(run: Run, operation_id: str) -> None:
     """Each bound at its edge is accepted; one step past it is refused."""
     check_cases(run, operation_id, cases.boundary_cases, "no bounded request property")
+
+
+def test_params(run: Run, operation_id: str) -> None:
+    """Query and path parameters: bounds on both sides, a page past the end, wrong types, enum
+    values and near-misses."""
+    check_cases(run, operation_id, cases.param_cases, "no parameter with a bound, type or enum")
+
+
+def test_patterns(run: Run, operation_id: str) -> None:
+    """A value of a `$`-anchored pattern with a trailing newline is refused."""
+    check_cases(run, operation_id, cases.pattern_cases, "no body property with a `$` pattern")
