@@ -4,28 +4,33 @@ Each test runs one user task with both SDKs over a socket against the project's 
 spec (`../shared/specs/together-openapi.yaml`; skipped, saying why, when it is absent), with a
 fault switch of the mock where the row needs one, and asserts what each SDK does. Where the
 official SDK lacks a feature, its half asserts the absence. The README's "Beside the official
-SDK" table is backed by these tests, one row per test.
+SDK" table is backed by these tests, each row by the tests it names.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import inspect
 import json
+import re
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, get_overloads
 
 import httpx
 import pytest
 
 from specforge.conformance.faults import parse_faults
 from specforge.conformance.mock.server import MockOptions, running
-from tests.sdk_lab import FULL, Answer, Generated, LabServer, Seen, build, mypy_strict, needs_full
+from tests.sdk_lab import FULL, Answer, Generated, LabServer, Seen, build, needs_full
 
 together = pytest.importorskip(
     "together", reason="the official SDK is a test-only dependency ([dev] extra)"
@@ -48,7 +53,22 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Generated:
 
 
 @pytest.fixture(scope="module")
-def sdk(generated: Generated) -> ModuleType:
+def typecheck(generated: Generated) -> Iterator[subprocess.Popen[str]]:
+    """`mypy --strict` over the package and USAGE, started at once: it runs while the tests
+    over sockets wait on them (read by `checked`)."""
+    (generated.root / "usage.py").write_text(USAGE, encoding="utf-8")
+    command = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "src", "usage.py"]
+    process = subprocess.Popen(
+        command, cwd=generated.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    yield process
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
+
+
+@pytest.fixture(scope="module")
+def sdk(generated: Generated, typecheck: subprocess.Popen[str]) -> ModuleType:
     return generated.module
 
 
@@ -263,6 +283,7 @@ def test_raw_responses(sdk: ModuleType, plain_mock: str) -> None:
         assert isinstance(raw, sdk.RawResponse)
         assert raw.status_code == 200 and raw.headers["content-type"] == "application/json"
         assert type(raw.parsed).__name__ == "ChatCompletionResponse" and raw.retries_taken == 0
+        assert raw.parse() is raw.parsed
         other = theirs.chat.completions.with_raw_response.create(model="m", messages=MESSAGES)
         assert other.status_code == 200 and other.headers["content-type"] == "application/json"
         assert type(other.parse()).__name__ == "ChatCompletion" and other.retries_taken == 0
@@ -279,6 +300,47 @@ def test_raw_responses(sdk: ModuleType, plain_mock: str) -> None:
         )
         assert other_streamed.headers["content-type"] == "text/event-stream"
         assert [type(c).__name__ for c in other_streamed.parse()] == ["ChatCompletionChunk"] * 3
+
+
+# -- streaming responses -------------------------------------------------------------------------
+def test_streaming_responses(sdk: ModuleType, plain_mock: str) -> None:
+    with ours(sdk, plain_mock) as mine, official(plain_mock) as theirs:
+        for client in (mine, theirs):
+            streaming = client.chat.completions.with_streaming_response
+            with streaming.create(model="m", messages=MESSAGES, stream=True) as response:
+                assert response.status_code == 200
+                assert response.headers["content-type"] == "text/event-stream"
+                lines = list(response.iter_lines())
+            assert response.http_response.is_closed
+            assert "data: [DONE]" in lines
+            assert sum(line.startswith("data: {") for line in lines) == 3
+            with streaming.create(model="m", messages=MESSAGES, stream=True) as response:
+                chunks = list(response.parse())
+            assert [type(c).__name__ for c in chunks] == ["ChatCompletionChunk"] * 3
+            with streaming.create(model="m", messages=MESSAGES) as response:
+                body = response.read()
+                parsed = response.parse()
+            assert json.loads(body)["id"] == parsed.id
+            assert type(parsed).__name__ in ("ChatCompletionResponse", "ChatCompletion")
+            with streaming.create(model="m", messages=MESSAGES) as response:
+                pieces = b"".join(response.iter_bytes())
+            assert json.loads(pieces)["object"] == "chat.completion"
+            assert response.http_response.is_closed
+
+    async def lines_async() -> list[list[str]]:
+        found: list[list[str]] = []
+        async with (
+            sdk.AsyncClient(api_key=KEY, base_url=plain_mock, max_retries=0) as amine,
+            together.AsyncTogether(api_key=KEY, base_url=plain_mock, max_retries=0) as atheirs,
+        ):
+            for client in (amine, atheirs):
+                streaming = client.chat.completions.with_streaming_response
+                async with streaming.create(model="m", messages=MESSAGES, stream=True) as response:
+                    found.append([line async for line in response.iter_lines()])
+        return found
+
+    for lines in asyncio.run(lines_async()):
+        assert "data: [DONE]" in lines and sum(line.startswith("data: {") for line in lines) == 3
 
 
 # -- retries -------------------------------------------------------------------------------------
@@ -361,7 +423,7 @@ def test_timeouts(sdk: ModuleType, slow_mock: str) -> None:
 
 
 # -- typed errors --------------------------------------------------------------------------------
-ERROR_CASES = {
+ERROR_CASES: dict[int, tuple[str, Callable[[Any], object]]] = {
     404: ("NotFoundError", lambda client: client.videos.retrieve("never-created")),
     401: (  # made with a key the mock does not accept
         "AuthenticationError",
@@ -413,6 +475,20 @@ def test_deprecation(sdk: ModuleType, plain_mock: str) -> None:
             other = theirs.videos.create(model="m", prompt="p", extra_body={"frame_images": FRAMES})
         assert other.id
         assert not [w for w in record if issubclass(w.category, DeprecationWarning)]
+
+
+def test_deprecation_for_type_checkers(sdk: ModuleType, checked: Checked) -> None:
+    # ours: the overload taking frame_images is `@deprecated`, so mypy (and IDEs) flag the call
+    assert not checked.unmarked_errors(), checked.output
+    (flagged,) = checked.marked("deprecated")
+    assert checked.errors.get(flagged) == ["deprecated"], checked.output
+    assert "media.frame_images" in checked.output
+    videos = importlib.import_module(f"{sdk.__name__}.resources.videos").Videos
+    marks = [getattr(o, "__deprecated__", None) for o in get_overloads(videos.create)]
+    assert any(marks) and not all(marks)
+    # the official SDK: no overloads and nothing marked deprecated
+    create = together.resources.videos.VideosResource.create
+    assert not get_overloads(create) and not hasattr(create, "__deprecated__")
 
 
 # -- drift modes ---------------------------------------------------------------------------------
@@ -497,14 +573,18 @@ def test_polling(sdk: ModuleType, plain_mock: str) -> None:
     assert asyncio.run(poll_async()) == "completed"
 
 
-# -- typed request params ------------------------------------------------------------------------
+# -- type checking (typed request params, deprecation) ------------------------------------------
 USAGE = """
+# mypy: enable-error-code="deprecated"
 from __future__ import annotations
 
 from together import Together
 from together.types.chat.chat_completion import ChatCompletion
+from together.types.video_job import VideoJob as OfficialVideoJob
 from together_side import Client
-from together_side.models import ChatCompletionResponse
+from together_side.models import ChatCompletionResponse, VideoJob
+
+FRAME = {"input_image": "https://example.com/frame.png"}
 
 
 def ours(client: Client) -> ChatCompletionResponse:
@@ -512,7 +592,8 @@ def ours(client: Client) -> ChatCompletionResponse:
 
 
 def ours_refused(client: Client) -> ChatCompletionResponse:
-    return client.chat.completions.create(model="m", messages=[{"role": "user", "content": 1}])
+    messages = [{"role": "user", "content": 1}]
+    return client.chat.completions.create(model="m", messages=messages)  # refused
 
 
 def official(client: Together) -> ChatCompletion:
@@ -520,22 +601,57 @@ def official(client: Together) -> ChatCompletion:
 
 
 def official_refused(client: Together) -> ChatCompletion:
-    return client.chat.completions.create(model="m", messages=[{"role": "user", "content": 1}])
+    messages = [{"role": "user", "content": 1}]
+    return client.chat.completions.create(model="m", messages=messages)  # refused
+
+
+def ours_frames(client: Client) -> VideoJob:
+    return client.videos.create(model="m", frame_images=[{"input_image": "x"}])  # deprecated
+
+
+def ours_media(client: Client) -> VideoJob:
+    return client.videos.create(model="m", media={"frame_images": [{"input_image": "x"}]})
+
+
+def official_frames(client: Together) -> OfficialVideoJob:
+    return client.videos.create(model="m", extra_body={"frame_images": [FRAME]})
 """
 
 
-def test_typed_request_params(sdk: ModuleType, generated: Generated, plain_mock: str) -> None:
-    code, output = mypy_strict(generated.root, USAGE)
-    lines = USAGE.splitlines()
-    refused = {i + 1 for i, line in enumerate(lines) if '"content": 1' in line}
-    flagged = {int(line.split(":")[1]) for line in output.splitlines() if ": error:" in line}
-    assert code == 1 and flagged == refused, output  # only the two wrong dicts are refused
+@dataclass
+class Checked:
+    """`mypy --strict` over the generated package and USAGE: each flagged line's error codes."""
+
+    output: str
+    errors: dict[int, list[str]]
+
+    def marked(self, mark: str) -> set[int]:
+        lines = USAGE.splitlines()
+        return {number for number, line in enumerate(lines, 1) if line.endswith(f"# {mark}")}
+
+    def unmarked_errors(self) -> set[int]:
+        return set(self.errors) - self.marked("refused") - self.marked("deprecated")
+
+
+@pytest.fixture(scope="module")
+def checked(typecheck: subprocess.Popen[str]) -> Checked:
+    output, _ = typecheck.communicate(timeout=600)
+    errors: dict[int, list[str]] = {}
+    for line in output.splitlines():
+        found = re.match(r"usage\.py:(\d+): error: .*\[([a-z-]+)\]$", line)
+        if found:
+            errors.setdefault(int(found[1]), []).append(found[2])
+    return Checked(output, errors)
+
+
+def test_typed_request_params(sdk: ModuleType, checked: Checked, plain_mock: str) -> None:
+    assert not checked.unmarked_errors(), checked.output
+    refused = checked.marked("refused")
+    assert len(refused) == 2 and refused <= set(checked.errors), checked.output
+    assert all("deprecated" not in checked.errors[line] for line in refused)
 
     with ours(sdk, plain_mock) as mine, official(plain_mock) as theirs:
-        mine_reply = mine.chat.completions.create(
-            model="m", messages=[{"role": "user", "content": "hi"}]
-        )
-        their_reply = theirs.chat.completions.create(
-            model="m", messages=[{"role": "user", "content": "hi"}]
-        )
+        messages: Any = [{"role": "user", "content": "hi"}]
+        mine_reply = mine.chat.completions.create(model="m", messages=messages)
+        their_reply = theirs.chat.completions.create(model="m", messages=messages)
     assert mine_reply.choices[0].message.content == their_reply.choices[0].message.content
