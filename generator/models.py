@@ -1331,6 +1331,7 @@ def _end_line(node: ast.stmt) -> int:
 
 def _root_models(tree: ast.Module, source: str) -> dict[str, _Root]:
     found: dict[str, _Root] = {}
+    segment = _Segments(source)
     for node in tree.body:
         if not isinstance(node, ast.ClassDef) or not any(
             isinstance(base, ast.Subscript)
@@ -1361,7 +1362,7 @@ def _root_models(tree: ast.Module, source: str) -> dict[str, _Root]:
             and isinstance(first.value, ast.Constant)
             and isinstance(first.value.value, str)
         ):
-            docstring = ast.get_source_segment(source, first) or ""
+            docstring = segment(first)
         found[node.name] = _Root(node.name, node, annotation, docstring, _names_in(annotation))
     return found
 
@@ -1534,8 +1535,40 @@ def _type_annotation(annotation: ast.expr) -> ast.expr:
     )
 
 
+class _Segments:
+    """`ast.get_source_segment` over one source, its lines split once (that function splits
+    the whole source again at every call)."""
+
+    def __init__(self, source: str) -> None:
+        self.lines: list[str] = _LINE.findall(source)  # as `ast` splits them: at \r\n, \r and \n
+
+    def __call__(self, node: ast.stmt | ast.expr) -> str:
+        end_line, end_col = node.end_lineno, node.end_col_offset
+        if end_line is None or end_col is None:
+            return ""
+        first, last = node.lineno - 1, end_line - 1
+        if last >= len(self.lines):
+            return ""
+        head = self.lines[first].encode("utf-8")  # ast offsets count UTF-8 bytes
+        if first == last:
+            return head[node.col_offset : end_col].decode("utf-8")
+        tail = self.lines[last].encode("utf-8")[:end_col].decode("utf-8")
+        return "".join(
+            [head[node.col_offset :].decode("utf-8"), *self.lines[first + 1 : last], tail]
+        )
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+# Where a module's leading imports end: the first line at the margin that is none of theirs.
+_AFTER_IMPORTS = re.compile(r"^(?!from |import |#|[ \t)]|$)", re.MULTILINE)
+
+
 def _imports(source: str, module: str) -> ast.ImportFrom | None:
-    for node in ast.parse(source).body:
+    """The module's `from <module> import ...` among its leading imports (only they are
+    parsed: the rest of a large module is not read)."""
+    after = _AFTER_IMPORTS.search(source)
+    head = source[: after.start()] if after else source
+    for node in ast.parse(head).body:
         if isinstance(node, ast.ImportFrom) and node.module == module and node.level == 0:
             return node
     return None
