@@ -332,10 +332,44 @@ def auth_cases(model: SpecModel, base: Baseline, key: str) -> list[Case]:
             variants[label + f"the key sent as {moved.describe()} instead"] = others.with_value(
                 moved, moved.value(key)
             )
-    return [
+    found = [
         Case(checks.auth_required, name, base.call(placement, paid=False))
         for name, placement in variants.items()
     ]
+    for name, placement in undocumented_placements(alternatives, key):
+        found.append(
+            Case(checks.undocumented_credential_refused, name, base.call(placement, paid=False))
+        )
+    return found
+
+
+QUERY_KEY_NAMES = ("api_key", "apikey", "key", "access_token", "token")
+
+
+def undocumented_placements(
+    alternatives: list[list[Credential]], key: str
+) -> list[tuple[str, Placement]]:
+    """The key alone in places no alternative of the operation documents: as query parameters
+    (the usual names, and each header key's own name), as a bearer token, as an API key header
+    of the operation's schemes."""
+    documented = [c for alternative in alternatives for c in alternative]
+    query_names = {c.name for c in documented if c.location == "query"}
+    bearer = any(c.kind == "bearer" for c in documented)
+    found: list[tuple[str, Placement]] = []
+    names = [n for n in QUERY_KEY_NAMES if n not in query_names]
+    names += [
+        c.name
+        for c in documented
+        if c.kind == "apikey" and c.location != "query" and c.name not in query_names
+    ]
+    names = list(dict.fromkeys(names))
+    if names:
+        placed = Placement(query={name: key for name in names})
+        found.append((f"the key only as query parameter(s) {', '.join(names)}", placed))
+    if not bearer:
+        placed = Placement(headers={"Authorization": f"Bearer {key}"})
+        found.append(("the key only as 'Authorization: Bearer <key>'", placed))
+    return found
 
 
 def _malformed(credential: Credential, key: str) -> list[tuple[str, str]]:
