@@ -666,6 +666,7 @@ about as much for one schema as for a few dozen, and grows faster than linearly 
 PARALLEL_SCHEMAS = 100
 """Below this many schemas to generate, the units run in this process (workers cost more)."""
 SERIAL_ENV = "SPECFORGE_SERIAL"  # set: no worker processes (the pipeline's setting too)
+WORKERS_ENV = "SPECFORGE_MODEL_WORKERS"  # how many worker processes at most (1: none)
 
 
 def schema_groups(schemas: Mapping[str, Any]) -> list[list[str]]:
@@ -987,6 +988,8 @@ def _workers(documents: list[dict[str, Any]], asked: int | None) -> int:
     import os
     import threading
 
+    if asked is None and os.environ.get(WORKERS_ENV, "").strip().isdigit():
+        asked = int(os.environ[WORKERS_ENV])
     if asked is not None:
         return max(1, min(asked, len(documents)))
     if (
