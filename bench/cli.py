@@ -58,11 +58,20 @@ def _section(name: str, body: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _load() -> list[float]:
+    """The machine's load averages (1, 5, 15 minutes), as `uptime` shows them."""
+    try:
+        return [round(value, 2) for value in os.getloadavg()]
+    except OSError:
+        return []
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; returns 0 once the report is written."""
     args = _parser().parse_args(argv)
     chosen = args.only or list(SECTIONS)
     started = time.perf_counter()
+    load = [_load()]
     log: list[str] = []
     found = peers.prepare(log, install=not args.no_install)
     for line in log:
@@ -89,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "seconds": time.perf_counter() - started,
+            "load": [*load, _load()],
             "versions": found.versions,
             "missing": found.missing,
         },

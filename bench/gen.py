@@ -33,6 +33,7 @@ REAL_SPECS = ("openai.yaml", "box.json")
 # specforge's runs, in the order a round makes them (the one-changed run needs the warm cache).
 OURS = ("specforge", "specforge warm", "specforge check (warm)", "specforge one changed")
 NO_CACHE = "specforge --no-cache"
+SERIAL = "specforge serial"  # cold, SPECFORGE_SERIAL=1: no forked model generator, no workers
 
 _FLOOR = (
     "import sys; from pathlib import Path; from specforge.document.loader import load_spec; "
@@ -117,6 +118,10 @@ def _commands(
             "--cache-dir", cache,
         ],
         "specforge one changed": [*specforge, "--spec", str(changed), "--cache-dir", cache],
+        SERIAL: [
+            str(peers.specforge), "generate", "--output", str(out / "sf-serial"), *settings,
+            "--spec", spec, "--cache-dir", str(out / "cache-serial"),
+        ],
         NO_CACHE: [
             str(peers.specforge), "generate", "--output", str(out / "sf-no-cache"), *settings,
             "--spec", spec, "--no-cache",
@@ -167,6 +172,9 @@ def _clean(out: Path, name: str) -> None:
             shutil.rmtree(out / folder, ignore_errors=True)
     elif name == NO_CACHE:
         shutil.rmtree(out / "sf-no-cache", ignore_errors=True)
+    elif name == SERIAL:
+        for folder in ("sf-serial", "cache-serial"):
+            shutil.rmtree(out / folder, ignore_errors=True)
     elif not name.startswith("specforge") and name.split()[0] != "parse":
         shutil.rmtree(out / {"openapi-python-client": "opc"}.get(name, "dmcg"), ignore_errors=True)
 
@@ -179,6 +187,8 @@ def bench_target(
     changed, schema = write_changed(target.spec, work / "changed")
     commands = _commands(peers, target, out, changed)
     env = _env(peers)
+    serial_env = {**env, "SPECFORGE_SERIAL": "1"}
+    load = [_load()]
     runs: dict[str, list[Measured]] = {name: [] for name, cmd in commands.items() if cmd}
     rounds, done = 1, 0
     while done < rounds:
@@ -187,13 +197,15 @@ def bench_target(
             if command is None or (name == NO_CACHE and done):
                 continue
             _clean(out, name)
-            runs[name].append(measure(command, cwd=work, env=env, timeout=900))
+            chosen_env = serial_env if name == SERIAL else env
+            runs[name].append(measure(command, cwd=work, env=chosen_env, timeout=900))
             if name == "specforge warm" and keep is not None and runs[name][-1].ok:
                 shutil.rmtree(keep, ignore_errors=True)
                 shutil.copytree(out / "sf", keep)
         done += 1
         if done == 1:
             rounds = _rounds(time.perf_counter() - started, quick)
+    load.append(_load())
     tools: dict[str, Any] = {}
     for name, measured in runs.items():
         good = [m for m in measured if m.ok]
@@ -214,6 +226,7 @@ def bench_target(
         "spec": target.label,
         "operations": operations,
         "changed_schema": schema,
+        "load": load,
         "tools": tools,
         "vs_openapi_python_client": ratio(cold, opc.get("median") if opc.get("ok") else None),
         "vs_datamodel_codegen": ratio(cold, tools["datamodel-codegen"]["median"]),
@@ -222,7 +235,16 @@ def bench_target(
         "changed_vs_cold": ratio(tools["specforge one changed"]["median"], cold),
         "check_vs_cold": ratio(tools["specforge check (warm)"]["median"], cold),
         "no_cache_vs_cold": ratio(tools[NO_CACHE]["median"], cold),
+        "cold_vs_serial": ratio(cold, tools[SERIAL]["median"]) if SERIAL in tools else None,
     }
+
+
+def _load() -> list[float]:
+    """The machine's load averages (1, 5, 15 minutes), as `uptime` shows them."""
+    try:
+        return [round(value, 2) for value in os.getloadavg()]
+    except OSError:
+        return []
 
 
 def run(peers: Peers, work: Path, quick: bool, full_package: Path) -> dict[str, Any]:

@@ -61,6 +61,22 @@ def generation(section: dict[str, Any]) -> list[str]:
          "warm / cold", "one changed / cold", "schema changed"],
         cached,
     )  # fmt: skip
+    workers = []
+    for row in section["rows"]:
+        tools = row["tools"]
+        load = row.get("load") or []
+        seen = " → ".join(f"{figures[0]:.2f}" for figures in load if figures)
+        workers.append([
+            row["spec"], _spread(tools["specforge"]), _mib(tools["specforge"]),
+            _spread(tools.get("specforge serial", {})), _mib(tools.get("specforge serial", {})),
+            fmt_ratio(row.get("cold_vs_serial")), seen or "n/a",
+        ])  # fmt: skip
+    lines += ["Cold, as it runs by default (the model generator forked beside the validator, "
+              "groups of schemas in worker processes when there are several big ones) and "
+              "with `SPECFORGE_SERIAL=1` (all in one process), interleaved; the machine's "
+              "load (1-minute average, as `uptime` shows it) when the spec's runs began and "
+              "ended.", ""]  # fmt: skip
+    lines += _table(["spec", "cold s", "MiB", "serial s", "MiB", "cold / serial", "load"], workers)
     failures = [
         f"- {row['spec']}: {name} failed: {' '.join(tool['error'])}"
         for row in section["rows"]
@@ -165,6 +181,13 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"- run: {meta['date']} ({'quick' if meta['quick'] else 'full'}), "
         f"{meta['cpus']} CPU(s), Python {meta['python']}, {meta['seconds']:.0f} s in all",
+        *(
+            [
+                f"- load (1, 5, 15 min) at the start: {meta['load'][0]}, at the end: {meta['load'][1]}"
+            ]
+            if meta.get("load")
+            else []
+        ),
         "- peers: " + ", ".join(f"{k} {v}" for k, v in sorted(meta["versions"].items())),
         "- every ratio is ours / the peer's, measured in this same run; times are medians "
         "with (±spread = (max-min)/median, n = runs)",
