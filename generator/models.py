@@ -954,7 +954,7 @@ def _run_units(
     order = sorted(range(len(documents)), key=lambda i: -len(documents[i]["components"]["schemas"]))
     results: dict[int, Any] = {}
     try:
-        with multiprocessing.get_context("fork").Pool(count) as pool:
+        with multiprocessing.get_context("fork").Pool(count, _worker_started) as pool:
             for index, outcome in pool.imap_unordered(_unit_outcome, order):
                 results[index] = outcome
     finally:
@@ -971,6 +971,17 @@ def _run_units(
 
 
 _PENDING: tuple[list[dict[str, Any]], str] | None = None  # what the workers (forked) read
+
+
+def _worker_started() -> None:
+    """In a worker: be killed when the process that made it dies (Linux's PR_SET_PDEATHSIG),
+    so that a models run that is stopped (a refused spec, a budget) leaves none behind."""
+    import contextlib
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
 
 
 def _unit_outcome(index: int) -> tuple[int, Any]:
