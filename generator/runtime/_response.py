@@ -477,23 +477,26 @@ def status_of(job: Any, name: str) -> Any:
     return getattr(status, "value", status)
 
 
-def created_id(created: Any, path: tuple[str, ...]) -> str:
-    """The new job's id in a create answer (`path`: property names from its root)."""
+def created_id(created: Any, spec: PollSpec) -> str:
+    """The new job's id in a create answer, where `spec.created` says."""
     found: Any = created
-    for name in path:
+    for name in spec.created:
         found = _member(found, name)
     if not isinstance(found, str) or not found:
-        where = ".".join(path)
+        where = ".".join(spec.created)
         raise APIError(f"the create answer carries no {where!r} to poll")
     return found
 
 
 @dataclass(frozen=True)
 class PollSpec:
-    """What a resource's `poll` waits for: its `status` property (JSON name) to be terminal."""
+    """What a resource's `poll` waits for: its `status` property (JSON name) to be terminal;
+    where `create_and_poll` finds the new job's id in the create answer (`created`: property
+    names from its root)."""
 
     status: str
     terminal: tuple[str, ...]
+    created: tuple[str, ...] = ()
 
 
 def poll_until(
