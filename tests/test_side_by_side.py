@@ -13,6 +13,7 @@ import asyncio
 import importlib
 import inspect
 import json
+import os
 import re
 import subprocess
 import sys
@@ -422,6 +423,22 @@ def test_timeouts(sdk: ModuleType, slow_mock: str) -> None:
         assert type(mine.files.list()).__name__ == type(theirs.files.list()).__name__ == "FileList"
 
 
+# -- connection errors ---------------------------------------------------------------------------
+def test_connection_errors(sdk: ModuleType) -> None:
+    from specforge.conformance.mock.server import free_port
+
+    nowhere = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    with ours(sdk, nowhere) as mine, official(nowhere) as theirs:
+        with pytest.raises(sdk.APIConnectionError) as mine_error:
+            mine.files.list()
+        with pytest.raises(together.APIConnectionError) as their_error:
+            theirs.files.list()
+    assert isinstance(mine_error.value.__cause__, httpx.ConnectError)
+    assert isinstance(their_error.value.__cause__, httpx.ConnectError)
+    assert str(mine_error.value).startswith("files.list: connection error: ConnectError: ")
+    assert str(their_error.value) == "Connection error."
+
+
 # -- with_options --------------------------------------------------------------------------------
 def test_with_options(sdk: ModuleType, slow_mock: str) -> None:
     with ours(sdk, slow_mock, timeout=5) as mine, official(slow_mock, timeout=5) as theirs:
@@ -600,6 +617,64 @@ def test_polling(sdk: ModuleType, plain_mock: str) -> None:
             return str(done.status.value)
 
     assert asyncio.run(poll_async()) == "completed"
+
+
+# -- request logging ---------------------------------------------------------------------------
+LOGGING_CHILD = """
+import importlib
+import sys
+
+origin, package = sys.argv[1], sys.argv[2]
+if package == "together":
+    import together
+
+    client = together.Together(api_key="%(key)s", base_url=origin, max_retries=0)
+else:
+    sys.path.insert(0, sys.argv[3])
+    client = importlib.import_module(package).Client(api_key="%(key)s", base_url=origin)
+with client:
+    client.files.list()
+    client.chat.completions.create(model="m", messages=[{"role": "user", "content": "%(prompt)s"}])
+"""
+PROMPT = "a prompt of the user's own"
+
+
+def test_request_logging(sdk: ModuleType, generated: Generated, plain_mock: str) -> None:
+    """`<PREFIX>_LOG=debug` (ours: `TOGETHER_SIDE_LOG` here, `TOGETHER_LOG` for a package
+    named after `TOGETHER_API_KEY`) and `TOGETHER_LOG=debug`, each SDK in a process of its own
+    (both read the variable on import)."""
+    code = LOGGING_CHILD % {"key": KEY, "prompt": PROMPT}
+    runs = {
+        "ours": (sdk.__name__, sdk._config.LOG_ENV, [str(generated.src)]),
+        "official": ("together", "TOGETHER_LOG", []),
+    }
+    children = {
+        name: subprocess.Popen(
+            [sys.executable, "-c", code, plain_mock, package, *extra],
+            env={**os.environ, variable: "debug"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, (package, variable, extra) in runs.items()
+    }
+    logs = {}
+    for name, child in children.items():
+        _, logs[name] = child.communicate(timeout=120)
+        assert child.returncode == 0, logs[name]
+    assert sdk._config.LOG_ENV == "TOGETHER_SIDE_LOG"
+
+    ours_log, their_log = logs["ours"], logs["official"]
+    assert f"files.list: sending GET {plain_mock}/v1/files" in ours_log
+    assert f"files.list: GET {plain_mock}/v1/files -> 200 OK (" in ours_log
+    assert f"chat.completions.create: POST {plain_mock}/v1/chat/completions -> 200 OK (" in ours_log
+    assert PROMPT not in ours_log and "content-type" not in ours_log.lower()
+
+    assert f"Sending HTTP Request: GET {plain_mock}/v1/files" in their_log
+    assert f'HTTP Request: POST {plain_mock}/v1/chat/completions "HTTP/1.1 200 OK"' in their_log
+    assert PROMPT in their_log  # its debug level logs request bodies, and response headers
+    assert "'content-type': 'application/json'" in their_log
+    assert KEY not in ours_log and KEY not in their_log
 
 
 # -- type checking (typed request params, deprecation) ------------------------------------------
