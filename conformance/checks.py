@@ -24,6 +24,7 @@ import httpx
 
 from specforge.conformance.http import Exchange
 from specforge.conformance.model import SpecModel, completion_fields
+from specforge.conformance.pagination import Page, Pagination, item_key
 from specforge.conformance.results import Kind
 from specforge.conformance.secrets import scrub
 from specforge.document.schemas import json_types
@@ -553,6 +554,83 @@ def _differences(candidate: Exchange, reference: Exchange, again: Exchange) -> l
         if not isinstance(three, dict) or two.get(k) != three.get(k)
     }
     return sorted(k for k in set(one) | set(two) if k not in volatile and one.get(k) != two.get(k))
+
+
+# -- pagination ---------------------------------------------------------------------------------
+def _asked(page: Page) -> str:
+    return ", ".join(f"{k}={v}" for k, v in page.request.items()) or "first page"
+
+
+@check("page_size_within_limit")
+def page_size_within_limit(plan: Pagination, pages: list[Page]) -> Verdict | None:
+    """No page holds more items than the limit asked for."""
+    if not plan.limit_param or not pages:
+        return None
+    for page in pages:
+        limit = page.request.get(plan.limit_param)
+        if isinstance(limit, int) and len(page.items) > limit:
+            return Verdict(
+                "violation",
+                f"at most {limit} item(s) per page",
+                f"{len(page.items)} item(s) for {_asked(page)}",
+            )
+    return PASS
+
+
+@check("pagination_no_repeats")
+def pagination_no_repeats(plan: Pagination, pages: list[Page]) -> Verdict | None:
+    """Following the pages never gives an item twice nor a cursor already followed (so it
+    terminates)."""
+    if len(pages) < 2:
+        return None
+    seen: dict[str, int] = {}
+    cursors: set[str] = set()
+    for number, page in enumerate(pages, 1):
+        cursor = page.request.get(plan.param) if plan.style == "cursor" else None
+        if cursor is not None:
+            if str(cursor) in cursors:
+                return Verdict(
+                    "violation",
+                    "each next cursor new",
+                    f"cursor {cursor!r} came back on page {number}",
+                )
+            cursors.add(str(cursor))
+        for item in page.items:
+            key = item_key(item)
+            if key in seen:
+                return Verdict(
+                    "violation",
+                    "every item on one page only",
+                    f"{key[:80]} on page {seen[key]} and again on page {number} ({_asked(page)})",
+                )
+            seen[key] = number
+    return PASS
+
+
+@check("pagination_end_consistent")
+def pagination_end_consistent(plan: Pagination, pages: list[Page]) -> Verdict | None:
+    """has_more (or a next cursor) is false or absent on the last page: a page promising more
+    has a next cursor, and the page it leads to is not empty."""
+    if not pages or not (plan.has_more or plan.next_field):
+        return None
+    for number, page in enumerate(pages, 1):
+        missing = page.next_cursor in (None, "")
+        if page.has_more and plan.style == "cursor" and plan.next_field and missing:
+            return Verdict(
+                "violation",
+                f"{plan.next_field} on a page with {plan.has_more}=true",
+                f"page {number} ({_asked(page)}): {plan.has_more}=true, "
+                f"{plan.next_field}={page.next_cursor!r}",
+            )
+        promised = page.has_more or (plan.style == "cursor" and page.next_cursor not in (None, ""))
+        if promised and number < len(pages) and not pages[number].items and page.items:
+            field = plan.has_more or plan.next_field
+            return Verdict(
+                "violation",
+                f"{field} false or absent on the last page",
+                f"page {number} ({_asked(page)}) promised more; page {number + 1} is empty",
+            )
+    return PASS
 
 
 # -- lifecycle ----------------------------------------------------------------------------------
