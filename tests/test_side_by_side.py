@@ -345,28 +345,33 @@ def test_streaming_responses(sdk: ModuleType, plain_mock: str) -> None:
 
 
 # -- retries -------------------------------------------------------------------------------------
-@pytest.fixture(scope="module", params=[("unavailable", 503), ("rate-limit", 429)], ids=str)
-def flaky_mock(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
-    """Every second request answers the fault's status with `Retry-After: 0`."""
-    fault, status = request.param
-    with mock(f"{fault}=2", retry_after=0) as url:
-        yield url, status
+@pytest.fixture(scope="module")
+def flaky_mock() -> Iterator[str]:
+    """Every second request is refused with `Retry-After: 0`, by turns 503 and 429 (requests
+    2, 6, 10, ... answer 503, requests 4, 8, 12, ... 429)."""
+    with mock("unavailable=2", "rate-limit=4", retry_after=0) as url:
+        yield url
 
 
-def test_retries(sdk: ModuleType, flaky_mock: tuple[str, int]) -> None:
-    url, status = flaky_mock
-    probe = {"Authorization": f"Bearer {KEY}"}
+@pytest.mark.parametrize("status", [503, 429])
+def test_retries(sdk: ModuleType, flaky_mock: str, status: int) -> None:
+    url = flaky_mock
 
-    def next_fails() -> None:
-        """Send until an answer succeeds: the mock's next request is then a refused one."""
-        for _ in range(3):
-            if httpx.get(f"{url}/v1/files", headers=probe).status_code == 200:
+    def probe() -> int:
+        return httpx.get(f"{url}/v1/files", headers={"Authorization": f"Bearer {KEY}"}).status_code
+
+    def refuse_next() -> None:
+        """Probe until the mock's next request is one it refuses with `status`."""
+        other = 429 if status == 503 else 503
+        for _ in range(8):
+            if probe() == other:
+                assert probe() == 200
                 return
-        raise AssertionError("the mock never answered 200")
+        raise AssertionError(f"the mock never answered {other}")
 
     def refused_next() -> bool:
         """Whether the mock refuses the next request (so the one before it succeeded)."""
-        return httpx.get(f"{url}/v1/files", headers=probe).status_code == status
+        return probe() in (503, 429)
 
     with (
         ours(sdk, url, max_retries=2) as mine,
@@ -374,34 +379,34 @@ def test_retries(sdk: ModuleType, flaky_mock: tuple[str, int]) -> None:
         ours(sdk, url, max_retries=0) as mine_once,
         official(url, max_retries=0) as theirs_once,
     ):
-        next_fails()
+        refuse_next()
         raw = mine.files.with_raw_response.list()
         assert raw.status_code == 200 and raw.retries_taken == 1
         assert refused_next()  # the server saw the refused attempt and the retry
-        next_fails()
+        refuse_next()
         other = theirs.files.with_raw_response.list()
         assert other.status_code == 200 and other.retries_taken == 1
         assert refused_next()
 
-        next_fails()
+        refuse_next()
         with pytest.raises(sdk.APIStatusError) as mine_error:
             mine_once.files.list()
-        next_fails()
+        refuse_next()
         with pytest.raises(together.APIStatusError) as their_error:
             theirs_once.files.list()
         assert mine_error.value.status_code == their_error.value.status_code == status
 
         # a POST: ours retries it only with an idempotency key, the official one always
-        next_fails()
+        refuse_next()
         with pytest.raises(sdk.APIStatusError):
             mine.chat.completions.create(model="m", messages=MESSAGES)
         with ours(sdk, url, max_retries=2, idempotency_header="Idempotency-Key") as keyed:
-            next_fails()
+            refuse_next()
             keyed_raw = keyed.chat.completions.with_raw_response.create(
                 model="m", messages=MESSAGES
             )
             assert keyed_raw.retries_taken == 1
-        next_fails()
+        refuse_next()
         started = time.monotonic()
         posted = theirs.chat.completions.with_raw_response.create(model="m", messages=MESSAGES)
         assert posted.retries_taken == 1
