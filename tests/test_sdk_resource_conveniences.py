@@ -517,9 +517,30 @@ from conv_videos import Client
 Client(api_key="k").videos.create(model="m", reference_images=["https://x.example/a.png"])
 """
 VIDEO_UNUSED = """\
-from conv_videos import Client
+from collections.abc import Iterator
 
-Client(api_key="k").videos.create(model="m", media={"reference_images": ["https://x"]})
+from typing_extensions import assert_type
+
+from conv_videos import AsyncClient, Client, RawResponse
+from conv_videos.models import VideoJob
+
+client = Client(api_key="k")
+client.videos.create(model="m", media={"reference_images": ["https://x"]})
+raw = client.videos.with_raw_response.create(model="m", seed=1)
+assert_type(raw, RawResponse[VideoJob])
+with client.videos.with_streaming_response.create(model="m") as response:
+    assert_type(response.parse(), VideoJob)
+    lines: Iterator[str] = response.iter_lines()
+    status: int = response.status_code
+
+
+async def main() -> None:
+    async with AsyncClient(api_key="k") as aclient:
+        twin = aclient.videos.with_streaming_response
+        async with twin.create(model="m") as aresponse:
+            assert_type(await aresponse.parse(), VideoJob)
+            async for chunk in aresponse.iter_bytes():
+                assert_type(chunk, bytes)
 """
 
 
