@@ -530,6 +530,25 @@ def test_unclosed_async_client_after_its_loop_ended(sdk: Any, closing: ClosingSe
         gc.collect()
 
 
+def test_unclosed_async_client_collected_on_another_loop(sdk: Any, closing: ClosingServer) -> None:
+    held = [_async_client(sdk, closing.base_url)]
+    assert asyncio.run(held[0].things.retrieve("t1")).id == "t1"
+
+    async def collect() -> bool:
+        held.clear()  # its connections belong to the loop that has ended: aclose() fails there
+        gc.collect()
+        for _ in range(250):
+            if closing.closed:
+                return True
+            await asyncio.sleep(0.02)
+        return False
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        assert asyncio.run(collect())
+        gc.collect()
+
+
 # -- 6. drift in array and map responses keeps the valid parts typed ---------------------------
 def _drift_pointers(record: list[warnings.WarningMessage]) -> set[str]:
     return {

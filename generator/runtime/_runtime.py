@@ -619,34 +619,44 @@ class _OwnedAsyncClient(httpx.AsyncClient):
         with contextlib.suppress(Exception):  # a finalizer never raises (nor at exit)
             if self.is_closed:
                 return
+            sockets = _sockets(self)  # before aclose() takes the connections out of the pool
             try:
                 loop = asyncio.get_running_loop()
             except RuntimeError:
-                _shut_down(self)
+                _shut_down(sockets)
                 return
             task = loop.create_task(self.aclose())
             _CLOSING.add(task)
-            task.add_done_callback(functools.partial(_closed, self))
+            task.add_done_callback(functools.partial(_closed, sockets))
 
 
-def _closed(client: httpx.AsyncClient, task: asyncio.Task[None]) -> None:
+def _closed(sockets: list[Any], task: asyncio.Task[None]) -> None:
     _CLOSING.discard(task)
     if task.cancelled() or task.exception() is not None:  # retrieved, so never reported
-        with contextlib.suppress(Exception):
-            _shut_down(client)
+        _shut_down(sockets)
 
 
-def _shut_down(client: httpx.AsyncClient) -> None:
-    """Shut down the sockets of `client`'s pooled connections without an event loop."""
+def _sockets(client: httpx.AsyncClient) -> list[Any]:
+    """The sockets of `client`'s pooled connections (found through httpcore's internals)."""
+    found: list[Any] = []
     mounts: Mapping[Any, Any] = getattr(client, "_mounts", {})
     for transport in [getattr(client, "_transport", None), *mounts.values()]:
         pool: Any = getattr(transport, "_pool", None)
         for connection in list(getattr(pool, "_connections", ())):
             stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
-            sock = stream.get_extra_info("socket") if stream is not None else None
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(Exception):
+                sock = stream.get_extra_info("socket") if stream is not None else None
+                if sock is not None:
+                    found.append(sock)
+    return found
+
+
+def _shut_down(sockets: list[Any]) -> None:
+    """End the connections of `sockets` at once, without an event loop (their transports
+    close the descriptors when they go)."""
+    for sock in sockets:
+        with contextlib.suppress(Exception):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _credential(key: str) -> str:
