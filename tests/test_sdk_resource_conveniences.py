@@ -316,10 +316,12 @@ def test_streaming_response_reads_the_body_only_when_asked(
 
 
 def test_parse_reads_and_parses_as_the_method_does(videos: Generated, pieces: Served) -> None:
-    client = videos.module.Client(api_key="k", base_url=pieces.url)
+    client = videos.module.Client(api_key="k", base_url=pieces.url, max_response_bytes=len(BODY))
     with client.videos.with_streaming_response.create(model="m") as response:
         job = response.parse()
         assert response.parse() is job and response.read() == BODY
+        for _ in range(2):  # a body read is iterated from memory, as often as asked
+            assert b"".join(response.iter_bytes()) == BODY
     assert isinstance(job, videos.module.models.VideoJob)
     assert job.id == "job-1" and job.status == "in_progress"
     assert response.is_closed

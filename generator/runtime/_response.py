@@ -167,7 +167,6 @@ class _Body:
     def __init__(self, transport: SyncTransport | AsyncTransport, sent: _Sent) -> None:
         self._transport = transport
         self._sent = sent
-        self._size = 0
         self._parsed: Any = _UNREAD
 
     @property
@@ -193,13 +192,13 @@ class _Body:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} [{self.status_code}] {self._sent.op.name}>"
 
-    def _counted(self, chunk: bytes) -> bytes:
-        """`chunk`, after checking the body read so far against `max_response_bytes`."""
-        self._size += len(chunk)
+    def _counted(self, chunk: bytes, size: int) -> int:
+        """`size` plus the chunk's, checked against `max_response_bytes`."""
+        size += len(chunk)
         limit = self._transport.max_response_bytes
-        if limit is not None and self._size > limit:
+        if limit is not None and size > limit:
             raise self._transport._too_large(self._sent.plan, self._sent.response)
-        return chunk
+        return size
 
     def _failure(self, error: httpx.HTTPError) -> APIError:
         return self._transport._failure(self._sent.plan, error)
@@ -231,9 +230,11 @@ class StreamedResponse(_Body, Generic[T]):
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """The body's bytes, decompressed, in pieces of `chunk_size` (None: as they come)."""
+        size = 0
         try:
             for chunk in self._sent.response.iter_bytes(chunk_size):
-                yield self._counted(chunk)
+                size = self._counted(chunk, size)
+                yield chunk
         except (httpx.TransportError, httpx.DecodingError) as error:
             raise self._failure(error) from error
         except BaseException:
@@ -307,9 +308,11 @@ class AsyncStreamedResponse(_Body, Generic[T]):
 
     async def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         """The body's bytes, decompressed, in pieces of `chunk_size` (None: as they come)."""
+        size = 0
         try:
             async for chunk in self._sent.response.aiter_bytes(chunk_size):
-                yield self._counted(chunk)
+                size = self._counted(chunk, size)
+                yield chunk
         except (httpx.TransportError, httpx.DecodingError) as error:
             raise self._failure(error) from error
         except BaseException:
