@@ -233,7 +233,7 @@ def test_full_chat_completion_choices_stay_typed(
     assert _drift_pointers(record) == expected
 
 
-# -- a list response (the runtime builds only objects leniently so far) -----------------------
+# -- a list response: its valid items are built as their models too ------------------------------
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Package]:
     where = tmp_path_factory.mktemp("builds")
