@@ -290,9 +290,11 @@ def test_timeout_error_keeps_its_cause(sdk: Any, server: ScriptedServer) -> None
 
 # -- 4. the <PREFIX>_LOG switch ----------------------------------------------------------------
 _SCRIPT = """
-import asyncio, sys
+import asyncio, logging, sys
 import {package} as sdk
 origin, flavour = sys.argv[1], sys.argv[2]
+if len(sys.argv) > 3:  # the application logs to stderr through the root logger too
+    logging.basicConfig(level=logging.INFO, format="root %(message)s")
 if flavour == "sync":
     sdk.Client(api_key={key!r}, base_url=origin).things.retrieve("t1")
 else:
@@ -303,12 +305,15 @@ else:
 """
 
 
-def _logged(package: Package, origin: str, flavour: str, level: str) -> str:
+def _logged(
+    package: Package, origin: str, flavour: str, level: str, *, root_logging: bool = False
+) -> str:
     """The stderr of a call made in a child process with `<PREFIX>_LOG=level`."""
     log_env = package.module("_config").LOG_ENV
     env = {**os.environ, log_env: level, "PYTHONPATH": str(package.src)}
+    script = _SCRIPT.format(package=package.name, key=KEY)
     done = subprocess.run(
-        [sys.executable, "-c", _SCRIPT.format(package=package.name, key=KEY), origin, flavour],
+        [sys.executable, "-c", script, origin, flavour, *(["root"] if root_logging else [])],
         env=env,
         capture_output=True,
         text=True,
@@ -355,6 +360,14 @@ def test_info_level_logs_responses_only(
     assert KEY not in text and "7f3e" not in text
     quiet = _logged(packages["query"], server.base_url, "sync", "")
     assert "things.retrieve" not in quiet
+
+
+def test_the_switch_logs_each_line_once_beside_the_application_s_logging(
+    packages: dict[str, Package], server: ScriptedServer
+) -> None:
+    server.script(Reply(body=THING))
+    text = _logged(packages["query"], server.base_url, "sync", "info", root_logging=True)
+    assert text.count("-> 200 OK") == 1, text
 
 
 @pytest.mark.parametrize("kind", SCHEMES)

@@ -582,6 +582,9 @@ def setup_logging(level: str | None = None) -> None:
         handler.setFormatter(logging.Formatter(_LOG_FORMAT, "%Y-%m-%d %H:%M:%S"))
         handler.addFilter(_REDACT_KEYS)
         logger.addHandler(handler)
+        # this handler writes the records; the application's root handlers would print each
+        # one a second time
+        logger.propagate = False
 
 
 def _log_url(request: httpx.Request) -> str:
