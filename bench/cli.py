@@ -36,6 +36,13 @@ def _parser() -> argparse.ArgumentParser:
         "--only", action="append", choices=SECTIONS, help="run only this section (repeatable)"
     )
     parser.add_argument(
+        "--target",
+        action="append",
+        metavar="LABEL",
+        help="generation: only the specs whose label starts with this (repeatable), e.g. "
+        "'full Together spec', 'synthetic 1000', 'openai.yaml'",
+    )
+    parser.add_argument(
         "--no-install", action="store_true", help="use the peers already installed, install none"
     )
     parser.add_argument(
@@ -81,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         work = Path(scratch)
         full_package = work / "together_full"
         runners: dict[str, Callable[[], dict[str, Any]]] = {
-            "generation": lambda: gen.run(found, work, args.quick, full_package),
+            "generation": lambda: gen.run(found, work, args.quick, full_package, args.target),
             "imports": lambda: imports.run(found, work, full_package, args.quick),
             "overhead": lambda: overhead.run(args.quick),
             "mock": lambda: mockload.run(found, args.quick),

@@ -247,9 +247,18 @@ def _load() -> list[float]:
         return []
 
 
-def run(peers: Peers, work: Path, quick: bool, full_package: Path) -> dict[str, Any]:
-    """Section 1 for every target; keeps the full spec's package in `full_package`."""
+def run(
+    peers: Peers,
+    work: Path,
+    quick: bool,
+    full_package: Path,
+    only: list[str] | None = None,
+) -> dict[str, Any]:
+    """Section 1 for every target (those whose label starts with one of `only`, when given);
+    keeps the full spec's package in `full_package`."""
     chosen, skipped = targets(work, quick)
+    if only:
+        chosen = [t for t in chosen if any(t.label.startswith(label) for label in only)]
     notes = [f"skipped {s}" for s in skipped]
     if peers.openapi_python_client is None:
         notes.append(f"openapi-python-client: {peers.missing.get('openapi-python-client')}")
