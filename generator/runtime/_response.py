@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from types import TracebackType
 from typing import Any, Generic, ParamSpec, TypeVar
 
@@ -48,7 +49,36 @@ else:
 
 P = ParamSpec("P")
 T = TypeVar("T")
+TransportT = TypeVar("TransportT")
+RawT = TypeVar("RawT")
+StreamingT = TypeVar("StreamingT")
 _EOL = re.compile(r"\r\n|\r|\n")
+TWINS = ("WithRawResponse", "WithStreamingResponse")
+
+
+class APIResource(Generic[TransportT, RawT, StreamingT]):
+    """What every resource class has: the client's transport, and its twins under
+    `with_raw_response` and `with_streaming_response` (the classes named after it with those
+    suffixes, in its module; typed by the last two parameters)."""
+
+    def __init__(self, transport: TransportT) -> None:
+        self._transport = transport
+
+    def _twin(self, suffix: str) -> Any:
+        cls = type(self)
+        return getattr(sys.modules[cls.__module__], f"{cls.__name__}{suffix}")(self)
+
+    @cached_property
+    def with_raw_response(self) -> RawT:
+        """The same methods, returning a `RawResponse` (status, headers, parsed body)."""
+        twin: RawT = self._twin(TWINS[0])
+        return twin
+
+    @cached_property
+    def with_streaming_response(self) -> StreamingT:
+        """The same methods, answering in a `with` block with the body not read yet."""
+        twin: StreamingT = self._twin(TWINS[1])
+        return twin
 
 
 class _Unread:
@@ -549,6 +579,7 @@ async def async_poll_until(
 
 
 __all__ = [
+    "APIResource",
     "AsyncStreamedResponse",
     "AsyncStreamedResponseContext",
     "PollSpec",
