@@ -80,6 +80,9 @@ def engine_config(run: Run) -> SchemathesisConfig:
             "continue-on-failure": True,
             "rate-limit": "auto",  # a 429 with Retry-After is waited out and retried
             "seed": SEED,
+            # Hypothesis' health checks generate extra data before each test and end it on a
+            # slow or filtered strategy: they judge generation, not the server under test.
+            "suppress-health-check": ["all"],
             "auth": {
                 "openapi": auth_schemes(run.model.raw, run.sender.api_key),
                 "auto-signup": False,

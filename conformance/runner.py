@@ -289,17 +289,39 @@ def check_reachable(origin: str, timeout: float = 10.0) -> None:
         raise ConfigError(f"cannot connect to {origin}: {reason}; nothing was sent") from None
 
 
+UNICODE_CACHE = ("unicode_data", "tmp")
+
+
 @contextlib.contextmanager
 def _hypothesis_home(folder: Path) -> Iterator[None]:
-    """Hypothesis's storage (examples, caches) in `folder` for the run, not in the cwd."""
+    """Hypothesis's storage (examples, caches) in `folder` for the run, not in the cwd; only
+    its tables of Unicode categories and codecs (seconds to compute, the same for every run)
+    are kept across runs, in specforge's cache folder (`unicode_data`, and `tmp` where they
+    are written before being moved in place)."""
     from hypothesis import configuration
 
     previous = getattr(configuration, "__hypothesis_home_directory", None)
     configuration.set_hypothesis_home_dir(folder)
+    _share_unicode_tables(folder)
     try:
         yield
     finally:
         configuration.set_hypothesis_home_dir(previous)
+
+
+def _share_unicode_tables(folder: Path) -> None:
+    """Link `folder`'s Unicode tables to the kept ones (best effort: without them Hypothesis
+    computes the tables again)."""
+    from specforge.generator.cache import default_dir
+
+    kept = default_dir() / "hypothesis"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in UNICODE_CACHE:
+            (kept / name).mkdir(parents=True, exist_ok=True)
+            (folder / name).symlink_to(kept / name, target_is_directory=True)
+    except OSError:
+        return
 
 
 @contextlib.contextmanager
@@ -335,14 +357,20 @@ def _pytest(settings: SuiteSettings, options: ConformOptions, scrubber: Scrubber
         "--no-header",
         "-o",
         "console_output_style=classic",
+        # The suite fails through pytest.fail, with its own messages: rewriting the asserts of
+        # every module the plugins' packages import (Schemathesis, Hypothesis) cost seconds.
+        "--assert=plain",
         *options.pytest_args,
     ]
-    previous = os.environ.get(ENV_VAR)
-    os.environ[ENV_VAR] = settings.to_env()
+    # Installed pytest plugins (xdist, Schemathesis', Hypothesis'...) have no part in the suite.
+    values = {ENV_VAR: settings.to_env(), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         return int(pytest.main(args, plugins=[ScrubPlugin(scrubber)]))
     finally:
-        if previous is None:
-            os.environ.pop(ENV_VAR, None)
-        else:
-            os.environ[ENV_VAR] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

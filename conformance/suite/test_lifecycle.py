@@ -13,6 +13,14 @@ from specforge.conformance.runtime import Run
 from specforge.conformance.suite.helpers import assert_clean, auth, judge
 from specforge.generator.ir import Operation
 
+FIRST_POLL_WAIT = 0.1
+
+
+def poll_wait(interval: float, attempt: int) -> float:
+    """The wait before poll `attempt + 2`: doubling from 0.1 s up to the run's interval, so a
+    job that is done at once is not waited on for whole intervals."""
+    return float(min(interval, FIRST_POLL_WAIT * 2**attempt))
+
 
 def select(run: Run, op: Operation) -> bool:
     return any(create.operation_id == op.operation_id for _, create, _ in run.model.pollers())
@@ -79,7 +87,7 @@ def test_lifecycle(run: Run, operation_id: str) -> None:
             if extra_after_terminal == 0:
                 break
             extra_after_terminal -= 1
-        time.sleep(run.settings.poll_interval)
+        time.sleep(poll_wait(run.settings.poll_interval, attempt))
     judge(
         run,
         checks.lifecycle_status_forward,
