@@ -354,6 +354,30 @@ def test_leaving_the_block_early_releases_the_connection(videos: Generated) -> N
         assert wait_for(lambda: server.disconnects == 1)
 
 
+def test_sent_as_the_method_sends_it(videos: Generated) -> None:
+    """Retried (a POST with an idempotency key), redirected, the key kept to its origin."""
+    other = LabServer(lambda seen: Answer(body=BODY))
+    with other.running() as elsewhere:
+        answers = iter(
+            [
+                Answer(status=503, body=b"{}", headers={"Retry-After": "0"}),
+                Answer(status=307, headers={"Location": f"{elsewhere}/v2/videos"}),
+            ]
+        )
+        first = LabServer(lambda seen: next(answers))
+        with first.running() as url:
+            client = videos.module.Client(
+                api_key="k", base_url=url, max_retries=2, idempotency_header="Idempotency-Key"
+            )
+            with client.videos.with_streaming_response.create(model="m") as response:
+                assert response.parse().id == "job-1"
+                assert response.retries_taken == 1
+    assert [r.headers.get("authorization") for r in first.requests] == ["Bearer k"] * 2
+    assert len({r.headers["idempotency-key"] for r in first.requests}) == 1
+    assert "authorization" not in other.requests[0].headers
+    assert json.loads(other.requests[0].body) == {"model": "m"}
+
+
 def test_an_error_status_raises_on_entering(videos: Generated) -> None:
     server = LabServer(
         lambda seen: Answer(status=404, body=b'{"error": {"message": "no such model"}}')
