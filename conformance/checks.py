@@ -553,6 +553,8 @@ def _differences(candidate: Exchange, reference: Exchange, again: Exchange) -> l
         for k in set(two) | set(three or {})
         if not isinstance(three, dict) or two.get(k) != three.get(k)
     }
+    # instants differ between requests a second apart, however alike the requests are
+    volatile |= {k for k in set(one) | set(two) if _TIME_NAMES.search(str(k))}
     return sorted(k for k in set(one) | set(two) if k not in volatile and one.get(k) != two.get(k))
 
 

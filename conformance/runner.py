@@ -289,35 +289,36 @@ def check_reachable(origin: str, timeout: float = 10.0) -> None:
         raise ConfigError(f"cannot connect to {origin}: {reason}; nothing was sent") from None
 
 
-UNICODE_CACHE = ("unicode_data", "tmp")
+KEPT_CACHES = ("unicode_data", "constants", "tmp")
 
 
 @contextlib.contextmanager
 def _hypothesis_home(folder: Path) -> Iterator[None]:
     """Hypothesis's storage (examples, caches) in `folder` for the run, not in the cwd; only
-    its tables of Unicode categories and codecs (seconds to compute, the same for every run)
-    are kept across runs, in specforge's cache folder (`unicode_data`, and `tmp` where they
-    are written before being moved in place)."""
+    what costs seconds to compute and is the same for every run is kept across runs, in
+    specforge's cache folder: its tables of Unicode categories and codecs (`unicode_data`),
+    the constants it reads from the source of local modules (`constants`, by file hash), and
+    `tmp`, where they are written before being moved in place."""
     from hypothesis import configuration
 
     previous = getattr(configuration, "__hypothesis_home_directory", None)
     configuration.set_hypothesis_home_dir(folder)
-    _share_unicode_tables(folder)
+    _share_kept_caches(folder)
     try:
         yield
     finally:
         configuration.set_hypothesis_home_dir(previous)
 
 
-def _share_unicode_tables(folder: Path) -> None:
-    """Link `folder`'s Unicode tables to the kept ones (best effort: without them Hypothesis
-    computes the tables again)."""
+def _share_kept_caches(folder: Path) -> None:
+    """Link `folder`'s kept caches to specforge's (best effort: without them Hypothesis
+    computes them again)."""
     from specforge.generator.cache import default_dir
 
     kept = default_dir() / "hypothesis"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for name in UNICODE_CACHE:
+        for name in KEPT_CACHES:
             (kept / name).mkdir(parents=True, exist_ok=True)
             (folder / name).symlink_to(kept / name, target_is_directory=True)
     except OSError:
