@@ -883,15 +883,24 @@ class _Builder:
     def _created_id(self, create: Operation, retrieve: Operation) -> tuple[str, ...]:
         """Where a create answer holds the id the retrieve takes last (`()`: nowhere found).
 
-        The create takes the retrieve's other path parameters; its answer has the id as the
-        retrieve's parameter name, as `id`, inside a wrapper object (`job.id`), or as its only
-        `*_id` property.
+        The create takes the retrieve's other path parameters (and may answer with a stream
+        when an optional flag asks for one: `create_and_poll` leaves it out); its answer has the
+        id as the retrieve's parameter name, as `id`, inside a wrapper object (`job.id`), or as
+        its only `*_id` property.
         """
         *parents, last = retrieve.path_fields
+        selector = next(
+            (
+                f
+                for f in create.keyword_fields
+                if create.stream and f.name == create.stream.selector
+            ),
+            None,
+        )
         if (
             create.success is None
             or create.success.kind != "json"
-            or create.stream is not None
+            or (create.stream is not None and (selector is None or selector.required))
             or last.type_hint != "str"
             or [f.name for f in create.path_fields] != [f.name for f in parents]
         ):

@@ -160,6 +160,43 @@ paths:
                 required: [status]
                 properties:
                   status: {type: string, enum: [Waiting, BuildingCharts, Ready, Broken]}
+  /sessions/{session_id}/work/runs:
+    post:
+      operationId: createRun
+      summary: Start a run
+      parameters:
+      - {name: session_id, in: path, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [task]
+              properties:
+                task: {type: string}
+                stream: {type: boolean, description: Stream the run's events.}
+      responses:
+        "200":
+          description: The run, or its events.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Run"}
+            text/event-stream:
+              schema: {$ref: "#/components/schemas/Run"}
+  /sessions/{session_id}/work/runs/{run_id}:
+    get:
+      operationId: getRun
+      summary: Get a run
+      parameters:
+      - {name: session_id, in: path, required: true, schema: {type: string}}
+      - {name: run_id, in: path, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: The run.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Run"}
   /legacy/jobs:
     post:
       operationId: createLegacyJob
@@ -202,6 +239,12 @@ components:
         id: {type: string}
         status: {type: string, enum: [queued, rendering, done, failed]}
         url: {type: string}
+    Run:
+      type: object
+      required: [id, status]
+      properties:
+        id: {type: string}
+        status: {type: string, enum: [queued, in_progress, completed, failed]}
     Export:
       type: object
       required: [id, state]
@@ -759,12 +802,16 @@ def test_polling_on_a_spec_of_its_own(farm: Generated) -> None:
         "renders": ("status", "create", ("render", "id")),
         "projects.media.exports": ("state", "create", ("export_id",)),
         "reports": ("status", "", ()),
+        "sessions.work.runs": ("status", "create", ("id",)),
     }
     assert found["projects.media.exports"].terminal == ("EXPORT_STATE_DONE", "EXPORT_STATE_FAILED")
     assert found["reports"].pending == ("Waiting", "BuildingCharts")
     client = farm.module.Client(api_key="k")
     assert not hasattr(client.reports, "create_and_poll")
     assert not hasattr(client.legacy.jobs, "poll")
+    # A create that can answer with a stream: `create_and_poll` leaves its flag out.
+    assert "stream" in inspect.signature(client.sessions.work.runs.create).parameters
+    assert "stream" not in inspect.signature(client.sessions.work.runs.create_and_poll).parameters
     assert list(inspect.signature(client.projects.media.exports.poll).parameters)[:2] == [
         "project_id",
         "export_id",
