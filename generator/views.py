@@ -249,6 +249,9 @@ _RESERVED_MEMBERS = frozenset(
     {"poll", "create_and_poll", "with_raw_response", "with_streaming_response"}
 )
 TWINS = ("WithRawResponse", "WithStreamingResponse")  # suffixes of a resource's wrapper classes
+# Names `poll` and `create_and_poll` take for their own arguments and locals.
+_POLL_NAMES = frozenset({"self", "interval", "max_interval", "timeout", "args"})
+_CREATE_AND_POLL_NAMES = frozenset({"poll_interval", "poll_timeout", "job", "ident"})
 _PAGE_DEFAULTS: dict[str, Any] = {
     "items": (),
     "param": "",
@@ -697,9 +700,19 @@ def resource_views(
         poller = None
         polling = node.polling
         by_name = {op.method_name: op for op in node.operations}
+        retrieve = None
         if polling is not None and polling.retrieve in by_name:
             retrieve = _shadow_safe(method_view(by_name[polling.retrieve], binary), shadowed)
+            if {a.python_name for a in retrieve.positional} & _POLL_NAMES:
+                retrieve = None  # `poll` takes these names itself
+        if polling is not None and retrieve is not None:
             create = by_name.get(polling.create) if polling.create else None
+            if (
+                create is not None
+                and {a.python_name for a in method_view(create, binary).arguments}
+                & _CREATE_AND_POLL_NAMES
+            ):
+                create = None
             label = retrieve.positional[-1].python_name
             poller = {
                 "terminal": polling.terminal,
