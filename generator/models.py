@@ -956,7 +956,8 @@ def _run_units(
     order = sorted(range(len(documents)), key=lambda i: -len(documents[i]["components"]["schemas"]))
     results: dict[int, Any] = {}
     try:
-        results[order[-1]] = _unit_outcome(order.pop())[1]
+        first = order.pop()
+        results[first] = _unit_outcome(first)[1]
         with multiprocessing.get_context("fork").Pool(count, _worker_started) as pool:
             for index, outcome in pool.imap_unordered(_unit_outcome, order):
                 results[index] = outcome
