@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import ParamSpec
 
@@ -51,10 +52,55 @@ def assert_clean(run: Run, mark: int) -> None:
 
 
 def baseline(run: Run, operation_id: str) -> cases.Baseline:
-    """The minimal valid request of an operation the test selected (it has one)."""
+    """The minimal valid request of an operation the test selected (it has one), on the id of
+    a resource the server lists where it can be found (see `known_ids`)."""
     base = cases.baseline(run.model, run.model.operation(operation_id))
     assert base is not None
+    ids = known_ids(run, base)
+    if ids:
+        base.path_params.update(ids)
+        base.placeholder = False
     return base
+
+
+_LAST_PARAM = re.compile(r"^(.*)/\{([^{}/]+)\}(/[^{}]*)?$")
+
+
+def known_ids(run: Run, base: cases.Baseline) -> dict[str, str]:
+    """The last path parameter of the operation as the id of the first item its collection
+    (`GET` on the path before it, whose own parameters are the spec's examples) lists, asked
+    afresh (an earlier test may have deleted what was listed before); nothing for DELETE (the
+    suite deletes only what it made up) or when no such item is found."""
+    if not base.path_params or base.op.method == "DELETE":
+        return {}
+    match = _LAST_PARAM.match(base.op.full_path)
+    if match is None:
+        return {}
+    parent, name = match.group(1), match.group(2)
+    listing = next(
+        (op for op in run.model.api.operations if op.method == "GET" and op.full_path == parent),
+        None,
+    )
+    if listing is None:
+        return {}
+    listed = cases.baseline(run.model, listing)
+    if listed is None or not listed.positive:
+        return {}
+    exchange = run.send(listing, listed.call(auth(run, listing)), f"list to find a {name}")
+    if exchange is None or not 200 <= exchange.status < 300:
+        return {}
+    body = exchange.json()
+    items = body if isinstance(body, list) else None
+    if isinstance(body, dict):
+        items = next((v for v in body.values() if isinstance(v, list) and v), None)
+    first = items[0] if items else None
+    if not isinstance(first, dict):
+        return {}
+    for key in (name, name.rsplit("_", 1)[-1], "id"):
+        value = first.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
+            return {**listed.path_params, name: str(value)}
+    return {}
 
 
 CaseBuilder = Callable[[SpecModel, cases.Baseline, Placement], list[cases.Case]]
