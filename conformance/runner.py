@@ -23,6 +23,7 @@ from specforge.conformance.junit import write_junit
 from specforge.conformance.model import load_model
 from specforge.conformance.planning import planned_paid
 from specforge.conformance.results import load_outcomes, render, summarize
+from specforge.conformance.runtime import preload
 from specforge.conformance.secrets import (
     MIN_LENGTH,
     Scrubber,
@@ -117,6 +118,7 @@ def conform(options: ConformOptions, out: TextIO | None = None) -> ConformResult
 def _conform(options: ConformOptions, out: TextIO, scrubber: Scrubber) -> ConformResult:
     started = time.monotonic()
     model = load_model(options.spec, lenient=options.lenient)
+    preload(options.spec, options.lenient, model)
     faults = parse_faults(options.faults)
     live = bool(options.base_url)
     if live and faults.active:

@@ -14,6 +14,15 @@ from specforge.conformance.results import Outcome, Recorder
 from specforge.conformance.settings import SuiteSettings
 from specforge.generator.ir import Operation
 
+_LOADED: dict[tuple[str, bool], SpecModel] = {}
+
+
+def preload(spec: Path, lenient: bool, model: SpecModel) -> None:
+    """Hand the model `specforge conform` loaded to the suite it runs in the same process (a
+    large spec takes a second or more to load)."""
+    _LOADED.clear()
+    _LOADED[(str(spec.resolve()), lenient)] = model
+
 
 @dataclass
 class Run:
@@ -26,7 +35,10 @@ class Run:
 
     @classmethod
     def start(cls, settings: SuiteSettings) -> Run:
-        model = load_model(Path(settings.spec), lenient=settings.lenient)
+        path = Path(settings.spec)
+        model = _LOADED.pop((str(path.resolve()), settings.lenient), None)
+        if model is None:
+            model = load_model(path, lenient=settings.lenient)
         sender = Sender(
             settings.base_url, settings.api_key, settings.api_key_env, Budget(settings.budget)
         )
