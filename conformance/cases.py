@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -27,6 +28,19 @@ _WRONG = {
 }
 _PARAM = re.compile(r"\{([^{}/]+)\}")
 URLENCODED = "application/x-www-form-urlencoded"
+
+
+_ONCE = re.compile(r"idempotency|request-?id|nonce", re.IGNORECASE)
+_SERIAL = itertools.count(1)
+
+
+def _fresh(headers: dict[str, str]) -> dict[str, str]:
+    """Required headers, those that name one request (an `Idempotency-Key`) new for each call:
+    a server replays the first answer to a key it has seen."""
+    return {
+        name: f"{value}-{next(_SERIAL)}" if _ONCE.search(name) else value
+        for name, value in headers.items()
+    }
 
 
 def body_kind(content_type: str) -> str:
@@ -106,7 +120,7 @@ class Baseline:
             ),
             self.op.full_path,
         )
-        headers = {**self.headers, **(headers or {}), **auth.all_headers()}
+        headers = {**_fresh(self.headers), **(headers or {}), **auth.all_headers()}
         payload = self.body if body is None else body
         form = body_kind(self.content_type) == "form"
         if use_body and payload is not None:
@@ -625,10 +639,11 @@ def param_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Case]
             return
         text = value if isinstance(value, str) else form_text(value)
         if param.location == "query":
-            call = base.call(auth, query={**base.query, param.name: text}, paid=accepted)
+            call = base.call(auth, query={**base.query, param.name: text}, paid=False)
         else:
             call = base.call(auth, path_params={param.name: text}, paid=False)
-        found.append(Case(check, f"{param.location} {param.name}={_short(text)}", call))
+        shown = text if text and text.strip() == text and len(text) <= 40 else _short(text)
+        found.append(Case(check, f"{param.location} {param.name}={shown}", call))
 
     for param in model.params(base.op):
         schema = param.schema
