@@ -246,7 +246,8 @@ SPECS: dict[str, str] = {
             "/nodes": _get("getNode", "TextNode"),  # a response: its enums are opened
         },
     ),
-    # A create/retrieve pair whose `id` may be absent gets no `poll` (it could not be called).
+    # A create/retrieve pair whose `id` may be absent: `poll(id)`, and a `create_and_poll` that
+    # says so when the answer lacks the id.
     "poller_id": _document(
         {
             "Job": {
@@ -491,10 +492,18 @@ def test_allof_overrides_merge_the_base(packages: Packages) -> None:
     assert packages.mypy_errors("allof_overrides") == []
 
 
-def test_poll_only_with_an_id_always_there(packages: Packages) -> None:
+def test_poll_by_the_path_id_and_create_and_poll_only_with_an_id(packages: Packages) -> None:
     item = packages["poller_id"]
-    assert not hasattr(item.resource("jobs").Jobs, "poll")
+    # `poll(id)` takes the retrieve's path parameter, whether or not the model's `id` is required
+    assert hasattr(item.resource("jobs").Jobs, "poll")
     assert hasattr(item.resource("tasks").Tasks, "poll")
+    response = importlib.import_module(f"{item.module.__name__}._response")
+    spec = response.PollSpec("status", ("done",), ("id",))
+    with pytest.raises(item.module.APIError, match="carries no 'id'"):
+        response.created_id({"status": "queued"}, spec)  # an answer without the id
+    job = uuid.uuid4()
+    assert response.created_id({"id": job}, spec) == str(job)  # `format: uuid`, parsed
+    assert response.created_id({"id": 7}, spec) == "7"
     assert packages.mypy_errors("poller_id") == []
 
 

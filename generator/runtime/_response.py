@@ -16,6 +16,7 @@ import functools
 import re
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -515,6 +516,8 @@ def created_id(created: Any, spec: PollSpec) -> str:
     found: Any = created
     for name in spec.created:
         found = _member(found, name)
+    if isinstance(found, uuid.UUID) or (isinstance(found, int) and not isinstance(found, bool)):
+        return str(found)  # `format: uuid` ids are parsed as UUIDs; integer ids go in the path
     if not isinstance(found, str) or not found:
         where = ".".join(spec.created)
         raise APIError(f"the create answer carries no {where!r} to poll")
