@@ -50,7 +50,29 @@ def body_kind(content_type: str) -> str:
         return "json"
     if media == URLENCODED:
         return "form"
+    if media == MULTIPART:
+        return "multipart"
     return ""
+
+
+MULTIPART = "multipart/form-data"
+BOUNDARY = "specforge-part-5b1f0c7e"
+
+
+def encode_multipart(body: Any, files: frozenset[str]) -> bytes:
+    """A multipart/form-data body: each property a part (lists as repeated parts, null left
+    out), those of `files` as file parts (`<name>.bin`, application/octet-stream)."""
+    chunks: list[bytes] = []
+    for name, value in (body or {}).items():
+        if value is None:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            text = form_text(item).encode("utf-8")
+            head = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"'
+            if name in files:
+                head += f'; filename="{name}.bin"\r\nContent-Type: application/octet-stream'
+            chunks.append(head.encode("utf-8") + b"\r\n\r\n" + text + b"\r\n")
+    return b"".join(chunks) + f"--{BOUNDARY}--\r\n".encode()
 
 
 def form_text(value: Any) -> str:
@@ -95,6 +117,7 @@ class Baseline:
     headers: dict[str, str] = field(default_factory=dict)
     placeholder: bool = True  # the path parameters are not ids the run has seen
     documented_ids: bool = False  # every path parameter is the spec's own example
+    files: frozenset[str] = frozenset()  # the multipart properties sent as file parts
 
     @property
     def positive(self) -> bool:
@@ -122,24 +145,31 @@ class Baseline:
         )
         headers = {**_fresh(self.headers), **(headers or {}), **auth.all_headers()}
         payload = self.body if body is None else body
-        form = body_kind(self.content_type) == "form"
+        kind = body_kind(self.content_type)
+        form = kind in ("form", "multipart")
+        content: bytes | None = None
         if use_body and payload is not None:
             headers["Content-Type"] = self.content_type
+            if kind == "multipart":
+                headers["Content-Type"] = f"{MULTIPART}; boundary={BOUNDARY}"
+                content = encode_multipart(payload, self.files)
+            elif kind == "form":
+                content = encode_form(payload)
         return Call(
             self.op.method,
             path,
             query={**(self.query if query is None else query), **auth.query},
             headers=headers,
             json_body=payload if use_body and not form else None,
-            content=encode_form(payload) if use_body and form and payload is not None else None,
+            content=content,
             paid=self.op.method in UNSAFE if paid is None else paid,
             placeholder=bool(self.path_params) and self.placeholder,
         )
 
     @property
     def form(self) -> bool:
-        """Whether the body is a urlencoded form (every value travels as text)."""
-        return body_kind(self.content_type) == "form"
+        """Whether the body is a form, urlencoded or multipart (every value travels as text)."""
+        return body_kind(self.content_type) in ("form", "multipart")
 
 
 def baseline(model: SpecModel, op: Operation) -> Baseline | None:
@@ -171,9 +201,33 @@ def baseline(model: SpecModel, op: Operation) -> Baseline | None:
             body = smallest_body(model, pointer, body)
             if body is None:
                 return None
+    files = frozenset(file_properties(model, model.body_pointer(op))) if op.body else frozenset()
     return Baseline(
-        op, path_params, query, body, content_type, headers=headers, documented_ids=documented
+        op,
+        path_params,
+        query,
+        body,
+        content_type,
+        headers=headers,
+        documented_ids=documented,
+        files=files,
     )
+
+
+def file_properties(model: SpecModel, pointer: str) -> list[str]:
+    """The body properties that hold file content (`format: binary`, `contentMediaType`, or
+    arrays of them)."""
+    schema = model.schema_at(pointer) if pointer else {}
+    found = []
+    for name, prop in (schema.get("properties") or {}).items():
+        prop = model.resolve(prop)
+        if isinstance(prop, dict) and "array" in json_types(prop):
+            prop = model.resolve(prop.get("items") or {})
+        if isinstance(prop, dict) and (
+            prop.get("format") == "binary" or "contentMediaType" in prop
+        ):
+            found.append(str(name))
+    return found
 
 
 def param_value(model: SpecModel, param: Param) -> Any:

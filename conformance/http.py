@@ -171,7 +171,15 @@ class Sender:
             + call.path
             + ("?" + urlencode(call.query, doseq=True) if call.query else "")
         )
-        parts = ["curl", "-sS", "-X", call.method, shlex.quote(url)]
+        if self.api_key and self.api_key in url:
+            # a key sent in the query (where the spec puts it, or where it must not work)
+            hidden = _in_double_quotes(url).replace(
+                _in_double_quotes(self.api_key), "${" + self.api_key_env + "}"
+            )
+            shown = f'"{hidden}"'
+        else:
+            shown = shlex.quote(url)
+        parts = ["curl", "-sS", "-X", call.method, shown]
         for name, value in call.headers.items():
             if self.api_key and self.api_key in value:
                 value = value.replace(self.api_key, f"${self.api_key_env}")
@@ -185,6 +193,13 @@ class Sender:
                 text = text[:2000] + "...(truncated)"
             parts += ["--data-raw", shlex.quote(text)]
         return scrub(" ".join(parts))
+
+
+def _in_double_quotes(text: str) -> str:
+    """`text` escaped for a double-quoted shell word (only the variable put in is expanded)."""
+    for char in ("\\", '"', "`", "$"):
+        text = text.replace(char, "\\" + char)
+    return text
 
 
 def _retry_after(value: str) -> float:
