@@ -1036,9 +1036,10 @@ def insert_params(source: str, params: dict[str, list[Any]], runtime_module: str
     if not own:
         return source
     lines = _lines(source)
+    having = _classes_with_param(tree, set(own))
     for name in sorted(own, key=lambda n: -classes[n].lineno):
         at = _end_line(classes[name])
-        lines[at:at] = [_param_block(name, own[name])]
+        lines[at:at] = [_param_block(name, own[name], having)]
     text = "".join(lines)
     typing_names = {"TYPE_CHECKING"}
     used = " ".join(str(f[1]) for fields in own.values() for f in fields)
@@ -1071,12 +1072,34 @@ def _merged_params(tree: ast.Module, own: dict[str, list[Any]]) -> dict[str, lis
     return found
 
 
-def _param_block(name: str, fields: list[Any]) -> str:
+def _classes_with_param(tree: ast.Module, own: set[str]) -> set[str]:
+    """The classes of the module that have a `Param`: their own, or one a base class has."""
+    having = set(own)
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and any(
+            isinstance(base, ast.Name) and base.id in having for base in node.bases
+        ):
+            having.add(node.name)
+    return having
+
+
+_PARAM_REF = re.compile(rf"\s*\|\s*([A-Za-z_]\w*)\.{PARAM}\b|\b([A-Za-z_]\w*)\.{PARAM}\s*\|\s*")
+
+
+def _only_defined_params(typed: str, having: set[str]) -> str:
+    """`typed` without the `X.Param` alternatives of names that have no `Param` (a name the
+    model generator gave a union alias, or renamed, where a class with a `Param` was meant)."""
+    return _PARAM_REF.sub(
+        lambda m: m.group(0) if (m.group(1) or m.group(2)) in having else "", typed
+    )
+
+
+def _param_block(name: str, fields: list[Any], having: set[str]) -> str:
     """The `if TYPE_CHECKING:` block defining `Param` inside the class `name`."""
     hints = []
     for _key, hint, required, _ in fields:
         try:
-            typed = str(python_type_hint(hint))
+            typed = _only_defined_params(str(python_type_hint(hint)), having)
         except EscapeError:  # too long or not a type expression: any value
             typed = "Any"
         hints.append(f"Required[{typed}]" if required else typed)

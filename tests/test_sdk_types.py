@@ -343,3 +343,31 @@ def test_params_with_keys_that_are_no_identifiers() -> None:
     )
     expected = """Param = TypedDict("Param", {'a-b': Required[str], 'class': int}, total=False)"""
     assert expected in source
+
+
+def test_a_param_names_only_classes_that_have_one() -> None:
+    """A request field typed by a name the models module holds as a union alias (or under
+    another name) takes the alias alone: `X.Param` exists only on classes that get one."""
+    from specforge.generator.models import insert_params
+
+    source = (
+        "from __future__ import annotations\n\n"
+        "from pydantic import BaseModel\n\n\n"
+        "class Named(BaseModel):\n    id: str\n\n\n"
+        "class Options(BaseModel):\n    tool: Choice | None\n    named: Named | None\n\n\n"
+        "class Sub(Named):\n    extra: str | None = None\n\n\n"
+        "Choice = Named | str\n"
+    )
+    params = {
+        "Named": [("id", "str", True, "")],
+        "Options": [
+            ("tool", "Choice | Choice.Param | None", True, ""),
+            ("named", "Named | Named.Param | None", False, ""),
+            ("sub", "Sub | Sub.Param", False, ""),
+        ],
+    }
+    text = insert_params(source, params, "pkg._base_model")
+    assert "tool: Required[Choice | None]" in text
+    assert "named: Named | Named.Param | None" in text
+    assert "sub: Sub | Sub.Param" in text  # inherited from Named
+    assert "Choice.Param" not in text
