@@ -22,6 +22,7 @@ from schemathesis.engine import events, from_schema
 from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
 
 from specforge.conformance import checks
+from specforge.conformance.auth import Credential
 from specforge.conformance.http import RETRY_STATUSES, BudgetExhausted, Call, Exchange
 from specforge.conformance.results import Kind, Outcome
 from specforge.conformance.runtime import Run
@@ -71,10 +72,30 @@ def auth_schemes(document: dict[str, Any], key: str) -> dict[str, dict[str, str]
     return found
 
 
+def basic_header(document: dict[str, Any], key: str) -> dict[str, str]:
+    """`Authorization: Basic ...` when every security scheme of the document is http basic (the
+    engine then sends it as a header, as `schemathesis run -H` does: its scheme-based basic
+    auth costs milliseconds a request), else nothing."""
+    components = document.get("components")
+    schemes = components.get("securitySchemes") if isinstance(components, dict) else None
+    if not isinstance(schemes, dict) or not schemes:
+        return {}
+    for scheme in schemes.values():
+        if not isinstance(scheme, dict) or str(scheme.get("type", "")).lower() != "http":
+            return {}
+        if str(scheme.get("scheme", "")).lower() != "basic":
+            return {}
+    credential = Credential("basic", "basic", "header", "Authorization")
+    return {"Authorization": credential.value(key)}
+
+
 def engine_config(run: Run) -> SchemathesisConfig:
     """The engine's configuration for the run: origin, credentials, examples, a fixed seed."""
+    header = basic_header(run.model.raw, run.sender.api_key)
+    auth = {} if header else auth_schemes(run.model.raw, run.sender.api_key)
     return SchemathesisConfig.from_dict(
         {
+            **({"headers": header} if header else {}),
             "base-url": run.settings.base_url.rstrip("/"),
             "workers": 1,
             "continue-on-failure": True,
@@ -83,10 +104,7 @@ def engine_config(run: Run) -> SchemathesisConfig:
             # Hypothesis' health checks generate extra data before each test and end it on a
             # slow or filtered strategy: they judge generation, not the server under test.
             "suppress-health-check": ["all"],
-            "auth": {
-                "openapi": auth_schemes(run.model.raw, run.sender.api_key),
-                "auto-signup": False,
-            },
+            "auth": {**({"openapi": auth} if auth else {}), "auto-signup": False},
             "generation": {"max-examples": run.settings.max_examples, "database": "none"},
             "checks": {name: {"enabled": False} for name in OFF_CHECKS},
         }
