@@ -999,7 +999,10 @@ def _unit_outcome(index: int) -> tuple[int, Any]:
 
 
 def _workers(documents: list[dict[str, Any]], asked: int | None) -> int:
-    """How many worker processes to make the units with (1: none)."""
+    """How many worker processes to make the units with (1: none): as many as asked (or
+    $SPECFORGE_MODEL_WORKERS), else none under $SPECFORGE_SERIAL, off Linux, in a threaded
+    process or for fewer than PARALLEL_SCHEMAS schemas, else one per CPU that is idle (the
+    1-minute load average below the CPUs this process may use, rounded)."""
     import os
     import threading
 
@@ -1014,7 +1017,12 @@ def _workers(documents: list[dict[str, Any]], asked: int | None) -> int:
         or sum(len(d["components"]["schemas"]) for d in documents) < PARALLEL_SCHEMAS
     ):
         return 1
-    return max(1, min(len(os.sched_getaffinity(0)), len(documents)))
+    cpus = len(os.sched_getaffinity(0))
+    try:  # CPUs no other process is using (on a busy machine, workers only add overhead)
+        idle = int(cpus - os.getloadavg()[0] + 0.5)
+    except OSError:
+        idle = cpus
+    return max(1, min(cpus, idle, len(documents)))
 
 
 # -- the dict form of object models --------------------------------------------------------------
