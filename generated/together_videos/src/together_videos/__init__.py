@@ -41,6 +41,7 @@ from ._runtime import (
     ServerSentEvent,
     Stream,
     SyncPager,
+    setup_logging,
 )
 from ._version import __version__
 
@@ -79,4 +80,7 @@ __all__ = [
     "SyncPager",
     "UnprocessableEntityError",
     "__version__",
+    "setup_logging",
 ]
+
+setup_logging()  # TOGETHER_LOG=debug or info: each request logged to stderr

@@ -14,12 +14,16 @@ from ._runtime import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    NOT_GIVEN,
     AsyncTransport,
+    NotGiven,
     ResponseValidation,
     SyncTransport,
 )
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from .resources.videos import AsyncVideos, Videos
 
 __all__ = ["AsyncClient", "Client"]
@@ -93,6 +97,47 @@ class Client:
     def base_url(self) -> str:
         """The origin requests go to."""
         return self._transport.base_url
+
+    def with_options(
+        self,
+        *,
+        api_key: str | NotGiven = NOT_GIVEN,
+        base_url: str | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        validate_requests: bool | NotGiven = NOT_GIVEN,
+        response_validation: ResponseValidation | NotGiven = NOT_GIVEN,
+        idempotency_header: str | None | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        set_default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+        http_client: httpx.Client | NotGiven = NOT_GIVEN,
+    ) -> Self:
+        """A new client with the options given replaced, e.g.
+        `client.with_options(timeout=5, max_retries=0).<resource>.<method>(...)`.
+
+        Every option left out keeps this client's value (its API key and base URL as resolved);
+        `default_headers` are added to this client's, `set_default_headers` replace them. The
+        copy shares this client's connection pool unless `http_client` is given, so closing one
+        closes the pool of both; this client is left unchanged.
+        """
+        return type(self)(
+            **self._transport.copied_options(
+                api_key=api_key,
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                validate_requests=validate_requests,
+                response_validation=response_validation,
+                idempotency_header=idempotency_header,
+                default_headers=default_headers,
+                set_default_headers=set_default_headers,
+                max_response_bytes=max_response_bytes,
+                http_client=http_client,
+            )
+        )
+
+    copy = with_options
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -188,6 +233,47 @@ class AsyncClient:
     def base_url(self) -> str:
         """The origin requests go to."""
         return self._transport.base_url
+
+    def with_options(
+        self,
+        *,
+        api_key: str | NotGiven = NOT_GIVEN,
+        base_url: str | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        validate_requests: bool | NotGiven = NOT_GIVEN,
+        response_validation: ResponseValidation | NotGiven = NOT_GIVEN,
+        idempotency_header: str | None | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        set_default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+        http_client: httpx.AsyncClient | NotGiven = NOT_GIVEN,
+    ) -> Self:
+        """A new client with the options given replaced, e.g.
+        `client.with_options(timeout=5, max_retries=0).<resource>.<method>(...)`.
+
+        Every option left out keeps this client's value (its API key and base URL as resolved);
+        `default_headers` are added to this client's, `set_default_headers` replace them. The
+        copy shares this client's connection pool unless `http_client` is given, so closing one
+        closes the pool of both; this client is left unchanged.
+        """
+        return type(self)(
+            **self._transport.copied_options(
+                api_key=api_key,
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                validate_requests=validate_requests,
+                response_validation=response_validation,
+                idempotency_header=idempotency_header,
+                default_headers=default_headers,
+                set_default_headers=set_default_headers,
+                max_response_bytes=max_response_bytes,
+                http_client=http_client,
+            )
+        )
+
+    copy = with_options
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"

@@ -11,6 +11,7 @@ __all__ = [
     "AUTH_NAME",
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
+    "LOG_ENV",
     "PACKAGE",
     "SDK_NAME",
     "VERSION",
@@ -21,6 +22,8 @@ PACKAGE = "together_videos"
 DEFAULT_BASE_URL = "https://api.together.ai"
 API_KEY_ENV = "TOGETHER_API_KEY"
 BASE_URL_ENV = "TOGETHER_BASE_URL"
+# "debug" or "info" in this variable logs each request to stderr (see `_runtime.setup_logging`).
+LOG_ENV = "TOGETHER_LOG"
 # How the key travels: "bearer" or "basic" (Authorization header), "header", "query" or
 # "cookie" (named AUTH_NAME), or "" when the spec declares no usable scheme.
 AUTH_KIND = "bearer"

@@ -67,8 +67,9 @@ class ResponseDriftWarning(UserWarning):
 class APIConnectionError(APIError):
     """The server could not be reached, or the exchange broke off (too many redirects included).
 
-    The httpx error behind it is its `__cause__`; `request` is the last request sent, with its
-    credentials masked.
+    The httpx error behind it is its `__cause__` (raised `from` it), and its message ends with
+    that error's name and text, the API key taken out; `request` is the last request sent, with
+    its credentials masked.
     """
 
     def __init__(
@@ -81,8 +82,10 @@ class APIConnectionError(APIError):
 class APITimeoutError(APIConnectionError):
     """The call's timeout passed (connecting, sending, waiting or reading), retries included."""
 
-    def __init__(self, *, request: httpx.Request | None = None) -> None:
-        super().__init__("Request timed out.", request=request)
+    def __init__(
+        self, message: str = "Request timed out.", *, request: httpx.Request | None = None
+    ) -> None:
+        super().__init__(message, request=request)
 
 
 class ResponseTooLargeError(APIError):

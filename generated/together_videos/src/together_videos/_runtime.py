@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import contextvars
 import dataclasses
 import email.utils
@@ -28,6 +29,7 @@ import os
 import pathlib
 import random
 import re
+import socket
 import ssl
 import sys
 import time
@@ -53,13 +55,14 @@ import httpcore
 import httpx
 import pydantic
 
-from . import _validation
+from . import _base_model, _validation
 from ._config import (
     API_KEY_ENV,
     AUTH_KIND,
     AUTH_NAME,
     BASE_URL_ENV,
     DEFAULT_BASE_URL,
+    LOG_ENV,
     PACKAGE,
     VERSION,
 )
@@ -188,13 +191,45 @@ class OperationSpec:
 
 @dataclass(frozen=True)
 class RawResponse(Generic[T]):
-    """A response with its status, headers and parsed body."""
+    """A response with its status, headers and parsed body.
+
+    `parse()` (or `parsed`) is what the method returns; `http_response` the `httpx.Response`
+    itself, its body already read (except for an event stream, which the parsed `Stream` reads).
+    """
 
     status_code: int
     headers: httpx.Headers
     parsed: T
     http_response: httpx.Response
     retries_taken: int = 0
+
+    def parse(self) -> T:
+        """The body as the method returns it (its model, list, text or bytes)."""
+        return self.parsed
+
+    @property
+    def http_request(self) -> httpx.Request:
+        """The request that got this response (the last one, after redirects)."""
+        return self.http_response.request
+
+    @property
+    def url(self) -> httpx.URL:
+        """The URL this response came from."""
+        return self.http_response.url
+
+    @property
+    def content(self) -> bytes:
+        """The body's bytes, as received (decoded from its content encoding)."""
+        return self.http_response.content
+
+    @property
+    def text(self) -> str:
+        """The body as text."""
+        return self.http_response.text
+
+    def json(self) -> Any:
+        """The body parsed as JSON, without validation or models."""
+        return self.http_response.json()
 
 
 class _RawSlot:
@@ -493,7 +528,8 @@ def _bound_by_deadline(client: httpx.Client) -> bool:
 
 
 class _RedactKeys(logging.Filter):
-    """Replaces the keys of query-string auth in httpx's log lines (they log each URL)."""
+    """Replaces the API keys in log lines: those of query-string auth in httpx's (they log each
+    URL), and every client's key (and the header value that carries it) in the package's."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -502,18 +538,129 @@ class _RedactKeys(logging.Filter):
     def add(self, *keys: str) -> None:
         self.keys = self.keys | {key for key in keys if key}
 
+    def scrub(self, text: str, keys: Iterable[str] = ()) -> str:
+        """`text` with every registered key (and each of `keys`) replaced."""
+        every = self.keys | {key for key in keys if key}
+        if any(key in text for key in every):
+            for key in sorted(every, key=len, reverse=True):
+                text = text.replace(key, "[redacted]")
+        return text
+
     def filter(self, record: logging.LogRecord) -> bool:
-        keys = self.keys
-        if keys:
+        if self.keys:
             message = record.getMessage()
-            if any(key in message for key in keys):
-                for key in sorted(keys, key=len, reverse=True):
-                    message = message.replace(key, "[redacted]")
-                record.msg, record.args = message, ()
+            scrubbed = self.scrub(message)
+            if scrubbed != message:
+                record.msg, record.args = scrubbed, ()
         return True
 
 
 _REDACT_KEYS = _RedactKeys()
+# The package's logger: each request, its answer and the retry decisions (see `setup_logging`).
+logger = logging.getLogger(PACKAGE)
+logger.addFilter(_REDACT_KEYS)
+_LOG_FORMAT = "[%(asctime)s - %(name)s - %(levelname)s] %(message)s"
+
+
+class _LogHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The stderr handler `setup_logging` attaches (one at most), its records redacted."""
+
+
+def setup_logging(level: str | None = None) -> None:
+    """Log each request to stderr when the `LOG_ENV` variable (or `level`) is "debug" or
+    "info"; anything else leaves logging as the application configured it.
+
+    `info`: one line per response (method, URL, status, seconds) and per retry; `debug` also
+    each request as it is sent and why a failure is not retried. URLs are shown without the
+    API key; headers and bodies are never logged.
+    """
+    wanted = (level if level is not None else os.environ.get(LOG_ENV, "")).strip().lower()
+    if wanted not in ("debug", "info"):
+        return
+    logger.setLevel(logging.DEBUG if wanted == "debug" else logging.INFO)
+    if not any(isinstance(handler, _LogHandler) for handler in logger.handlers):
+        handler = _LogHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(_LOG_FORMAT, "%Y-%m-%d %H:%M:%S"))
+        handler.addFilter(_REDACT_KEYS)
+        logger.addHandler(handler)
+        # this handler writes the records; the application's root handlers would print each
+        # one a second time
+        logger.propagate = False
+
+
+def _log_url(request: httpx.Request) -> str:
+    """`request`'s URL as logs show it: no query key, no user or password."""
+    url = request.url
+    if AUTH_KIND == "query" and AUTH_NAME in url.params:
+        url = url.copy_set_param(AUTH_NAME, "[redacted]")
+    if url.userinfo:
+        url = url.copy_with(username=None, password=None)
+    return str(url)
+
+
+# -- clients of the package's own ---------------------------------------------------------------
+_CLOSING: set[asyncio.Task[None]] = set()  # the closes scheduled by finalizers, until they end
+
+
+class _OwnedClient(httpx.Client):
+    """The `httpx.Client` a client makes for itself (none was given): closed when the last
+    client sharing it is garbage-collected without `close()`, so its sockets do not linger."""
+
+    deadline_bound = False
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # a finalizer never raises (nor at exit)
+            if not self.is_closed:
+                self.close()
+
+
+class _OwnedAsyncClient(httpx.AsyncClient):
+    """`_OwnedClient` for coroutines: on a running event loop its `aclose()` is scheduled;
+    without one (or when that close fails: the connections belong to a loop that has ended),
+    the sockets of its pool are shut down at once."""
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # a finalizer never raises (nor at exit)
+            if self.is_closed:
+                return
+            sockets = _sockets(self)  # before aclose() takes the connections out of the pool
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                _shut_down(sockets)
+                return
+            task = loop.create_task(self.aclose())
+            _CLOSING.add(task)
+            task.add_done_callback(functools.partial(_closed, sockets))
+
+
+def _closed(sockets: list[Any], task: asyncio.Task[None]) -> None:
+    _CLOSING.discard(task)
+    if task.cancelled() or task.exception() is not None:  # retrieved, so never reported
+        _shut_down(sockets)
+
+
+def _sockets(client: httpx.AsyncClient) -> list[Any]:
+    """The sockets of `client`'s pooled connections (found through httpcore's internals)."""
+    found: list[Any] = []
+    mounts: Mapping[Any, Any] = getattr(client, "_mounts", {})
+    for transport in [getattr(client, "_transport", None), *mounts.values()]:
+        pool: Any = getattr(transport, "_pool", None)
+        for connection in list(getattr(pool, "_connections", ())):
+            stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
+            with contextlib.suppress(Exception):
+                sock = stream.get_extra_info("socket") if stream is not None else None
+                if sock is not None:
+                    found.append(sock)
+    return found
+
+
+def _shut_down(sockets: list[Any]) -> None:
+    """End the connections of `sockets` at once, without an event loop (their transports
+    close the descriptors when they go)."""
+    for sock in sockets:
+        with contextlib.suppress(Exception):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _credential(key: str) -> str:
@@ -582,9 +729,9 @@ class BaseClient:
             raise ValueError("max_retries must be >= 0")
         self.__api_key = key
         self.__credential = _credential(key)
+        encoded = str(httpx.QueryParams({"k": key}))[2:]
+        _REDACT_KEYS.add(key, encoded, self.__credential)
         if AUTH_KIND == "query":
-            encoded = str(httpx.QueryParams({"k": key}))[2:]
-            _REDACT_KEYS.add(key, encoded)
             httpx_logger = logging.getLogger("httpx")
             if _REDACT_KEYS not in httpx_logger.filters:
                 httpx_logger.addFilter(_REDACT_KEYS)
@@ -600,6 +747,38 @@ class BaseClient:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def copied_options(self, **overrides: Any) -> dict[str, Any]:
+        """The constructor options of a copy of this client: its own (the key, base URL and
+        HTTP client it resolved included), each one given in `overrides` (and not NOT_GIVEN)
+        replaced. `default_headers` are added to this client's, `set_default_headers` replace
+        them. Unless `http_client` is given, the copy shares this client's connection pool."""
+        given = {name: value for name, value in overrides.items() if value is not NOT_GIVEN}
+        headers = dict(self._default_headers)
+        if "set_default_headers" in given:
+            headers = dict(given.pop("set_default_headers") or {})
+        headers.update(given.pop("default_headers", None) or {})
+        options: dict[str, Any] = {
+            "api_key": self.__api_key,
+            "base_url": self.base_url,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "validate_requests": self.validate_requests,
+            "response_validation": self.response_validation,
+            "idempotency_header": self.idempotency_header,
+            "default_headers": headers,
+            "max_response_bytes": self.max_response_bytes,
+            "http_client": getattr(self, "_http", None),
+        }
+        unknown = set(given) - set(options)
+        if unknown:
+            raise TypeError(f"unknown client options: {', '.join(sorted(unknown))}")
+        options.update(given)
+        return options
+
+    def _scrubbed(self, text: str) -> str:
+        """`text` without this client's key (in any of the forms it travels in)."""
+        return _REDACT_KEYS.scrub(text, (self.__api_key, self.__credential))
 
     # -- credentials -------------------------------------------------------------------------
     def _authorize(
@@ -820,27 +999,69 @@ class BaseClient:
         carries an idempotency key. A connection that failed before anything was sent is
         retried for any method. No wait may end past the call's deadline.
         """
-        if attempt >= call.retries:
-            return None
-        if error is not None:
-            if not (call.retry_sent or isinstance(error, UNSENT_ERRORS)):
-                return None
-        elif response is None or not (call.retry_sent and self._should_retry(response)):
-            return None
+        if error is None and (response is None or not self._should_retry(response)):
+            return None  # a final answer: nothing to decide
+        what = f"HTTP {response.status_code}" if response is not None else type(error).__name__
+        why = ""
         delay = self._retry_delay(attempt, response)
-        if call.deadline is not None and time.monotonic() + delay >= call.deadline:
+        if attempt >= call.retries:
+            why = f"no retries left ({call.retries} allowed)"
+        elif not (call.retry_sent or isinstance(error, UNSENT_ERRORS)):
+            why = _UNSAFE_RETRY
+        elif call.deadline is not None and time.monotonic() + delay >= call.deadline:
+            why = f"the wait ({delay:.2f} s) would pass the timeout"
+        if why:
+            logger.debug("%s: not retrying after %s: %s", call.op.name, what, why)
             return None
+        logger.info(
+            "%s: retrying %s %s in %.2f s after %s (retry %d of %d)",
+            call.op.name,
+            call.built["method"],
+            _log_url(call.sent) if call.sent is not None else "",
+            delay,
+            what,
+            attempt + 1,
+            call.retries,
+        )
         return delay
+
+    @staticmethod
+    def _log_outcome(
+        call: _Call,
+        response: httpx.Response | None,
+        error: httpx.TransportError | None,
+        started: float,
+    ) -> None:
+        """Log one attempt's answer (or failure) at INFO: method, URL, status, seconds."""
+        if not logger.isEnabledFor(logging.INFO):
+            return
+        request = response.request if response is not None else call.sent
+        where = _log_url(request) if request is not None else ""
+        elapsed = time.monotonic() - started
+        if response is not None:
+            outcome = f"{response.status_code} {response.reason_phrase}".strip()
+        else:
+            outcome = f"failed: {type(error).__name__}"
+        logger.info(
+            "%s: %s %s -> %s (%.3f s)",
+            call.op.name,
+            request.method if request is not None else call.built["method"],
+            where,
+            outcome,
+            elapsed,
+        )
 
     def _failure(self, call: _Call, error: httpx.HTTPError) -> APIConnectionError:
         """The client's error for a transport failure (raise it `from` the httpx error)."""
         request = self._redacted(call.sent)
+        cause = self._scrubbed(str(error)).strip()
+        detail = f"{type(error).__name__}: {cause}" if cause else type(error).__name__
         if isinstance(error, httpx.TimeoutException):
-            return APITimeoutError(request=request)
+            return APITimeoutError(f"Request timed out: {call.op.name}: {detail}", request=request)
         reason = (
-            "the response body could not be decoded"
+            f"the response body could not be decoded ({detail})"
             if isinstance(error, httpx.DecodingError)
-            else f"connection error: {type(error).__name__}"
+            else f"connection error: {detail}"
         )
         return APIConnectionError(f"{call.op.name}: {reason}", request=request)
 
@@ -983,16 +1204,14 @@ class BaseClient:
                     )
         if cast is None:
             return data
+        if mode != "strict":  # every part that fits is typed (objects, lists, maps, scalars)
+            return _base_model.build(cast, data)[0]
         try:
             return cast.model_validate(data)
         except pydantic.ValidationError as error:
-            if mode == "strict":
-                raise ResponseValidationError(
-                    f"{op.name}: response does not fit {cast.__name__}: {error}", [], response
-                ) from None
-            if isinstance(data, dict):
-                return cast.model_construct(**data)
-            return data
+            raise ResponseValidationError(
+                f"{op.name}: response does not fit {cast.__name__}: {error}", [], response
+            ) from None
 
     # -- event streams -----------------------------------------------------------------------
     def _not_a_stream(self, call: _Call, response: httpx.Response) -> APIError:
@@ -1035,6 +1254,17 @@ class BaseClient:
                 body=data["error"],
             )
         return self._validated(op, response, spec.schema, data, cast)
+
+
+_UNSAFE_RETRY = (
+    "the request may have reached the server and repeating it could repeat its effect "
+    "(a POST or PATCH without an idempotency key)"
+)
+
+
+def _log_sending(call: _Call, request: httpx.Request) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("%s: sending %s %s", call.op.name, request.method, _log_url(request))
 
 
 def _streaming(call: _Call, response: httpx.Response) -> bool:
@@ -1682,10 +1912,13 @@ class SyncTransport(BaseClient):
 
     def __init__(self, *, http_client: httpx.Client | None, **options: Any) -> None:
         super().__init__(**options)
-        self._http = http_client or httpx.Client(timeout=self.timeout, follow_redirects=False)
-        # The client's own pools end every socket operation by the deadline; a given one is
-        # bounded per phase and between body chunks.
-        self.deadline_bound = http_client is None and _bound_by_deadline(self._http)
+        if http_client is None:
+            http_client = _OwnedClient(timeout=self.timeout, follow_redirects=False)
+            http_client.deadline_bound = _bound_by_deadline(http_client)
+        self._http = http_client
+        # The client's own pools (shared by its copies) end every socket operation by the
+        # deadline; a given one is bounded per phase and between body chunks.
+        self.deadline_bound = isinstance(http_client, _OwnedClient) and http_client.deadline_bound
 
     def request(self, op: OperationSpec, call: RequestInput) -> RawResponse[Any]:
         """Send one call (retried, redirected, bounded as configured); its response parsed."""
@@ -1727,12 +1960,14 @@ class SyncTransport(BaseClient):
             while True:
                 response: httpx.Response | None = None
                 error: httpx.TransportError | None = None
+                started = time.monotonic()
                 try:
                     response = self._attempt(plan)
                 except httpx.TransportError as caught:  # timeouts included
                     error = caught
                 except httpx.DecodingError as caught:
                     raise self._failure(plan, caught) from caught
+                self._log_outcome(plan, response, error, started)
                 delay = self._next_delay(plan, attempt, response, error)
                 if delay is None:
                     if error is not None:
@@ -1754,6 +1989,7 @@ class SyncTransport(BaseClient):
             self._authorize(request, start, call.op.secured)
             request.extensions["timeout"] = self._phase_timeouts(call)
             call.sent = request
+            _log_sending(call, request)
             response = self._http.send(request, stream=True, follow_redirects=False)
             try:
                 following = self._redirected(call, request, response)
@@ -1790,7 +2026,7 @@ class AsyncTransport(BaseClient):
 
     def __init__(self, *, http_client: httpx.AsyncClient | None, **options: Any) -> None:
         super().__init__(**options)
-        self._http = http_client or httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
+        self._http = http_client or _OwnedAsyncClient(timeout=self.timeout, follow_redirects=False)
 
     async def request(self, op: OperationSpec, call: RequestInput) -> RawResponse[Any]:
         """Send one call (retried, redirected, bounded as configured); its response parsed."""
@@ -1830,12 +2066,14 @@ class AsyncTransport(BaseClient):
         while True:
             response: httpx.Response | None = None
             error: httpx.TransportError | None = None
+            started = time.monotonic()
             try:
                 response = await self._bounded(plan)
             except httpx.TransportError as caught:  # timeouts included
                 error = caught
             except httpx.DecodingError as caught:
                 raise self._failure(plan, caught) from caught
+            self._log_outcome(plan, response, error, started)
             delay = self._next_delay(plan, attempt, response, error)
             if delay is None:
                 if error is not None:
@@ -1865,6 +2103,7 @@ class AsyncTransport(BaseClient):
             self._authorize(request, start, call.op.secured)
             request.extensions["timeout"] = self._phase_timeouts(call)
             call.sent = request
+            _log_sending(call, request)
             response = await self._http.send(request, stream=True, follow_redirects=False)
             try:
                 following = self._redirected(call, request, response)
@@ -1918,4 +2157,5 @@ __all__ = [
     "SyncPager",
     "async_raw_response_wrapper",
     "raw_response_wrapper",
+    "setup_logging",
 ]

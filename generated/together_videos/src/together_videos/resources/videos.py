@@ -4,11 +4,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import httpx
 
+from .._response import (
+    APIResource,
+    async_streaming_response_wrapper,
+    deprecated,
+    streaming_response_wrapper,
+)
 from .._runtime import (
     NOT_GIVEN,
     AsyncTransport,
@@ -47,16 +52,70 @@ _VIDEOS_CREATE = OperationSpec(
 )
 
 
-class Videos:
+class Videos(APIResource[SyncTransport, "VideosWithRawResponse", "VideosWithStreamingResponse"]):
     """Operations under `client.videos`."""
 
-    def __init__(self, transport: SyncTransport) -> None:
-        self._transport = transport
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        prompt: str | NotGiven = NOT_GIVEN,
+        height: int | NotGiven = NOT_GIVEN,
+        width: int | NotGiven = NOT_GIVEN,
+        resolution: str | NotGiven = NOT_GIVEN,
+        ratio: str | NotGiven = NOT_GIVEN,
+        seconds: str | NotGiven = NOT_GIVEN,
+        fps: int | NotGiven = NOT_GIVEN,
+        steps: int | NotGiven = NOT_GIVEN,
+        seed: int | NotGiven = NOT_GIVEN,
+        guidance_scale: int | NotGiven = NOT_GIVEN,
+        output_format: VideoOutputFormat | Literal["MP4", "WEBM"] | NotGiven = NOT_GIVEN,
+        output_quality: int | NotGiven = NOT_GIVEN,
+        negative_prompt: str | NotGiven = NOT_GIVEN,
+        generate_audio: bool | NotGiven = NOT_GIVEN,
+        media: VideoMedia | VideoMedia.Param | NotGiven = NOT_GIVEN,
+        frame_images: NotGiven = NOT_GIVEN,
+        reference_images: NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> VideoJob: ...
 
-    @cached_property
-    def with_raw_response(self) -> VideosWithRawResponse:
-        """The same methods, returning a `RawResponse` (status, headers, parsed body)."""
-        return VideosWithRawResponse(self)
+    @overload
+    @deprecated(
+        "frame_images is deprecated: use media.frame_images instead; reference_images is deprecated: use media.reference_images instead"
+    )
+    def create(
+        self,
+        *,
+        model: str,
+        prompt: str | NotGiven = NOT_GIVEN,
+        height: int | NotGiven = NOT_GIVEN,
+        width: int | NotGiven = NOT_GIVEN,
+        resolution: str | NotGiven = NOT_GIVEN,
+        ratio: str | NotGiven = NOT_GIVEN,
+        seconds: str | NotGiven = NOT_GIVEN,
+        fps: int | NotGiven = NOT_GIVEN,
+        steps: int | NotGiven = NOT_GIVEN,
+        seed: int | NotGiven = NOT_GIVEN,
+        guidance_scale: int | NotGiven = NOT_GIVEN,
+        output_format: VideoOutputFormat | Literal["MP4", "WEBM"] | NotGiven = NOT_GIVEN,
+        output_quality: int | NotGiven = NOT_GIVEN,
+        negative_prompt: str | NotGiven = NOT_GIVEN,
+        generate_audio: bool | NotGiven = NOT_GIVEN,
+        media: VideoMedia | VideoMedia.Param | NotGiven = NOT_GIVEN,
+        frame_images: list[VideoFrameImageInput | VideoFrameImageInput.Param]
+        | NotGiven = NOT_GIVEN,
+        reference_images: list[str] | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> VideoJob: ...
 
     def create(
         self,
@@ -159,18 +218,83 @@ class VideosWithRawResponse:
 
     def __init__(self, resource: Videos) -> None:
         self.create = raw_response_wrapper(resource.create)
+        """Create video"""
 
 
-class AsyncVideos:
+class VideosWithStreamingResponse:
+    """The same methods, each answering in a `with` block with a `StreamedResponse`."""
+
+    def __init__(self, resource: Videos) -> None:
+        self.create = streaming_response_wrapper(resource.create)
+        """Create video"""
+
+
+class AsyncVideos(
+    APIResource[AsyncTransport, "AsyncVideosWithRawResponse", "AsyncVideosWithStreamingResponse"]
+):
     """Operations under `client.videos`."""
 
-    def __init__(self, transport: AsyncTransport) -> None:
-        self._transport = transport
+    @overload
+    async def create(
+        self,
+        *,
+        model: str,
+        prompt: str | NotGiven = NOT_GIVEN,
+        height: int | NotGiven = NOT_GIVEN,
+        width: int | NotGiven = NOT_GIVEN,
+        resolution: str | NotGiven = NOT_GIVEN,
+        ratio: str | NotGiven = NOT_GIVEN,
+        seconds: str | NotGiven = NOT_GIVEN,
+        fps: int | NotGiven = NOT_GIVEN,
+        steps: int | NotGiven = NOT_GIVEN,
+        seed: int | NotGiven = NOT_GIVEN,
+        guidance_scale: int | NotGiven = NOT_GIVEN,
+        output_format: VideoOutputFormat | Literal["MP4", "WEBM"] | NotGiven = NOT_GIVEN,
+        output_quality: int | NotGiven = NOT_GIVEN,
+        negative_prompt: str | NotGiven = NOT_GIVEN,
+        generate_audio: bool | NotGiven = NOT_GIVEN,
+        media: VideoMedia | VideoMedia.Param | NotGiven = NOT_GIVEN,
+        frame_images: NotGiven = NOT_GIVEN,
+        reference_images: NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> VideoJob: ...
 
-    @cached_property
-    def with_raw_response(self) -> AsyncVideosWithRawResponse:
-        """The same methods, returning a `RawResponse` (status, headers, parsed body)."""
-        return AsyncVideosWithRawResponse(self)
+    @overload
+    @deprecated(
+        "frame_images is deprecated: use media.frame_images instead; reference_images is deprecated: use media.reference_images instead"
+    )
+    async def create(
+        self,
+        *,
+        model: str,
+        prompt: str | NotGiven = NOT_GIVEN,
+        height: int | NotGiven = NOT_GIVEN,
+        width: int | NotGiven = NOT_GIVEN,
+        resolution: str | NotGiven = NOT_GIVEN,
+        ratio: str | NotGiven = NOT_GIVEN,
+        seconds: str | NotGiven = NOT_GIVEN,
+        fps: int | NotGiven = NOT_GIVEN,
+        steps: int | NotGiven = NOT_GIVEN,
+        seed: int | NotGiven = NOT_GIVEN,
+        guidance_scale: int | NotGiven = NOT_GIVEN,
+        output_format: VideoOutputFormat | Literal["MP4", "WEBM"] | NotGiven = NOT_GIVEN,
+        output_quality: int | NotGiven = NOT_GIVEN,
+        negative_prompt: str | NotGiven = NOT_GIVEN,
+        generate_audio: bool | NotGiven = NOT_GIVEN,
+        media: VideoMedia | VideoMedia.Param | NotGiven = NOT_GIVEN,
+        frame_images: list[VideoFrameImageInput | VideoFrameImageInput.Param]
+        | NotGiven = NOT_GIVEN,
+        reference_images: list[str] | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> VideoJob: ...
 
     async def create(
         self,
@@ -273,3 +397,12 @@ class AsyncVideosWithRawResponse:
 
     def __init__(self, resource: AsyncVideos) -> None:
         self.create = async_raw_response_wrapper(resource.create)
+        """Create video"""
+
+
+class AsyncVideosWithStreamingResponse:
+    """The same methods, each answering in a `with` block with a `StreamedResponse`."""
+
+    def __init__(self, resource: AsyncVideos) -> None:
+        self.create = async_streaming_response_wrapper(resource.create)
+        """Create video"""
