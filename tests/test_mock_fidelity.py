@@ -205,3 +205,25 @@ def test_conform_passes_on_the_mock_and_catches_ignored_credentials(
     assert careless.exit_code == 1
     assert {"auth_required", "ignored_auth"} <= set(careless.failed_checks), careless.failed_checks
     assert parse_faults(["no-auth-check"]).active
+
+
+BOOKSHELF = ROOT / "tests" / "fault_corpus" / "specs" / "bookshelf.yaml"
+
+
+def test_documented_response_headers_are_sent(tmp_path: Path) -> None:
+    """The bookshelf spec's create answers with `Location` and `ETag` (both required), its
+    retrieve with `ETag`: the mock sends them, so Schemathesis' header check passes on it."""
+    with running(MockOptions(spec=BOOKSHELF, api_key=KEY)) as origin:
+        document = yaml.safe_load(BOOKSHELF.read_text(encoding="utf-8"))
+        scheme = next(iter(document["components"]["securitySchemes"].values()))
+        answer = httpx.post(
+            f"{origin}/v1/books",  # the server URL's path
+            json={"title": "Dune", "author": "Frank Herbert", "isbn": "9780441172719"},
+            headers={scheme["name"]: KEY},
+            timeout=10,
+        )
+    assert answer.status_code < 300, answer.text
+    assert answer.headers.get("location") and answer.headers.get("etag")
+    result = conform(ConformOptions(spec=BOOKSHELF, max_examples=4), out=io.StringIO())
+    assert (result.exit_code, result.failed_checks) == (0, []), result.report[-3000:]
+    assert "response_headers_conformance" in result.passed_checks

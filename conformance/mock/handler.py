@@ -405,7 +405,9 @@ class MockHandler:
         job = plan.job
         if job is None:
             if not self._on_answer and not (plan.id_field or plan.echo):
-                return Reply(plan.status, plan.encoded, plan.content_type or JSON)
+                return Reply(
+                    plan.status, plan.encoded, plan.content_type or JSON, list(plan.headers)
+                )
             body = copy.deepcopy(plan.template)
             if isinstance(body, dict) and isinstance(document, dict):
                 _echo(plan, body, document)
@@ -458,7 +460,9 @@ class MockHandler:
             if plan.kind == "json"
             else plan.encoded
         )
-        return Reply(status, encoded, content_type)
+        return Reply(
+            status, encoded, content_type, list(plan.headers) if status == plan.status else []
+        )
 
 
 def parse_json(body: bytes) -> Any:

@@ -96,6 +96,8 @@ class OperationPlan:
     form_binary: frozenset[str] = frozenset()  # body properties of binary content (file parts)
     preferred: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # status -> answer
     stream: StreamPlan | None = None  # its server-sent events, when it streams
+    # the headers its documented success response declares, with values their schemas accept
+    headers: list[tuple[str, str]] = field(default_factory=list)
 
 
 def compile_plans(model: SpecModel) -> list[OperationPlan]:
@@ -179,7 +181,45 @@ def _plan(model: SpecModel, op: Operation, job: JobPlan | None) -> OperationPlan
             if _binary(model.resolve(f.schema))
         ),
         stream=stream_plan(model, op),
+        headers=response_headers(model, op, status),
     )
+
+
+# Headers the transport sets itself: a spec that documents them gets the transport's values.
+_TRANSPORT_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding", "date"})
+
+
+def response_headers(model: SpecModel, op: Operation, status: int) -> list[tuple[str, str]]:
+    """The documented headers of `op`'s `status` answer, each with its example or a value built
+    from its schema (what the spec lets a client rely on, `required` or not)."""
+    response = model.resolve(model.schema_at(f"{op.pointer}/responses/{status}"))
+    headers = response.get("headers") if isinstance(response, dict) else None
+    found: list[tuple[str, str]] = []
+    for name, header in (headers or {}).items() if isinstance(headers, dict) else ():
+        header = model.resolve(header)
+        if not isinstance(header, dict) or str(name).lower() in _TRANSPORT_HEADERS:
+            continue
+        schema = model.resolve(header.get("schema") or {"type": "string"})
+        value = header.get("example", schema.get("example") if isinstance(schema, dict) else None)
+        if value is None or not model.accepts(schema, value):
+            value = model.example_for(schema)
+        text = _header_text(value)
+        if text is not None:
+            found.append((str(name), text))
+    return found
+
+
+def _header_text(value: Any) -> str | None:
+    """A header's value as it travels (simple style), or None for one that cannot travel."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        text = str(value)
+    elif isinstance(value, list) and all(isinstance(v, int | float | str) for v in value):
+        text = ",".join(str(v) for v in value)
+    else:
+        return None
+    return text if text.isprintable() and "\r" not in text and "\n" not in text else None
 
 
 def _binary(schema: Any) -> bool:
