@@ -19,6 +19,7 @@ from specforge.conformance.auth import Credential
 from specforge.conformance.faults import DROP, Answer, Faults, Refusal
 from specforge.conformance.mock.forms import FORM_MEDIA, FormError, form_document, form_fields
 from specforge.conformance.mock.jobs import JobStore
+from specforge.conformance.mock.paging import emptied, later_page
 from specforge.conformance.mock.plan import (
     OperationPlan,
     ParamPlan,
@@ -178,6 +179,13 @@ class MockHandler:
         if plan.stream and wants_stream(plan.stream, request.headers, document):
             return Reply(plan.status, plan.stream.body, EVENT_STREAM)
         reply = self._answer(plan, document, path_params)
+        pagination = plan.op.pagination
+        if (
+            pagination
+            and 200 <= reply.status < 300
+            and later_page(pagination, request.query_params)
+        ):
+            reply.body = emptied(pagination, reply.body) or reply.body
         if 200 <= reply.status < 300:
             self._remember(plan, request, reply)
         return reply
@@ -415,7 +423,8 @@ class MockHandler:
                     body[plan.id_field] = shaped(_digest(document), plan.id_pattern)
             return self._finish(plan, body, document)
         if job.role == "create":
-            job_id = job.id_prefix + _digest(document)
+            digest = _digest(document)
+            job_id = shaped(digest, plan.id_pattern) if plan.id_pattern else job.id_prefix + digest
             self.jobs.create(job_id)
             return self._finish(
                 plan, self._job_body(plan, job_id, done=False, document=document), document

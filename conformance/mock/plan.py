@@ -18,6 +18,7 @@ from specforge.conformance.checks import (
 )
 from specforge.conformance.mock.sse import StreamPlan, stream_plan
 from specforge.conformance.model import Param, SpecModel, completion_fields, success_state
+from specforge.conformance.patterns import pattern_value
 from specforge.generator.ir import Operation, Poller, Response
 
 _TEMPLATE_PARAM = re.compile(r"\{([^{}/]+)\}")
@@ -325,13 +326,14 @@ _SIMPLE_PATTERN = re.compile(
 
 
 def shaped(seed: str, pattern: str) -> str:
-    """`seed` (hex digits) as a string matching `pattern`, when the pattern is a literal prefix
-    and one character class (`^prj_[a-z0-9]{8}$`); `seed` itself otherwise."""
+    """`seed` (hex digits) as a string matching `pattern`: varied by the seed when the pattern
+    is a literal prefix and one character class (`^prj_[a-z0-9]{8}$`), else the simplest string
+    it matches; `seed` itself when neither is found."""
     if not pattern or re.search(pattern, seed):
         return seed
     match = _SIMPLE_PATTERN.fullmatch(pattern)
-    if match is None:
-        return seed
+    if match is None:  # the simplest string the pattern matches (the same for every seed)
+        return pattern_value(pattern) or seed
     prefix = re.sub(r"\\(.)", r"\1", match.group(1))
     chars = "".join(
         "".join(chr(c) for c in range(ord(a), ord(b) + 1)) if b else a
@@ -379,6 +381,20 @@ def _encode(kind: str, template: Any) -> bytes:
     return b""
 
 
+def _required_kept(
+    model: SpecModel, schema: dict[str, Any], full: dict[str, Any], body: dict[str, Any]
+) -> dict[str, Any]:
+    """`body` with the required properties it left out (an error, a finish time) back: `null`
+    where the schema allows it (the job has not failed, or not finished), else the example's."""
+    properties = schema.get("properties") or {}
+    body = dict(body)
+    for name in schema.get("required") or []:
+        if name in body or name not in full:
+            continue
+        body[name] = None if model.accepts(properties.get(name, {}), None) else full[name]
+    return body
+
+
 def _job_plans(model: SpecModel) -> dict[str, JobPlan]:
     plans: dict[str, JobPlan] = {}
     for poller, create, retrieve in model.pollers():
@@ -398,6 +414,10 @@ def _job_plans(model: SpecModel) -> dict[str, JobPlan]:
         pending = {
             k: v for k, v in done.items() if k not in finishing and not _FINISHED_AT.search(k)
         }
+        done, pending = (
+            _required_kept(model, schema, full, done),
+            _required_kept(model, schema, full, pending),
+        )
         key = "/".join(poller.resource)
         prefix = poller.resource[-1].rstrip("s") + "_"
         for role, op, id_param in (

@@ -1,0 +1,52 @@
+"""Offset and page-number listings that end: a page past the first holds no items.
+
+The mock answers a list operation with its example page. Asked for a later page (`offset`
+past 0, a page number past the first), it answers that page empty and, where the body says
+whether more follow, that none do, so a client walking the pages stops after the first one
+instead of meeting its items again on every page. Cursor listings are answered as documented.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from specforge.generator.ir import Pagination
+
+
+def later_page(pagination: Pagination, query: dict[str, list[str]]) -> bool:
+    """Whether `query` asks an offset or page-number listing for a page past its first."""
+    if pagination.style not in ("offset", "page") or not pagination.param:
+        return False
+    values = query.get(pagination.param) or []
+    try:
+        number = int(values[0]) if values else None
+    except ValueError:
+        return False
+    first = 0 if pagination.style == "offset" else pagination.start
+    return number is not None and number > first
+
+
+def emptied(pagination: Pagination, encoded: bytes) -> bytes | None:
+    """`encoded` (a JSON page) with no items and no more pages; None when it is not one."""
+    try:
+        body: Any = json.loads(encoded)
+    except ValueError:
+        return None
+    if not pagination.items:
+        return b"[]" if isinstance(body, list) else None
+    holder = _at(body, pagination.items[:-1])
+    if not isinstance(holder, dict) or not isinstance(holder.get(pagination.items[-1]), list):
+        return None
+    holder[pagination.items[-1]] = []
+    if pagination.has_more:
+        flag = _at(body, pagination.has_more[:-1])
+        if isinstance(flag, dict) and isinstance(flag.get(pagination.has_more[-1]), bool):
+            flag[pagination.has_more[-1]] = False
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _at(body: Any, path: tuple[str, ...]) -> Any:
+    for name in path:
+        body = body.get(name) if isinstance(body, dict) else None
+    return body
