@@ -3,12 +3,14 @@
 The mock answers a list operation with its example page. Asked for a later page (`offset`
 past 0, a page number past the first), it answers that page empty and, where the body says
 whether more follow, that none do, so a client walking the pages stops after the first one
-instead of meeting its items again on every page. Cursor listings are answered as documented.
+instead of meeting its items again on every page. A cursor listing's page is its last: no
+next cursor (null, or left out, where the schema allows it) and no more to come.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from specforge.generator.ir import Pagination
@@ -50,3 +52,24 @@ def _at(body: Any, path: tuple[str, ...]) -> Any:
     for name in path:
         body = body.get(name) if isinstance(body, dict) else None
     return body
+
+
+def last_cursor_page(pagination: Pagination, template: Any, valid: Callable[[Any], bool]) -> Any:
+    """`template` (a cursor listing's example page) as the last page: its next cursor null or
+    left out and `has_more` false, where the response schema (`valid`) accepts that; else
+    `template` unchanged."""
+    if pagination.style != "cursor" or not isinstance(template, dict) or not pagination.cursor:
+        return template
+    page = json.loads(json.dumps(template))
+    if pagination.has_more:
+        holder = _at(page, pagination.has_more[:-1])
+        if isinstance(holder, dict) and pagination.has_more[-1] in holder:
+            holder[pagination.has_more[-1]] = False
+    holder = _at(page, pagination.cursor[:-1])
+    if not isinstance(holder, dict) or pagination.cursor[-1] not in holder:
+        return page if valid(page) else template
+    holder[pagination.cursor[-1]] = None
+    if valid(page):
+        return page
+    del holder[pagination.cursor[-1]]
+    return page if valid(page) else template

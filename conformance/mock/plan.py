@@ -16,6 +16,7 @@ from specforge.conformance.checks import (
     UNIT_SECONDS,
     time_unit,
 )
+from specforge.conformance.mock.paging import last_cursor_page
 from specforge.conformance.mock.sse import StreamPlan, stream_plan
 from specforge.conformance.model import Param, SpecModel, completion_fields, success_state
 from specforge.conformance.patterns import pattern_value
@@ -131,6 +132,9 @@ def _plan(model: SpecModel, op: Operation, job: JobPlan | None) -> OperationPlan
         if (unit := time_unit(str(name), model.resolve(prop)))
     ]
     template = plausible_times(fit_patterns(model, schema, template), times)
+    if op.pagination and success and success.schema_pointer and kind == "json":
+        validator = model.validator(success.schema_pointer.lstrip("#"))
+        template = last_cursor_page(op.pagination, template, validator.is_valid)
     encoded = _encode(kind, template)
     pattern = None
     names: list[str] = []
