@@ -9,7 +9,6 @@ find its fault on its own, and a run takes about a second.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
@@ -19,10 +18,9 @@ from specforge.conformance.auth import Placement
 from specforge.conformance.model import load_model
 from specforge.conformance.pagination import Page, Pagination, next_link, pagination
 from specforge.conformance.patterns import anchored_at_end, pattern_value
-from specforge.conformance.runner import ConformOptions, ConformResult, conform
-from tests.fault_corpus import BY_NAME, VARIANTS
+from tests.fault_corpus import VARIANTS
+from tests.fault_corpus.own_checks import own_checks
 
-OWN_CHECKS_ONLY = ["-k", "not test_schemathesis"]
 ROOT = Path(__file__).resolve().parents[1]
 TRACKER = ROOT / "tests" / "fault_corpus" / "specs" / "tracker.yaml"
 BOOKSHELF = ROOT / "tests" / "fault_corpus" / "specs" / "bookshelf.yaml"
@@ -41,20 +39,6 @@ GAPS = {
     "tracker/limit-unbounded": "param_past_bound_rejected",
     "bookshelf/limit-unchecked": "param_past_bound_rejected",
 }
-
-
-def own_checks(name: str) -> ConformResult:
-    variant = BY_NAME[name]
-    with variant.running() as origin:
-        options = ConformOptions(
-            spec=variant.spec.path,
-            base_url=origin,
-            api_key=variant.spec.key,
-            max_examples=1,
-            budget=100_000,
-            pytest_args=OWN_CHECKS_ONLY,
-        )
-        return conform(options, out=io.StringIO())
 
 
 @pytest.mark.parametrize("name", sorted(GAPS))

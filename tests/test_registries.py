@@ -25,7 +25,7 @@ from specforge.conformance.mock.handler import MockHandler, Reply, Request
 from specforge.conformance.mock.server import free_port
 from specforge.conformance.model import SpecModel, load_model
 from specforge.conformance.results import Outcome, render, summarize
-from specforge.conformance.runner import ConformOptions, ConformResult, conform
+from specforge.conformance.runner import ConformOptions, conform
 from specforge.conformance.runtime import Run
 from specforge.conformance.settings import SuiteSettings
 from specforge.document.document import load_document
@@ -33,6 +33,7 @@ from specforge.document.errors import ConfigError
 from specforge.document.schemas import normalize
 from specforge.document.validate import openapi_version
 from specforge.gate import diff
+from tests.fault_corpus.own_checks import own_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 PAIRS = ROOT / "tests" / "fixtures" / "diff"
@@ -81,30 +82,13 @@ def test_every_check_is_documented() -> None:
     assert documented == set(checks.CHECKS)
 
 
-def _own_checks_on(variant_name: str) -> ConformResult:
-    """The suite's own checks against a conformant server of the fault corpus."""
-    from tests.fault_corpus import BY_NAME
-
-    variant = BY_NAME[variant_name]
-    with variant.running() as origin:
-        options = ConformOptions(
-            spec=variant.spec.path,
-            base_url=origin,
-            api_key=variant.spec.key,
-            max_examples=1,
-            budget=100_000,
-            pytest_args=["-k", "not test_schemathesis"],
-        )
-        return conform(options, out=io.StringIO())
-
-
 def test_every_check_is_run_by_the_suite() -> None:
     """Every check passes somewhere, apart from the transport one: against the conformant mock
     of the video spec with a retrieve (jobs, deprecated fields), and against conformant servers
     of two specs of other shapes (query parameters with bounds and enums, cursor and offset
     pagination, patterns, forms)."""
     results = [conform(ConformOptions(spec=WITH_RETRIEVE, max_examples=4), out=io.StringIO())]
-    results += [_own_checks_on(name) for name in ("bookshelf/base", "tracker/base")]
+    results += [own_checks(name) for name in ("bookshelf/base", "tracker/base")]
     passed: set[str] = set()
     for result in results:
         assert result.failed_checks == [], result.report[-2000:]
