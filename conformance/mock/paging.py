@@ -9,6 +9,7 @@ next cursor (null, or left out, where the schema allows it) and no more to come.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from typing import Any
@@ -60,7 +61,7 @@ def last_cursor_page(pagination: Pagination, template: Any, valid: Callable[[Any
     `template` unchanged."""
     if pagination.style != "cursor" or not isinstance(template, dict) or not pagination.cursor:
         return template
-    page = json.loads(json.dumps(template))
+    page = copy.deepcopy(template)
     if pagination.has_more:
         holder = _at(page, pagination.has_more[:-1])
         if isinstance(holder, dict) and pagination.has_more[-1] in holder:
