@@ -18,8 +18,8 @@ from specforge.conformance.auth import Placement
 from specforge.conformance.model import load_model
 from specforge.conformance.pagination import Page, Pagination, next_link, pagination
 from specforge.conformance.patterns import anchored_at_end, pattern_value
+from tests.corpus_own_checks import own_checks
 from tests.fault_corpus import VARIANTS
-from tests.fault_corpus.own_checks import own_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACKER = ROOT / "tests" / "fault_corpus" / "specs" / "tracker.yaml"

@@ -33,7 +33,7 @@ from specforge.document.errors import ConfigError
 from specforge.document.schemas import normalize
 from specforge.document.validate import openapi_version
 from specforge.gate import diff
-from tests.fault_corpus.own_checks import own_checks
+from tests.corpus_own_checks import own_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 PAIRS = ROOT / "tests" / "fixtures" / "diff"

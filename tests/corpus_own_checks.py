@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from specforge.conformance.runner import ConformOptions, ConformResult, conform
-from tests.fault_corpus.registry import BY_NAME
+from tests.fault_corpus import BY_NAME
 
 # Schemathesis' engine is left out (`-k "not test_schemathesis"`): a run takes about a second.
 OWN_CHECKS_ONLY = ["-k", "not test_schemathesis"]
