@@ -626,6 +626,9 @@ def value_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Case]
                     if model.accepts({**schema, "type": "number"}, fraction):
                         add(checks.fractional_integer_rejected, item.name, fraction, False)
                         break
+            if "integer" in kinds and "number" not in kinds and "enum" not in schema:
+                for wide in wide_integers(schema):
+                    add(checks.wide_integer_handled, item.name, wide, True)
         if not item.required:
             add(checks.null_optional_rejected, item.name, None, False)
         for value in item.enum:
@@ -663,6 +666,20 @@ def success_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[tup
         if validator.is_valid(body):
             cases.append((f"valid request with {item.name}", base.call(auth, body=body)))
     return cases
+
+
+_NARROW_FORMATS = frozenset({"int8", "int16", "int32", "uint8", "uint16", "uint32"})
+
+
+def wide_integers(schema: dict[str, Any]) -> list[int]:
+    """2**31, just past 32-bit storage, where the schema sets no maximum (none where its
+    `format` names 32 bits or fewer: the value breaks the format). One value a property: on
+    a live server each is a request that can be accepted (a paid job)."""
+    if schema.get("format") in _NARROW_FORMATS:
+        return []
+    if any(isinstance(schema.get(k), (int, float)) for k in ("maximum", "exclusiveMaximum")):
+        return []
+    return [2**31]
 
 
 def _inside(schema: dict[str, Any]) -> int:
@@ -724,6 +741,9 @@ def param_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Case]
                 high = schema.get("maximum")
                 if _PAGE_NAMES.match(param.name) and not isinstance(high, (int, float)):
                     add(checks.page_past_end_accepted, param, PAST_END, True)
+                else:
+                    for wide in wide_integers(schema):
+                        add(checks.wide_integer_handled, param, wide, True)
         found.extend(_newline_cases(model, base, auth, param))
     return found
 

@@ -458,6 +458,18 @@ def page_past_end_accepted(ex: Exchange, case: str) -> Verdict:
     return Verdict("violation", f"2xx for a page past the end ({case})", ex.describe())
 
 
+@check("wide_integer_handled")
+def wide_integer_handled(ex: Exchange, case: str) -> Verdict:
+    """An integer the schema leaves without a maximum, just past 32-bit storage (2**31), gets
+    a 2xx; a 4xx is a spec gap (the server has a bound the spec does not state), a 5xx a
+    violation."""
+    if 200 <= ex.status < 300:
+        return PASS
+    if 400 <= ex.status < 500:
+        return Verdict("gap", f"2xx for an integer past 32 bits ({case})", ex.describe())
+    return Verdict("violation", f"2xx for an integer past 32 bits ({case})", ex.describe())
+
+
 @check("pattern_newline_rejected")
 def pattern_newline_rejected(ex: Exchange, case: str) -> Verdict:
     """A value matching a `$`-anchored pattern but for a trailing newline is rejected with a

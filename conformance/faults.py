@@ -62,6 +62,7 @@ FaultName = Literal[
     "enum-variant-accepted",
     "length-in-bytes",
     "blank-string-rejected",
+    "wide-integer-500",
     "similar-key-accepted",
     "undocumented-success-status",
     "timestamps-in-milliseconds",
@@ -304,6 +305,12 @@ def _refuse_blank(rule: FieldRule, value: Any) -> Any:
     return value
 
 
+def _narrow_storage(rule: FieldRule, value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**31) <= value < 2**31:
+        raise Refusal(500, "internal error (fault: wide-integer-500)", "server_error")
+    return value
+
+
 def _shape(key: str) -> list[str]:
     return ["d" if c.isdigit() else "l" if c.islower() else "u" if c.isupper() else c for c in key]
 
@@ -501,6 +508,12 @@ _FAULTS = (
         description="whitespace-only strings are refused where the schema allows them",
         detected_by="blank_string_accepted",
         on_field=_refuse_blank,
+    ),
+    Fault(
+        name="wide-integer-500",
+        description="integers past 32 bits get 500 (stored in a 32-bit column)",
+        detected_by="wide_integer_handled",
+        on_field=_narrow_storage,
     ),
     Fault(
         name="similar-key-accepted",

@@ -1,7 +1,7 @@
 """The suite's own checks for what generated data rarely reaches, each against the corpus fault it
 is for and the conformant servers of its spec: parameter bounds and a page past the end, value
 cases of urlencoded bodies and of all-optional `minProperties` bodies, pagination, credentials in
-undocumented places and the trailing newline of `$`-anchored patterns.
+undocumented places, the trailing newline of `$`-anchored patterns and integers past 32 bits.
 
 Schemathesis' engine is left out of these runs (`-k "not test_schemathesis"`): each check must
 find its fault on its own, and a run takes about a second.
@@ -38,6 +38,7 @@ GAPS = {
     "bookshelf/isbn-trailing-newline": "pattern_newline_rejected",
     "tracker/limit-unbounded": "param_past_bound_rejected",
     "bookshelf/limit-unchecked": "param_past_bound_rejected",
+    "videos/large-seed-500": "wide_integer_handled",
 }
 
 
@@ -142,3 +143,12 @@ def test_pagination_styles_and_verdicts() -> None:
     assert lied is not None and lied.kind == "violation"
     over = checks.page_size_within_limit(plan, [big])
     assert over is not None and over.kind == "violation"
+
+
+def test_wide_integers_only_where_the_schema_sets_no_maximum() -> None:
+    assert cases.wide_integers({"type": "integer"}) == [2**31]
+    assert cases.wide_integers({"type": "integer", "minimum": 0}) == [2**31]
+    assert cases.wide_integers({"type": "integer", "maximum": 10}) == []
+    assert cases.wide_integers({"type": "integer", "exclusiveMaximum": 10}) == []
+    assert cases.wide_integers({"type": "integer", "format": "int32"}) == []
+    assert cases.wide_integers({"type": "integer", "format": "int64", "minimum": 1}) == [2**31]

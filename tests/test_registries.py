@@ -191,6 +191,7 @@ PROBES: dict[str, Probe] = {
     "enum-variant-accepted": _create({"model": "m", "output_format": " Mp4 "}),
     "length-in-bytes": _create({"model": "m", "prompt": "é" * 32000}),
     "blank-string-rejected": _create({"model": "m", "prompt": "   "}),
+    "wide-integer-500": _create({"model": "m", "seed": 2**31}),
     "similar-key-accepted": _create({"model": "m"}, headers={"authorization": "Bearer sk-keyz"}),
     "undocumented-success-status": _create({"model": "m", "media": {}}),
     "timestamps-in-milliseconds": _create({"model": "m"}),
