@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,11 @@ from specforge.conformance.auth import Credential, Placement, requirements
 from specforge.conformance.examples import build
 from specforge.document.document import load_document
 from specforge.document.errors import Finding
-from specforge.document.loader import resolve_pointer
-from specforge.generator.ir import Api, Operation, Poller
+from specforge.document.loader import LoadedSpec, resolve_pointer
+from specforge.document.schemas import json_types
+from specforge.generator.cache import Cache
+from specforge.generator.findings import CachedFindings, Validation
+from specforge.generator.ir import Api, Operation, Poller, Polling, Resource
 from specforge.generator.parse import build_api
 
 SPEC_URI = "urn:specforge:spec"
@@ -23,6 +27,12 @@ _SAFE = "/~!$&'()*+,;=:@-._"
 FAILURE_STATES = frozenset(
     {"failed", "error", "errored", "cancelled", "canceled", "expired", "rejected"}
 )
+# Words of a terminal status that say the job did what it was asked (`COMPLETED`, `Ready`).
+SUCCESS_STATES = frozenset(
+    {"completed", "complete", "succeeded", "success", "successful", "ready", "available"}
+    | {"active", "done", "finished", "started"}
+)
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 COMPLETION_NAMES = frozenset({"outputs", "output", "result", "results"})
 
 
@@ -36,6 +46,21 @@ class Param:
     schema_pointer: str
     schema: dict[str, Any]
     example: Any = None  # the parameter's own `example` (or first of `examples`), if any
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """A resource's jobs as the mock plays them and the suite follows them (from the generator's
+    `Polling`): `create` answers with the new job's id at `created_id` (and its status at
+    `created_status`, `()` where it has none), `retrieve` takes that id as its last path
+    parameter (the others as the create took them) and answers with the status at
+    `poller.status_field` and the id at `poller.id_field` ("" where it has none)."""
+
+    poller: Poller
+    create: Operation
+    retrieve: Operation
+    created_id: tuple[str, ...]
+    created_status: tuple[str, ...]
 
 
 @dataclass
@@ -171,16 +196,69 @@ class SpecModel:
         return op.body.schema_pointer.lstrip("#") if op.body and op.body.schema_pointer else ""
 
     def pollers(self) -> list[tuple[Poller, Operation, Operation]]:
-        """(poller, create, retrieve) for each resource with a create/retrieve job pair."""
+        """(poller, create, retrieve) for each resource with a job lifecycle (`lifecycles`)."""
+        return [(job.poller, job.create, job.retrieve) for job in self.lifecycles()]
+
+    def lifecycles(self) -> list[Lifecycle]:
+        """Each resource whose jobs the generator polls (`Resource.polling`) and whose create
+        names the new job: how it is created and retrieved."""
         found = []
         for root in self.api.resources.values():
             for resource in root.walk():
-                poller = resource.poller
-                if poller is None:
-                    continue
-                by_name = {op.method_name: op for op in resource.operations}
-                found.append((poller, by_name[poller.create], by_name[poller.retrieve]))
+                if resource.polling is not None and resource.polling.create:
+                    job = self._lifecycle(resource, resource.polling)
+                    if job is not None:
+                        found.append(job)
         return found
+
+    def _lifecycle(self, resource: Resource, polling: Polling) -> Lifecycle | None:
+        by_name = {op.method_name: op for op in resource.operations}
+        create, retrieve = by_name.get(polling.create), by_name.get(polling.retrieve)
+        if (
+            create is None
+            or retrieve is None
+            or not retrieve.path_fields
+            or not polling.id_path
+            or not create.success
+            or not retrieve.success
+        ):
+            return None
+
+        def strings(pointer: str, path: tuple[str, ...] = ()) -> tuple[dict[str, Any], set[str]]:
+            """The properties of the object at `path` in the schema at `pointer`, and which of
+            them hold strings."""
+            schema = self.schema_at(pointer)
+            for name in path:
+                schema = self.resolve((schema.get("properties") or {}).get(name, {}))
+                schema = schema if isinstance(schema, dict) else {}
+            properties = schema.get("properties") or {}
+            return properties, {
+                str(name)
+                for name, prop in properties.items()
+                if "string" in json_types(self.resolve(prop) or {})
+            }
+
+        _, retrieved = strings(retrieve.success.schema_pointer)
+        names = (polling.id_path[-1], retrieve.path_fields[-1].name, "id")
+        id_field = next((name for name in names if name in retrieved), "")
+        holder, _ = strings(create.success.schema_pointer, polling.id_path[:-1])
+        status = holder.get(polling.status)
+        created_status = (
+            (*polling.id_path[:-1], polling.status)
+            if status is not None and self.accepts(status, polling.pending[0])
+            else ()
+        )
+        poller = Poller(
+            resource=resource.path,
+            create=create.method_name,
+            retrieve=retrieve.method_name,
+            model=polling.model,
+            status_field=polling.status,
+            id_field=id_field,
+            terminal=polling.terminal,
+            pending=polling.pending,
+        )
+        return Lifecycle(poller, create, retrieve, polling.id_path, created_status)
 
     def security(self, op: Operation) -> list[list[Credential]] | None:
         """The operation's credential alternatives (None: it needs none)."""
@@ -203,10 +281,16 @@ class SpecModel:
         return next(op for op in self.api.operations if op.operation_id == operation_id)
 
 
-def success_state(poller: Poller) -> str:
-    """The terminal state that means success (e.g. `completed`)."""
-    good = [state for state in poller.terminal if state.lower() not in FAILURE_STATES]
-    return good[0] if good else poller.terminal[0]
+def success_state(poller: Poller | Polling) -> str:
+    """The terminal state that means success: the first whose words say so (`completed`,
+    `Ready`, `TRAINING_OPERATION_STATUS_COMPLETED`), else the first that names no failure."""
+
+    def words(state: str) -> set[str]:
+        return {word.lower() for word in _WORD.findall(state)} or {state.lower()}
+
+    good = [state for state in poller.terminal if not words(state) & FAILURE_STATES]
+    best = [state for state in good if words(state) & SUCCESS_STATES]
+    return (best or good or list(poller.terminal))[0]
 
 
 def completion_fields(schema: dict[str, Any]) -> list[str]:
@@ -220,10 +304,27 @@ def completion_fields(schema: dict[str, Any]) -> list[str]:
     return found
 
 
-def load_model(path: Path, *, lenient: bool = False) -> SpecModel:
-    """Load, validate and normalise the spec at `path`; invalid specs need `lenient`."""
+def load_model(
+    path: Path,
+    *,
+    lenient: bool = False,
+    allow_external_refs: bool = False,
+    cache_dir: Path | None = None,
+) -> SpecModel:
+    """Load, validate and normalise the spec at `path`; invalid specs need `lenient`. With
+    `cache_dir`, the validator's findings come from the generation cache when it has them."""
+    cache = Cache(cache_dir) if cache_dir is not None else None
+
+    def validate(spec: LoadedSpec) -> Validation:
+        return CachedFindings(spec, cache, allow_external_refs=allow_external_refs).result()
+
     loaded = load_document(
-        path, lenient=lenient, warn=lenient, hint="pass --lenient to serve it anyway"
+        path,
+        lenient=lenient,
+        allow_external_refs=allow_external_refs,
+        warn=lenient,
+        hint="pass --lenient to serve it anyway",
+        validate=validate,
     )
     spec, findings = loaded.spec, list(loaded.findings)
     api = build_api(loaded.normalized)

@@ -20,7 +20,7 @@ import pytest
 from specforge.conformance.cassette import write_cassette
 from specforge.conformance.faults import parse_faults
 from specforge.conformance.junit import write_junit
-from specforge.conformance.model import load_model
+from specforge.conformance.model import SpecModel, load_model
 from specforge.conformance.planning import planned_paid
 from specforge.conformance.results import load_outcomes, render, summarize
 from specforge.conformance.runtime import preload
@@ -47,6 +47,8 @@ class ConformOptions:
 
     spec: Path
     lenient: bool = False
+    allow_external_refs: bool = False
+    cache_dir: Path | None = None  # where the validator's findings are kept (None: no cache)
     base_url: str = ""
     api_key: str = ""
     api_key_env: str = "TOGETHER_API_KEY"
@@ -117,7 +119,12 @@ def conform(options: ConformOptions, out: TextIO | None = None) -> ConformResult
 
 def _conform(options: ConformOptions, out: TextIO, scrubber: Scrubber) -> ConformResult:
     started = time.monotonic()
-    model = load_model(options.spec, lenient=options.lenient)
+    model = load_model(
+        options.spec,
+        lenient=options.lenient,
+        allow_external_refs=options.allow_external_refs,
+        cache_dir=options.cache_dir,
+    )
     preload(options.spec, options.lenient, model)
     faults = parse_faults(options.faults)
     live = bool(options.base_url)
@@ -159,7 +166,7 @@ def _conform(options: ConformOptions, out: TextIO, scrubber: Scrubber) -> Confor
         _hypothesis_home(Path(scratch) / "hypothesis"),
     ):
         results = Path(scratch) / "results.jsonl"
-        code = _suite(options, live, api_key, origin, budget, results, scrubber)
+        code = _suite(options, model, live, api_key, origin, budget, results, scrubber)
         outcomes = load_outcomes(results)
         stats_path = results.with_suffix(".stats.json")
         stats = json.loads(stats_path.read_text()) if stats_path.is_file() else {}
@@ -229,6 +236,7 @@ def _conform(options: ConformOptions, out: TextIO, scrubber: Scrubber) -> Confor
 
 def _suite(
     options: ConformOptions,
+    model: SpecModel,
     live: bool,
     api_key: str,
     origin: str,
@@ -239,7 +247,7 @@ def _suite(
     """Start the embedded mock (unless live) and run the suite; Ctrl-C at any point is an
     interrupted run, whose partial results are still reported."""
     try:
-        with _server(options, live, api_key) as url:
+        with _server(options, live, api_key, model) as url:
             settings = SuiteSettings(
                 spec=str(options.spec),
                 base_url=origin or url,
@@ -328,8 +336,9 @@ def _share_kept_caches(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def _server(options: ConformOptions, live: bool, api_key: str) -> Iterator[str]:
-    """The embedded mock (accepting only `api_key`, the key the suite sends), or nothing."""
+def _server(options: ConformOptions, live: bool, api_key: str, model: SpecModel) -> Iterator[str]:
+    """The embedded mock of `model` (accepting only `api_key`, the key the suite sends), or
+    nothing."""
     if live:
         yield ""
         return
@@ -343,7 +352,7 @@ def _server(options: ConformOptions, live: bool, api_key: str) -> Iterator[str]:
         retry_after=0,
         complete_after=2,
     )
-    with running(mock) as url:
+    with running(mock, model=model) as url:
         yield url
 
 
@@ -363,6 +372,9 @@ def _pytest(settings: SuiteSettings, options: ConformOptions, scrubber: Scrubber
         # The suite fails through pytest.fail, with its own messages: rewriting the asserts of
         # every module the plugins' packages import (Schemathesis, Hypothesis) cost seconds.
         "--assert=plain",
+        # Its end-of-session garbage collections (five of them) cost a few tenths of a second.
+        "-p",
+        "no:unraisableexception",
         *options.pytest_args,
     ]
     # Installed pytest plugins (xdist, Schemathesis', Hypothesis'...) have no part in the suite.

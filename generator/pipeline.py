@@ -31,6 +31,7 @@ from specforge.document.limits import Limits, phase
 from specforge.document.schemas import json_types, ref_name
 from specforge.generator import cache as caching
 from specforge.generator.escaping import Escaped, json_document, python_comment, python_identifier
+from specforge.generator.findings import CachedFindings
 from specforge.generator.ir import Api, Warning_
 from specforge.generator.output import (
     BUMP,
@@ -140,7 +141,7 @@ def _build(
 
     limits = config.limits
     spec = load_spec(config.spec, allow_external_refs=config.allow_external_refs, limits=limits)
-    checks = _Validation(spec, config, cache)
+    checks = CachedFindings(spec, cache, allow_external_refs=config.allow_external_refs)
 
     def prepare(found: str, fork: bool) -> tuple[Api, _Renderer, _ModelsJob]:
         document = normalize(spec.document, found)
@@ -215,56 +216,6 @@ def _openapi_version(document: dict[str, Any]) -> str:
     if isinstance(found, str) and found.startswith(("3.0", "3.1")):
         return found[:3]
     return ""
-
-
-class _Validation:
-    """The validator's findings (and OpenAPI version) of a loaded spec: from the cache when it
-    has them for these bytes, else from the validator, when asked (then kept)."""
-
-    def __init__(self, spec: LoadedSpec, config: Config, cache: Cache | None) -> None:
-        self.spec = spec
-        self.cache = cache
-        self.key = ""
-        self.known: tuple[str, tuple[Finding, ...]] | None = None
-        if cache is not None:
-            self.key = cache.key(
-                "findings",
-                spec.sha256,
-                str(config.allow_external_refs),
-                caching.limits_key(config.limits),
-            )
-            self.known = _findings_entry(cache.get_json("findings", self.key))
-
-    @property
-    def version(self) -> str:
-        return self.known[0] if self.known else ""
-
-    @property
-    def pending(self) -> bool:
-        """Whether the validator still has to run."""
-        return self.known is None
-
-    def result(self) -> tuple[str, tuple[Finding, ...]]:
-        if self.known is None:
-            from specforge.document.validate import find_findings, openapi_version
-
-            findings = tuple(find_findings(self.spec))
-            self.known = openapi_version(self.spec.document), findings
-            if self.cache is not None:
-                entry = [[f.pointer, f.rule, f.message] for f in findings]
-                self.cache.put_json(
-                    "findings", self.key, {"version": self.known[0], "findings": entry}
-                )
-        return self.known
-
-
-def _findings_entry(value: Any) -> tuple[str, tuple[Finding, ...]] | None:
-    try:
-        version = value["version"]
-        findings = tuple(Finding(str(p), str(r), str(m)) for p, r, m in value["findings"])
-    except (TypeError, KeyError, ValueError):
-        return None
-    return (version, findings) if isinstance(version, str) else None
 
 
 SERIAL_ENV = "SPECFORGE_SERIAL"

@@ -572,3 +572,23 @@ def test_packages_of_grouped_models_are_the_same_bytes_serial_parallel_and_cache
     generate(spec, tmp_path / "serial" / "pkg", "--no-cache")
     runs = [tree(tmp_path / run / "pkg") for run in ("cold", "warm", "none", "serial")]
     assert all(run == runs[0] for run in runs)
+
+
+def test_conform_and_the_mock_keep_and_reuse_the_validators_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A spec the generator validated is not validated again by `conform` (nor by the mock it
+    starts, which serves the model conform loaded); `--no-cache` validates every time."""
+    from specforge.conformance.mock.server import MockOptions, build_app
+
+    cache = tmp_path / "cache"
+    generate(VIDEO_SPEC, tmp_path / "pkg", "--cache-dir", cache)
+    calls = Calls(monkeypatch)
+    argv = ["conform", "--spec", str(VIDEO_SPEC), "--max-examples", "1"]
+    assert main([*argv, "--cache-dir", str(cache)]) == 0
+    assert calls.validated == 0
+    build_app(MockOptions(spec=VIDEO_SPEC, cache_dir=cache))
+    assert calls.validated == 0
+    assert main([*argv, "--no-cache"]) == 0
+    assert calls.validated == 1
+    assert len(entries(cache)["findings"]) == 1

@@ -23,7 +23,7 @@ from specforge.conformance.mock.protocol import (
     files_needed,
     guarded_protocol,
 )
-from specforge.conformance.model import load_model
+from specforge.conformance.model import SpecModel, load_model
 from specforge.document.errors import ConfigError
 
 
@@ -33,6 +33,8 @@ class MockOptions:
 
     spec: Path
     lenient: bool = False
+    allow_external_refs: bool = False
+    cache_dir: Path | None = None  # where the validator's findings are kept (None: no cache)
     faults: Faults = field(default_factory=Faults)
     api_key: str = ""
     max_body_bytes: int = 1 << 20
@@ -45,9 +47,15 @@ class MockOptions:
     max_connections: int = MAX_CONNECTIONS
 
 
-def build_app(options: MockOptions) -> MockApp:
-    """The ASGI app for `options` (loads and compiles the spec)."""
-    model = load_model(options.spec, lenient=options.lenient)
+def build_app(options: MockOptions, model: SpecModel | None = None) -> MockApp:
+    """The ASGI app for `options`, serving `model` (default: the spec loaded and compiled)."""
+    if model is None:
+        model = load_model(
+            options.spec,
+            lenient=options.lenient,
+            allow_external_refs=options.allow_external_refs,
+            cache_dir=options.cache_dir,
+        )
     handler = MockHandler(
         model,
         options.faults,
@@ -151,9 +159,12 @@ def serve(
 
 
 @contextmanager
-def running(options: MockOptions, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Serve in a background thread; yields the origin URL and stops the server on exit."""
-    app = build_app(options)
+def running(
+    options: MockOptions, host: str = "127.0.0.1", port: int = 0, model: SpecModel | None = None
+) -> Iterator[str]:
+    """Serve in a background thread (`model`, when given, is the spec already loaded); yields
+    the origin URL and stops the server on exit."""
+    app = build_app(options, model)
     port = port or free_port(host)
     server = uvicorn.Server(_config(app, options, host, port))
     thread = threading.Thread(target=server.run, name="specforge-mock", daemon=True)

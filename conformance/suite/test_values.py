@@ -60,7 +60,7 @@ def keyed(run: Run) -> Iterator[Sender]:
         api_key=run.settings.api_key,
         retry_after=0,
     )
-    with running(options) as url:
+    with running(options, model=run.model) as url:
         sender = Sender(url, run.settings.api_key, run.settings.api_key_env, Budget(None))
         try:
             yield sender

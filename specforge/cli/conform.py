@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from specforge.cli.common import add_spec_options, config_from
+from specforge.cli.common import add_cache_options, add_spec_options, config_from
 from specforge.cli.mock import add_fault_option
 
 
@@ -17,6 +17,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "1: violations; 2: bad usage or an invalid spec.",
     )
     add_spec_options(parser)
+    add_cache_options(parser)
     parser.add_argument(
         "--base-url",
         default="",
@@ -84,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     options = ConformOptions(
         spec=config.spec,
         lenient=config.lenient,
+        allow_external_refs=config.allow_external_refs,
+        cache_dir=config.cache_dir,
         base_url=args.base_url,
         api_key=args.api_key,
         api_key_env=args.api_key_env or config.api_key_env,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from specforge.cli.common import add_spec_options, config_from
+from specforge.cli.common import add_cache_options, add_spec_options, config_from
 
 
 def add_fault_option(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "checking auth, content type and inputs against the spec.",
     )
     add_spec_options(parser)
+    add_cache_options(parser)
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
     )
@@ -163,6 +164,8 @@ def run(args: argparse.Namespace) -> int:
     options = MockOptions(
         spec=config.spec,
         lenient=config.lenient,
+        allow_external_refs=config.allow_external_refs,
+        cache_dir=config.cache_dir,
         faults=parse_faults(args.fault),
         api_key="" if args.accept_any_key else _key(args.api_key, config.api_key_env),
         max_body_bytes=args.max_body_bytes,

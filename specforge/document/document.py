@@ -8,7 +8,7 @@ model builder works on copies of what it repairs).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,17 +127,23 @@ def load_document(
     warn: bool = False,
     hint: str = "",
     structural: bool = False,
+    validate: Callable[[LoadedSpec], tuple[str, Sequence[Finding]]] | None = None,
 ) -> SpecDocument:
     """Read, validate and normalise the spec at `path`.
 
     Validator findings refuse the spec (SpecError, exit 2) unless `lenient`, which accepts
     them as warnings (printed to stderr when `warn`); a document that is not OpenAPI 3.0/3.1
     is refused either way. `hint` is added to a refusal (e.g. how to pass --lenient).
-    `structural` checks only the structure the OpenAPI schema gives (`structural_findings`).
+    `structural` checks only the structure the OpenAPI schema gives (`structural_findings`);
+    `validate` gives the OpenAPI version and the findings in the validator's stead (a cache).
     """
     spec = load_spec(path, allow_external_refs=allow_external_refs, limits=limits)
-    findings = structural_findings(spec) if structural else find_findings(spec)
-    version = openapi_version(spec.document)
+    if validate is not None:
+        version, found = validate(spec)
+        findings = list(found)
+    else:
+        findings = structural_findings(spec) if structural else find_findings(spec)
+        version = openapi_version(spec.document)
     if not version or any(f.rule == "openapi-version" for f in findings):
         raise SpecError(spec.source, findings)
     if findings and not lenient:
