@@ -1,11 +1,13 @@
-"""Pagination as the spec implies it, and a walk through every page of a list operation.
+"""A walk through every page of a list operation, as the intermediate model says it pages.
 
-A list operation is paginated when its GET has a cursor query parameter (`cursor`, `after`,
-`starting_after`, `page_token`...) and its JSON answer an array beside a next cursor
-(`next_cursor`, `next_page_token`...) or a `has_more` flag (the next cursor then being the last
-item's id); an `offset` (or `skip`) parameter beside a `limit`; a `page` number beside a page
-size; or a documented `Link` response header (`rel="next"`). The walk asks for small pages and
-follows them to the end, at most `MAX_PAGES`; the checks in `checks` judge what it saw.
+How an operation pages is the model's `Operation.pagination`, the same the generated SDK's
+pagers follow (`generator/detect.py`: a cursor parameter beside a next cursor or a `has_more`
+flag, nested ones such as `meta.next_cursor` included; a documented `Link` header; an offset or
+page-number parameter; or the project's `[tool.specforge.pagination]` override). This module
+adds what a walk needs besides: the page size to ask for (small, within the parameter's
+bounds), the items, next cursor and `has_more` read at the model's paths, the `rel="next"`
+target of a Link header, and the request for the next page. The walk follows at most
+`MAX_PAGES`; the checks in `checks` judge what it saw.
 """
 
 from __future__ import annotations
@@ -13,43 +15,42 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from specforge.conformance.model import SpecModel
-from specforge.document.schemas import json_types
-from specforge.generator.ir import Operation
+from specforge.generator.ir import Operation, PaginationStyle
 
-Style = Literal["cursor", "offset", "page", "link"]
 MAX_PAGES = 30
 PAGE_SIZE = 2
-_CURSOR_PARAMS = re.compile(
-    r"^(cursor|after|starting_after|page_?token|pagetoken|next_?token|continuation_?token)$",
-    re.IGNORECASE,
-)
-_NEXT_FIELDS = re.compile(
-    r"^(next_?cursor|next_?page_?token|next_?token|next|cursor|continuation_?token)$",
-    re.IGNORECASE,
-)
-_HAS_MORE = re.compile(r"^(has_?more|has_?next(_?page)?|more)$", re.IGNORECASE)
-_OFFSET = re.compile(r"^(offset|skip|start)$", re.IGNORECASE)
-_PAGE = re.compile(r"^(page|page_?number)$", re.IGNORECASE)
-_LIMIT = re.compile(r"^(limit|page_?size|per_?page|size|count|max_?results|top)$", re.IGNORECASE)
 _ITEM_KEYS = ("id", "uuid", "key", "name", "number")
+
+JsonPath = tuple[str, ...]  # JSON property names from the body's root; () : the body itself
 
 
 @dataclass(frozen=True)
 class Pagination:
-    """How an operation pages: its style, the parameters and the answer's fields."""
+    """How the walk pages: the model's style, parameter and paths, and the page size to ask for."""
 
-    style: Style
-    items: str  # the answer's array property
+    style: PaginationStyle
+    items: JsonPath = ()  # the item list; () : the body is the list
     param: str = ""  # the cursor, offset or page parameter
-    limit_param: str = ""
-    limit: int = PAGE_SIZE
-    next_field: str = ""
-    has_more: str = ""
-    start: int = 0  # the first page number (page style)
+    limit_param: str = ""  # the page-size parameter ("" : none in the query)
+    limit: int = PAGE_SIZE  # the page size asked for
+    cursor: JsonPath = ()  # cursor: the next cursor in the body
+    cursor_item: str = ""  # cursor: the item property whose last value is the next cursor
+    more: JsonPath = ()  # a boolean saying whether another page follows
+    start: int = 1  # page: the number of the first page
+
+    @property
+    def next_field(self) -> str:
+        """The next cursor's path, dotted (`meta.next_cursor`; "" : none in the body)."""
+        return ".".join(self.cursor)
+
+    @property
+    def has_more(self) -> str:
+        """The `has_more` flag's path, dotted ("" : none in the body)."""
+        return ".".join(self.more)
 
 
 @dataclass
@@ -65,21 +66,15 @@ class Page:
 
 
 def pagination(model: SpecModel, op: Operation) -> Pagination | None:
-    """The operation's pagination, or None (not a GET list, or no style recognised)."""
-    if op.method != "GET" or op.success is None or op.success.kind != "json":
-        return None
-    schema = model.schema_at(op.success.schema_pointer)
-    properties = schema.get("properties") or {}
-    resolved = {str(k): model.resolve(v) for k, v in properties.items()}
-    items = next(
-        (k for k, v in resolved.items() if isinstance(v, dict) and "array" in json_types(v)), ""
-    )
-    if not items:
+    """The walk for the operation's pagination in the model, or None (not paginated, not a GET,
+    or a cursor parameter the first page cannot do without)."""
+    found = op.pagination
+    if found is None or op.method != "GET":
         return None
     params = {p.name: p for p in model.params(op) if p.location == "query"}
-    if any(p.required for p in params.values()):
+    if found.style == "cursor" and found.param in params and params[found.param].required:
         return None
-    limit_param = next((n for n in params if _LIMIT.match(n)), "")
+    limit_param = found.page_size if found.page_size in params else ""
     limit = PAGE_SIZE
     if limit_param:
         bounds = params[limit_param].schema
@@ -88,42 +83,17 @@ def pagination(model: SpecModel, op: Operation) -> Pagination | None:
             limit = max(limit, low)
         if isinstance(high, int) and not isinstance(high, bool):
             limit = min(limit, high)
-    next_field = next((k for k in resolved if _NEXT_FIELDS.match(k) and k != items), "")
-    has_more = next(
-        (k for k, v in resolved.items() if _HAS_MORE.match(k) and "boolean" in json_types(v)), ""
+    return Pagination(
+        found.style,
+        found.items,
+        found.param,
+        limit_param,
+        limit,
+        cursor=found.cursor,
+        cursor_item=found.cursor_item,
+        more=found.has_more,
+        start=found.start,
     )
-    cursor = next((n for n in params if _CURSOR_PARAMS.match(n)), "")
-    if cursor and (next_field or has_more):
-        return Pagination("cursor", items, cursor, limit_param, limit, next_field, has_more)
-    offset = next((n for n in params if _OFFSET.match(n)), "")
-    if offset and limit_param:
-        return Pagination("offset", items, offset, limit_param, limit, has_more=has_more)
-    page = next((n for n in params if _PAGE.match(n)), "")
-    if page and limit_param:
-        low = params[page].schema.get("minimum", 1)
-        start = int(low) if isinstance(low, int) and not isinstance(low, bool) else 1
-        return Pagination("page", items, page, limit_param, limit, "", has_more, start)
-    if _link_header(model, op):
-        return Pagination("link", items, "", limit_param, limit)
-    return None
-
-
-def _link_header(model: SpecModel, op: Operation) -> bool:
-    try:
-        raw = model.resolve(model.raw["paths"][op.path]) if model.raw else {}
-    except (KeyError, TypeError):
-        return False
-    operation = raw.get(op.method.lower()) if isinstance(raw, dict) else None
-    responses = operation.get("responses") if isinstance(operation, dict) else None
-    for status, response in (responses or {}).items():
-        response = model.resolve(response)
-        if (
-            str(status).startswith("2")
-            and isinstance(response, dict)
-            and any(str(name).lower() == "link" for name in response.get("headers") or {})
-        ):
-            return True
-    return False
 
 
 def item_key(item: Any) -> str:
@@ -136,20 +106,26 @@ def item_key(item: Any) -> str:
     return json.dumps(item, sort_keys=True, default=str)
 
 
+def at(body: Any, path: JsonPath) -> Any:
+    """The value at `path` in a JSON body (None where a step is missing)."""
+    for name in path:
+        body = body.get(name) if isinstance(body, dict) else None
+    return body
+
+
 def read_page(plan: Pagination, request: dict[str, Any], status: int, body: Any, link: str) -> Page:
     """A page from an answer: its items, next cursor, has_more flag and next link."""
     page = Page(request, status)
-    if not isinstance(body, dict):
-        return page
-    items = body.get(plan.items)
+    items = at(body, plan.items)
     page.items = items if isinstance(items, list) else []
-    if plan.next_field:
-        page.next_cursor = body.get(plan.next_field)
+    if plan.cursor:
+        page.next_cursor = at(body, plan.cursor)
     elif plan.style == "cursor" and page.items:
         last = page.items[-1]
-        page.next_cursor = last.get("id") if isinstance(last, dict) else None
-    if plan.has_more and isinstance(body.get(plan.has_more), bool):
-        page.has_more = body[plan.has_more]
+        page.next_cursor = last.get(plan.cursor_item) if isinstance(last, dict) else None
+    flag = at(body, plan.more) if plan.more else None
+    if isinstance(flag, bool):
+        page.has_more = flag
     page.next_link = next_link(link)
     return page
 

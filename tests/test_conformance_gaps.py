@@ -129,7 +129,9 @@ def test_pagination_styles_and_verdicts() -> None:
     assert next_link('<https://a/x?page=2>; rel="next", <https://a/x?page=9>; rel="last"') == (
         "https://a/x?page=2"
     )
-    plan = Pagination("cursor", "data", "cursor", "limit", 2, "next_cursor", "has_more")
+    plan = Pagination(
+        "cursor", ("data",), "cursor", "limit", 2, cursor=("next_cursor",), more=("has_more",)
+    )
     first = Page({"limit": 2}, 200, [{"id": "a"}, {"id": "b"}], "b", True)
     last = Page({"limit": 2, "cursor": "b"}, 200, [{"id": "c"}], None, False)
     again = Page({"limit": 2, "cursor": "b"}, 200, [{"id": "c"}], "a", True)
