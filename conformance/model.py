@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -310,9 +311,12 @@ def load_model(
     lenient: bool = False,
     allow_external_refs: bool = False,
     cache_dir: Path | None = None,
+    pagination: Mapping[str, Any] | None = None,
 ) -> SpecModel:
     """Load, validate and normalise the spec at `path`; invalid specs need `lenient`. With
-    `cache_dir`, the validator's findings come from the generation cache when it has them."""
+    `cache_dir`, the validator's findings come from the generation cache when it has them.
+    `pagination` overrides the pagination found per operation, as for the generator
+    (`[tool.specforge.pagination]`, `Config.pagination`: see `generator.parse.build_api`)."""
     cache = Cache(cache_dir) if cache_dir is not None else None
 
     def validate(spec: LoadedSpec) -> Validation:
@@ -327,7 +331,7 @@ def load_model(
         validate=validate,
     )
     spec, findings = loaded.spec, list(loaded.findings)
-    api = build_api(loaded.normalized)
+    api = build_api(loaded.normalized, pagination=pagination)
     # Served and checked against the model's schemas: the components plus the inline request
     # and response schemas the model named.
     components = loaded.normalized.get("components")

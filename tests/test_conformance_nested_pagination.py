@@ -64,6 +64,30 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Error"}
+  /gadgets:
+    get:
+      operationId: list_gadgets
+      summary: Gadgets, their list one object down (found by no detection, only an override)
+      parameters:
+        - name: after
+          in: query
+          schema: {type: string}
+      responses:
+        "200":
+          description: One page of gadgets
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [result]
+                properties:
+                  result:
+                    type: object
+                    properties:
+                      rows:
+                        type: array
+                        items: {$ref: "#/components/schemas/Widget"}
+                      next: {type: [string, "null"]}
 components:
   schemas:
     Widget:
@@ -191,6 +215,29 @@ def test_the_model_pagination_with_nested_paths_is_the_walk(spec: Path) -> None:
     assert following(plan, page, 2) == {"limit": 2, "after": "w2"}
     last = read_page(plan, {"limit": 2, "after": "w4"}, 200, {"data": [{"id": "w5"}]}, "")
     assert (last.next_cursor, last.has_more, following(plan, last, 5)) == (None, None, None)
+
+
+def test_the_pagination_overrides_reach_the_walk(spec: Path) -> None:
+    """`[tool.specforge.pagination]` as the generator takes it: an item list one object down
+    (`result.rows`) walked where detection found nothing, a listing turned off with `false`."""
+    overrides = {
+        "list_gadgets": {
+            "style": "cursor",
+            "param": "after",
+            "items": "result.rows",
+            "cursor": "result.next",
+        },
+        "list_widgets": False,
+    }
+    plain = load_model(spec)
+    assert pagination(plain, plain.operation("list_gadgets")) is None
+    model = load_model(spec, pagination=overrides)
+    assert pagination(model, model.operation("list_widgets")) is None
+    plan = pagination(model, model.operation("list_gadgets"))
+    assert plan == Pagination("cursor", ("result", "rows"), "after", cursor=("result", "next"))
+    body = {"result": {"rows": [{"id": "g1"}, {"id": "g2"}], "next": "g2"}}
+    page = read_page(plan, {}, 200, body, "")
+    assert (page.items, following(plan, page, 2)) == (body["result"]["rows"], {"after": "g2"})
 
 
 def test_items_and_cursors_read_at_any_depth() -> None:
