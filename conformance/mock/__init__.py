@@ -1,5 +1,6 @@
-"""The spec-driven mock server: every operation of a spec at its full path, under uvicorn."""
+"""The spec-driven mock server: every operation of a spec at its full path, under uvicorn.
 
-from specforge.conformance.mock.server import MockOptions, build_app, running, serve
-
-__all__ = ["MockOptions", "build_app", "running", "serve"]
+Import what you need from `specforge.conformance.mock.server`; this package imports nothing on
+its own, so that a module of it (`sse`, whose document rewrite the suite also uses against a
+live server) comes without uvicorn and asyncio.
+"""
