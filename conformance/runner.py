@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO, cast
+from typing import Any, TextIO, cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -49,6 +49,8 @@ class ConformOptions:
     lenient: bool = False
     allow_external_refs: bool = False
     cache_dir: Path | None = None  # where the validator's findings are kept (None: no cache)
+    # `[tool.specforge.pagination]` overrides, as the generator takes them (Config.pagination)
+    pagination: tuple[tuple[str, Any], ...] = ()
     base_url: str = ""
     api_key: str = ""
     api_key_env: str = "TOGETHER_API_KEY"
@@ -124,6 +126,7 @@ def _conform(options: ConformOptions, out: TextIO, scrubber: Scrubber) -> Confor
         lenient=options.lenient,
         allow_external_refs=options.allow_external_refs,
         cache_dir=options.cache_dir,
+        pagination=dict(options.pagination) or None,
     )
     preload(options.spec, options.lenient, model)
     faults = parse_faults(options.faults)

@@ -289,3 +289,25 @@ def test_the_full_together_spec_walks_its_nested_cursor_listing(tmp_path: Path) 
     walked = {"list_training_sessions: cursor pagination over 1 page(s)"}  # the mock's last
     found = pagination_cases(junit)
     assert found == dict.fromkeys(("page_size_within_limit", "pagination_end_consistent"), walked)
+
+
+def test_specforge_conform_reads_the_pyproject_pagination_table(
+    spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`[tool.specforge.pagination]` reaches `specforge conform`: the looping cursor of
+    `list_widgets` is walked, and with the listing turned off (`false`) it is not."""
+    from specforge.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    walked = []
+    for table in ("", "[tool.specforge.pagination]\nlist_widgets = false\n"):
+        pyproject = f'[tool.specforge]\nspec = "{spec.as_posix()}"\n\n{table}'
+        (tmp_path / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+        junit = tmp_path / "run.xml"
+        with serve_app(Widgets("cursor-loops")) as origin:
+            argv = ["conform", "--base-url", origin, "--api-key", KEY, "--max-examples", "1"]
+            main([*argv, "--budget", "1000", "--junit-xml", str(junit)])
+        cases = pagination_cases(junit)
+        walked.append({case for found in cases.values() for case in found})
+    assert any(case.startswith("list_widgets:") for case in walked[0]), walked
+    assert not any(case.startswith("list_widgets:") for case in walked[1]), walked

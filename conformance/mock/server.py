@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -35,6 +36,7 @@ class MockOptions:
     lenient: bool = False
     allow_external_refs: bool = False
     cache_dir: Path | None = None  # where the validator's findings are kept (None: no cache)
+    pagination: tuple[tuple[str, Any], ...] = ()  # `[tool.specforge.pagination]` overrides
     faults: Faults = field(default_factory=Faults)
     api_key: str = ""
     max_body_bytes: int = 1 << 20
@@ -55,6 +57,7 @@ def build_app(options: MockOptions, model: SpecModel | None = None) -> MockApp:
             lenient=options.lenient,
             allow_external_refs=options.allow_external_refs,
             cache_dir=options.cache_dir,
+            pagination=dict(options.pagination) or None,
         )
     handler = MockHandler(
         model,

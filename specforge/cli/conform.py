@@ -87,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         lenient=config.lenient,
         allow_external_refs=config.allow_external_refs,
         cache_dir=config.cache_dir,
+        pagination=config.pagination,
         base_url=args.base_url,
         api_key=args.api_key,
         api_key_env=args.api_key_env or config.api_key_env,

@@ -166,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
         lenient=config.lenient,
         allow_external_refs=config.allow_external_refs,
         cache_dir=config.cache_dir,
+        pagination=config.pagination,
         faults=parse_faults(args.fault),
         api_key="" if args.accept_any_key else _key(args.api_key, config.api_key_env),
         max_body_bytes=args.max_body_bytes,
