@@ -305,6 +305,22 @@ def completion_fields(schema: dict[str, Any]) -> list[str]:
     return found
 
 
+def completed_value(model: SpecModel, schema: Any) -> Any:
+    """A value the outputs property `schema` (one of `completion_fields`) holds for a finished
+    job that counts as outputs (not null, {} or []): built from the schema, else from the first
+    of its `oneOf`/`anyOf` alternatives that gives one it accepts; None when it admits none (a
+    nullable `oneOf` whose alternatives all match any object admits only null)."""
+    resolved = model.resolve(schema)
+    if not isinstance(resolved, dict):
+        return None
+    alternatives = [*(resolved.get("oneOf") or []), *(resolved.get("anyOf") or [])]
+    for candidate in (resolved, *alternatives):
+        value = model.example_for(candidate)
+        if value not in (None, {}, []) and model.accepts(schema, value):
+            return value
+    return None
+
+
 def load_model(
     path: Path,
     *,

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import itertools
 import json
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -21,6 +22,7 @@ from specforge.conformance.mock.forms import FORM_MEDIA, FormError, form_documen
 from specforge.conformance.mock.jobs import JobStore
 from specforge.conformance.mock.paging import emptied, later_page
 from specforge.conformance.mock.plan import (
+    JobPlan,
     OperationPlan,
     ParamPlan,
     compile_plans,
@@ -423,8 +425,7 @@ class MockHandler:
                     body[plan.id_field] = shaped(_digest(document), plan.id_pattern)
             return self._finish(plan, body, document)
         if job.role == "create":
-            digest = _digest(document)
-            job_id = shaped(digest, plan.id_pattern) if plan.id_pattern else job.id_prefix + digest
+            job_id = _job_id(job, _digest(document))
             self.jobs.create(job_id)
             return self._finish(
                 plan, self._job_body(plan, job_id, done=False, document=document), document
@@ -451,8 +452,8 @@ class MockHandler:
         if done:
             for on_completed in self._on_completed:
                 on_completed(job, body)
-        body[job.poller.id_field] = job_id
-        body[job.poller.status_field] = job.done_state if done else job.pending_state
+        _put(body, job.id_path, job_id)
+        _put(body, job.status_path, job.done_state if done else job.pending_state)
         if isinstance(document, dict):
             _echo(plan, body, document)
         return body
@@ -581,6 +582,25 @@ def _digest(document: Any) -> str:
     """A short stable digest of a request body (same body, same id)."""
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(canonical).hexdigest()[:24]
+
+
+def _job_id(job: JobPlan, digest: str) -> str:
+    """A new job's id from its request's digest: shaped to the id's pattern, a UUID where the
+    id is one, else the resource's prefix and the digest (`video_3f2a...`)."""
+    if job.id_pattern:
+        return shaped(digest, job.id_pattern)
+    if job.id_uuid:
+        return str(uuid.UUID(hashlib.sha256(digest.encode()).hexdigest()[:32]))
+    return job.id_prefix + digest
+
+
+def _put(body: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    """`value` at `path` in `body`, where the objects on the way are there."""
+    holder: Any = body
+    for name in path[:-1]:
+        holder = holder.get(name) if isinstance(holder, dict) else None
+    if path and isinstance(holder, dict):
+        holder[path[-1]] = value
 
 
 def _echo(plan: OperationPlan, body: dict[str, Any], document: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
@@ -18,7 +19,13 @@ from specforge.conformance.checks import (
 )
 from specforge.conformance.mock.paging import last_cursor_page
 from specforge.conformance.mock.sse import StreamPlan, stream_plan
-from specforge.conformance.model import Param, SpecModel, completion_fields, success_state
+from specforge.conformance.model import (
+    Param,
+    SpecModel,
+    completed_value,
+    completion_fields,
+    success_state,
+)
 from specforge.conformance.patterns import pattern_value
 from specforge.generator.ir import Operation, Poller, Response
 
@@ -62,6 +69,11 @@ class JobPlan:
     id_prefix: str
     key: str  # resource key shared by the create and retrieve plans
     id_param: str = ""
+    # where this operation's answer holds the job's id and status (`()`: it does not)
+    id_path: tuple[str, ...] = ()
+    status_path: tuple[str, ...] = ()
+    id_pattern: str = ""  # the `pattern` of the created id (ids are shaped to it)
+    id_uuid: bool = False  # the created id is a `format: uuid` string
 
 
 @dataclass
@@ -400,46 +412,123 @@ def _required_kept(
 
 
 def _job_plans(model: SpecModel) -> dict[str, JobPlan]:
+    """The create and retrieve plans of each resource whose jobs the generator polls: the
+    create's answer says the first pending status, the retrieve's a later one; each answer is
+    built from its own operation's schema (a create may answer with a wrapper or a summary)."""
     plans: dict[str, JobPlan] = {}
-    for poller, create, retrieve in model.pollers():
-        pointer = create.success.schema_pointer if create.success else ""
-        schema = model.schema_at(pointer)
-        full = model.example(pointer)
-        if not isinstance(full, dict):
-            continue
-        times = [
-            (str(name), unit)
-            for name, prop in (schema.get("properties") or {}).items()
-            if (unit := time_unit(str(name), model.resolve(prop)))
-        ]
-        full = plausible_times(fit_patterns(model, schema, full), times)
-        done = {k: v for k, v in full.items() if not _ERROR_NAMES.search(k)}
-        finishing = set(completion_fields(schema))
-        pending = {
-            k: v for k, v in done.items() if k not in finishing and not _FINISHED_AT.search(k)
-        }
-        done, pending = (
-            _required_kept(model, schema, full, done),
-            _required_kept(model, schema, full, pending),
-        )
+    for lifecycle in model.lifecycles():
+        poller, create, retrieve = lifecycle.poller, lifecycle.create, lifecycle.retrieve
         key = "/".join(poller.resource)
         prefix = poller.resource[-1].rstrip("s") + "_"
-        for role, op, id_param in (
-            ("create", create, ""),
-            ("retrieve", retrieve, retrieve.path_fields[0].name),
+        # the id as the create and the retrieve answer it and as the retrieve takes it
+        id_schemas = [
+            _job_id_schema(model, create, lifecycle.created_id),
+            _job_id_schema(model, retrieve, (poller.id_field,)) if poller.id_field else {},
+            next(
+                (
+                    p.schema
+                    for p in model.params(retrieve)
+                    if p.location == "path" and p.name == retrieve.path_fields[-1].name
+                ),
+                {},
+            ),
+        ]
+        id_pattern = next((str(i["pattern"]) for i in id_schemas if i.get("pattern")), "")
+        retrieved = ((poller.id_field,) if poller.id_field else (), (poller.status_field,))
+        for role, op, id_param, (id_path, status_path) in (
+            ("create", create, "", (lifecycle.created_id, lifecycle.created_status)),
+            ("retrieve", retrieve, retrieve.path_fields[-1].name, retrieved),
         ):
+            templates = _job_templates(model, op, id_path[:-1])
+            if templates is None:
+                break
             plans[op.operation_id] = JobPlan(
                 role=role,
                 poller=poller,
                 pending_state=poller.pending[0],
                 done_state=success_state(poller),
-                pending=pending,
-                done=done,
+                pending=templates[0],
+                done=templates[1],
                 id_prefix=prefix,
                 key=key,
                 id_param=id_param,
+                id_path=id_path,
+                status_path=status_path,
+                id_pattern=id_pattern,
+                id_uuid=any(i.get("format") == "uuid" for i in id_schemas),
             )
+        else:
+            continue
+        plans.pop(create.operation_id, None)  # both operations play the job, or neither
     return plans
+
+
+def _job_id_schema(model: SpecModel, op: Operation, path: tuple[str, ...]) -> dict[str, Any]:
+    """The schema of the property at `path` in `op`'s success answer ({} when absent)."""
+    schema = model.schema_at(op.success.schema_pointer) if op.success else {}
+    for name in path:
+        found = model.resolve((schema.get("properties") or {}).get(name, {}))
+        if not isinstance(found, dict):
+            return {}
+        schema = found
+    return schema
+
+
+def _job_templates(
+    model: SpecModel, op: Operation, holder: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """`op`'s answer for a pending and for a finished job (None when it is no JSON object):
+    the job's object (the answer, or the one at `holder` in it) leaves out its error while
+    pending and finished, and its outputs and finish time while pending."""
+    pointer = op.success.schema_pointer if op.success else ""
+    schema = model.schema_at(pointer)
+    full = model.example(pointer)
+    if not isinstance(full, dict):
+        return None
+    full = _fitted(model, schema, full)
+    if not holder:
+        return _job_states(model, schema, full)
+    inner_schema, inner = schema, full
+    for name in holder:
+        inner_schema = model.resolve((inner_schema.get("properties") or {}).get(name, {}))
+        inner = inner.get(name) if isinstance(inner, dict) else None
+    if not isinstance(inner_schema, dict) or not isinstance(inner, dict):
+        return full, copy.deepcopy(full)
+    pending, done = _job_states(model, inner_schema, _fitted(model, inner_schema, inner))
+    return _placed(full, holder, pending), _placed(full, holder, done)
+
+
+def _fitted(model: SpecModel, schema: dict[str, Any], value: dict[str, Any]) -> Any:
+    times = [
+        (str(name), unit)
+        for name, prop in (schema.get("properties") or {}).items()
+        if (unit := time_unit(str(name), model.resolve(prop)))
+    ]
+    return plausible_times(fit_patterns(model, schema, value), times)
+
+
+def _job_states(
+    model: SpecModel, schema: dict[str, Any], full: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    done = {k: v for k, v in full.items() if not _ERROR_NAMES.search(k)}
+    finishing = completion_fields(schema)
+    for name in finishing:
+        if done.get(name) in (None, {}, []):
+            value = completed_value(model, (schema.get("properties") or {}).get(name))
+            if value is not None:
+                done[name] = value
+    pending = {k: v for k, v in done.items() if k not in finishing and not _FINISHED_AT.search(k)}
+    return _required_kept(model, schema, full, pending), _required_kept(model, schema, full, done)
+
+
+def _placed(body: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """A copy of `body` with `value` at `path` (whose objects `body` has)."""
+    body = copy.deepcopy(body)
+    holder = body
+    for name in path[:-1]:
+        holder = holder[name]
+    holder[path[-1]] = value
+    return body
 
 
 def path_values(plan: OperationPlan, match: re.Match[str]) -> dict[str, str]:
