@@ -10,6 +10,7 @@ from typing import Any
 
 from specforge.document.errors import Finding
 from specforge.document.loader import LoadedSpec
+from specforge.document.validate import SCHEMA_KEY_LENGTH
 from specforge.generator import cache as caching
 
 Validation = tuple[str, tuple[Finding, ...]]  # the OpenAPI version and the findings
@@ -49,7 +50,9 @@ class CachedFindings:
         if self.known is None:
             from specforge.document.validate import find_findings, openapi_version
 
-            findings = tuple(find_findings(self.spec))
+            valid = ValidSchemas(self.cache)
+            findings = tuple(find_findings(self.spec, valid.keys))
+            valid.save()
             self.known = openapi_version(self.spec.document), findings
             if self.cache is not None:
                 entry = [[f.pointer, f.rule, f.message] for f in findings]
@@ -57,6 +60,32 @@ class CachedFindings:
                     "findings", self.key, {"version": self.known[0], "findings": entry}
                 )
         return self.known
+
+
+class ValidSchemas:
+    """The keys of schemas that passed the validator's meta-schema check (see
+    `document.validate.schema_key`), kept in the cache as one entry across specs, so that a
+    changed spec has only its changed schemas checked. At most `MAX_KEYS`, the newest kept;
+    runs at the same time may each add keys, and the last to write keeps its own (a lost key
+    is only checked again)."""
+
+    MAX_KEYS = 200_000
+    ENTRY = "valid-schemas"
+
+    def __init__(self, cache: caching.Cache | None) -> None:
+        self.cache = cache
+        self.key = cache.key("findings", self.ENTRY) if cache is not None else ""
+        text = cache.get_text("findings", self.key) if cache is not None else None
+        self.stored = [k for k in (text or "").split("\n") if len(k) == SCHEMA_KEY_LENGTH]
+        self.keys: set[str] = set(self.stored)
+        self._before = len(self.keys)
+
+    def save(self) -> None:
+        if self.cache is None or len(self.keys) == self._before:
+            return
+        known = set(self.stored)
+        ordered = [*self.stored, *sorted(self.keys - known)][-self.MAX_KEYS :]
+        self.cache.put_text("findings", self.key, "\n".join(ordered))
 
 
 def _entry(value: Any) -> Validation | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import json
+from collections.abc import Iterator, MutableSet
 from typing import Any
 
 from specforge.document.errors import Finding, SpecError, pointer_from_path
@@ -29,14 +31,18 @@ def openapi_version(document: dict[str, Any]) -> str:
     return ""
 
 
-def find_findings(spec: LoadedSpec) -> list[Finding]:
+def find_findings(spec: LoadedSpec, valid_schemas: MutableSet[str] | None = None) -> list[Finding]:
     """All validator findings for the document (empty when valid).
 
     A document whose skeleton is broken (see `shape_findings`) raises SpecError instead,
     `--lenient` or not: nothing can be generated, served or compared from it.
+
+    `valid_schemas` holds the keys (`schema_key`) of schemas known to pass the meta-schema
+    check: those are not checked again, and the ones found to pass are added (a cache keeps
+    the set across runs). Within a run, a schema met twice is checked once either way.
     """
     with phase("validate", spec.limits, spec.source):
-        return _find_findings(spec)
+        return _find_findings(spec, set() if valid_schemas is None else valid_schemas)
 
 
 def structural_findings(spec: LoadedSpec) -> list[Finding]:
@@ -47,7 +53,7 @@ def structural_findings(spec: LoadedSpec) -> list[Finding]:
         document = spec.document
         version = openapi_version(document)
         if not version:
-            return _find_findings(spec)
+            return _find_findings(spec, set())
         shape = shape_findings(document)
         if shape:
             raise SpecError(spec.source, shape)
@@ -105,7 +111,7 @@ def _plain_json(node: Any) -> Any:
     return root
 
 
-def _find_findings(spec: LoadedSpec) -> list[Finding]:
+def _find_findings(spec: LoadedSpec, valid_schemas: MutableSet[str]) -> list[Finding]:
     document = spec.document
     version = openapi_version(document)
     if not version:
@@ -123,7 +129,8 @@ def _find_findings(spec: LoadedSpec) -> list[Finding]:
     # imported here: it costs a third of a second, which commands that do not validate save
     from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
-    validator_class = OpenAPIV31SpecValidator if version == "3.1" else OpenAPIV30SpecValidator
+    spec_validator = OpenAPIV31SpecValidator if version == "3.1" else OpenAPIV30SpecValidator
+    validator_class = _remembering(spec_validator, document, valid_schemas)
     findings: list[Finding] = []
     defaults = _InvalidDefaults(document)
     try:
@@ -143,6 +150,41 @@ def _find_findings(spec: LoadedSpec) -> list[Finding]:
             )
         )
     return findings
+
+
+SCHEMA_KEY_LENGTH = 32  # hex digits: 128 bits
+
+
+def schema_key(validator: str, dialect: Any, schema: Any) -> str:
+    """The key of a schema's meta-schema check: the validator, the document's default dialect
+    and the schema's content (its `$schema` included), not where the schema is."""
+    text = json.dumps([validator, dialect, schema], sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:SCHEMA_KEY_LENGTH]
+
+
+def _remembering(spec_validator: Any, document: Any, valid: MutableSet[str]) -> Any:
+    """`spec_validator` whose meta-schema check of each schema (most of its time) is skipped
+    for schemas in `valid`, and adds the schemas it finds to pass. A failing check is always
+    run, so its error (and where it is reported) is the validator's own. Where the validator
+    has no such check to wrap (another version), it is returned as it is."""
+    schema_class = spec_validator.keyword_validators.get("schema")
+    if schema_class is None or not hasattr(schema_class, "_validate_schema_meta"):
+        return spec_validator
+    name = f"{spec_validator.__module__}.{spec_validator.__qualname__}"
+    dialect = document.get("jsonSchemaDialect") if isinstance(document, dict) else None
+
+    class RememberingSchemaValidator(schema_class):  # type: ignore[misc, valid-type]
+        def _validate_schema_meta(self, schema: Any, schema_value: Any) -> Any:
+            key = schema_key(name, dialect, schema_value)
+            if key in valid:
+                return None
+            error = super()._validate_schema_meta(schema, schema_value)
+            if error is None:
+                valid.add(key)
+            return error
+
+    keywords = {**spec_validator.keyword_validators, "schema": RememberingSchemaValidator}
+    return type(spec_validator.__name__, (spec_validator,), {"keyword_validators": keywords})
 
 
 # -- the skeleton of the document ---------------------------------------------------------------
@@ -370,13 +412,15 @@ class _InvalidDefaults:
         self._document = document
         self._candidates: list[tuple[str, Any, str]] = list(self._scan(document))
         self._used: set[str] = set()
+        self._anchored: set[str] = set()  # pointers `anchor` gave
         self._containers: list[tuple[tuple[Any, ...], Any]] | None = None
 
     def anchor(self, path: list[Any], instance: Any) -> str:
         """The absolute pointer of a finding whose path is relative to some inner schema.
 
         The validator checks each schema on its own, so its paths can start below the
-        document root; the first node from which `path` leads to `instance` is taken.
+        document root; the first node from which `path` leads to `instance` is taken, the
+        next one when the same finding was already placed there (two schemas alike).
         """
         if _follow(self._document, path, instance):
             return pointer_from_path(path)
@@ -384,10 +428,16 @@ class _InvalidDefaults:
             self._containers = sorted(
                 _walk(self._document), key=lambda item: [str(p) for p in item[0]]
             )
-        for where, node in self._containers:
-            if _follow(node, path, instance):
-                return pointer_from_path([*where, *path])
-        return ""
+        found = [
+            pointer_from_path([*where, *path])
+            for where, node in self._containers
+            if _follow(node, path, instance)
+        ]
+        for pointer in found:
+            if pointer not in self._anchored:
+                self._anchored.add(pointer)
+                return pointer
+        return found[0] if found else ""
 
     def _scan(self, node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[str, Any, str]]:
         stack: list[tuple[Any, tuple[Any, ...]]] = [(node, path)]
