@@ -308,7 +308,7 @@ def timestamps_plausible(model: SpecModel, op: Operation, ex: Exchange) -> Verdi
     found = list(_times(model, model.schema_at(response.schema_pointer), ex.json()))
     if not found:
         return None
-    sent = set(_scalars(ex.call.json_body))  # values echoed from the request are the client's
+    sent = set(_scalars(ex.call.sent_json()))  # values echoed from the request are the client's
     problems = [
         f"{pointer}: {problem}"
         for pointer, problem in found

@@ -63,6 +63,16 @@ class Call:
             return json.dumps(self.json_body, separators=(",", ":")).encode()
         return None
 
+    def sent_json(self) -> Any:
+        """The JSON the request carried: `json_body`, or `content` read as JSON (the engine's
+        requests come as bytes); None for none or another body."""
+        if self.json_body is not None or self.content is None:
+            return self.json_body
+        try:
+            return json.loads(self.content)
+        except ValueError:
+            return None
+
 
 @dataclass
 class Exchange:

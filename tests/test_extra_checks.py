@@ -114,3 +114,31 @@ def test_similar_key_keeps_length_and_character_classes() -> None:
 )
 def test_time_units_come_from_the_schema(name: str, schema: dict[str, object], unit: str) -> None:
     assert checks.time_unit(name, schema) == unit
+
+
+def test_an_instant_the_request_carried_is_the_clients_also_from_the_engines_bytes() -> None:
+    """`timestamps_plausible` leaves out values the request sent (a server echoing a client's
+    year-877 date is not at fault), whether the suite built the body or the engine sent it as
+    bytes; an implausible instant the server made is still a violation."""
+    import json
+
+    from specforge.conformance.http import Call, Exchange
+    from specforge.conformance.model import load_model
+
+    model = load_model(VIDEOS)
+    op = next(o for o in model.api.operations if o.method == "POST")
+    assert op.success is not None
+    job = model.example(op.success.schema_pointer)
+    ms = 1_700_000_000_000  # milliseconds where seconds are documented
+    answer = json.dumps({**job, "created_at": ms}).encode()
+    headers = {"content-type": "application/json"}
+    sent = {"model": "m", "prompt": "p", "seed": ms}
+    for call in (
+        Call("POST", "/v2/videos", json_body=sent),
+        Call("POST", "/v2/videos", content=json.dumps(sent).encode()),
+    ):
+        verdict = checks.timestamps_plausible(model, op, Exchange(call, 200, headers, answer))
+        assert verdict is not None and verdict.kind == "pass", verdict
+    made = Call("POST", "/v2/videos", content=b'{"model": "m", "prompt": "p"}')
+    verdict = checks.timestamps_plausible(model, op, Exchange(made, 200, headers, answer))
+    assert verdict is not None and verdict.kind == "violation", verdict
