@@ -106,3 +106,10 @@ def test_the_kept_keys_are_bounded_newest_last(tmp_path: Path) -> None:
     finally:
         ValidSchemas.MAX_KEYS = monkey
     assert ValidSchemas(cache).keys == {f"{n:032x}" for n in range(6, 10)}
+
+
+def test_a_schema_that_is_no_json_text_is_checked_without_a_key() -> None:
+    assert validate.schema_key("v", None, {1: "a", "b": 2}) == ""  # keys of mixed types
+    assert len(validate.schema_key("v", None, {"type": "string"})) == validate.SCHEMA_KEY_LENGTH
+    assert validate.schema_key("v", None, {"a": 1}) != validate.schema_key("w", None, {"a": 1})
+    assert validate.schema_key("v", None, {"a": 1}) != validate.schema_key("v", "d", {"a": 1})

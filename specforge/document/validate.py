@@ -157,8 +157,12 @@ SCHEMA_KEY_LENGTH = 32  # hex digits: 128 bits
 
 def schema_key(validator: str, dialect: Any, schema: Any) -> str:
     """The key of a schema's meta-schema check: the validator, the document's default dialect
-    and the schema's content (its `$schema` included), not where the schema is."""
-    text = json.dumps([validator, dialect, schema], sort_keys=True, default=repr)
+    and the schema's content (its `$schema` included), not where the schema is; "" for a
+    schema that cannot be written as JSON text (it is then checked every time)."""
+    try:
+        text = json.dumps([validator, dialect, schema], sort_keys=True, default=repr)
+    except (TypeError, ValueError, RecursionError):  # keys of mixed types, nesting too deep
+        return ""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:SCHEMA_KEY_LENGTH]
 
 
@@ -176,10 +180,10 @@ def _remembering(spec_validator: Any, document: Any, valid: MutableSet[str]) -> 
     class RememberingSchemaValidator(schema_class):  # type: ignore[misc, valid-type]
         def _validate_schema_meta(self, schema: Any, schema_value: Any) -> Any:
             key = schema_key(name, dialect, schema_value)
-            if key in valid:
+            if key and key in valid:
                 return None
             error = super()._validate_schema_meta(schema, schema_value)
-            if error is None:
+            if error is None and key:
                 valid.add(key)
             return error
 
