@@ -143,7 +143,8 @@ class Operation:
 
 @dataclass(frozen=True)
 class Poller:
-    """A create/retrieve pair on one resource whose result carries a status enum."""
+    """A create/retrieve pair on one resource whose result carries a status enum, as the mock
+    plays it and the suite follows it (made from `Resource.polling` by `conformance.model`)."""
 
     resource: tuple[str, ...]
     create: str
@@ -179,7 +180,6 @@ class Resource:
     path: tuple[str, ...]
     operations: list[Operation] = field(default_factory=list)
     children: dict[str, Resource] = field(default_factory=dict)
-    poller: Poller | None = None  # a create/retrieve pair of one job model (the mock plays it)
     polling: Polling | None = None  # how the SDK's `poll` waits on the resource's jobs
 
     @property

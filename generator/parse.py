@@ -28,7 +28,6 @@ from specforge.generator.ir import (
     Field,
     Operation,
     Pagination,
-    Poller,
     Polling,
     RequestBody,
     Resource,
@@ -821,7 +820,6 @@ class _Builder:
             node.operations.append(op)
         for root in roots.values():
             for resource in root.walk():
-                resource.poller = self._poller(resource)
                 resource.polling = self._polling(resource)
         return roots
 
@@ -921,46 +919,6 @@ class _Builder:
             name for name, schema in properties.items() if _ID_SUFFIX.search(name) and text(schema)
         ]
         return (ids[0],) if len(ids) == 1 else ()
-
-    def _poller(self, resource: Resource) -> Poller | None:
-        by_name = {op.method_name: op for op in resource.operations}
-        create, retrieve = by_name.get("create"), by_name.get("retrieve")
-        if not create or not retrieve or not create.success or not retrieve.success:
-            return None
-        if (
-            create.success.model != retrieve.success.model
-            or not create.success.model
-            or len(retrieve.path_fields) != 1
-        ):
-            return None
-        schema = self._deref({"$ref": create.success.schema_pointer})
-        properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
-        status = self._deref(properties.get("status")) if isinstance(properties, dict) else None
-        values = (
-            [v for v in enum_of(status) if isinstance(v, str)] if isinstance(status, dict) else []
-        )
-        identifier = self._deref(properties.get("id"))
-        if (
-            not values
-            or not isinstance(identifier, dict)
-            or json_types(identifier) != ["string"]
-            or "id" not in (schema.get("required") or [])
-        ):
-            return None  # `poll(job.id)` needs an id that is always there, and a string
-        pending = tuple(v for v in values if v.lower() in PENDING_STATES)
-        terminal = tuple(v for v in values if v not in pending)
-        if not pending or not terminal:
-            return None
-        return Poller(
-            resource=resource.path,
-            create="create",
-            retrieve="retrieve",
-            model=create.success.model,
-            status_field="status",
-            id_field="id",
-            terminal=terminal,
-            pending=pending,
-        )
 
 
 class _Layout:
