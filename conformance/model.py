@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import jsonschema_rs
@@ -319,6 +319,32 @@ def completed_value(model: SpecModel, schema: Any) -> Any:
         if value not in (None, {}, []) and model.accepts(schema, value):
             return value
     return None
+
+
+class LoadSettings(Protocol):
+    """What `conform` and `mock` options say about loading the spec."""
+
+    @property
+    def spec(self) -> Path: ...
+    @property
+    def lenient(self) -> bool: ...
+    @property
+    def allow_external_refs(self) -> bool: ...
+    @property
+    def cache_dir(self) -> Path | None: ...
+    @property
+    def pagination(self) -> tuple[tuple[str, Any], ...]: ...
+
+
+def load_model_for(settings: LoadSettings) -> SpecModel:
+    """`load_model` with the loading settings of `conform` or `mock` options."""
+    return load_model(
+        settings.spec,
+        lenient=settings.lenient,
+        allow_external_refs=settings.allow_external_refs,
+        cache_dir=settings.cache_dir,
+        pagination=dict(settings.pagination) or None,
+    )
 
 
 def load_model(

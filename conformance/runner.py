@@ -20,7 +20,7 @@ import pytest
 from specforge.conformance.cassette import write_cassette
 from specforge.conformance.faults import parse_faults
 from specforge.conformance.junit import write_junit
-from specforge.conformance.model import SpecModel, load_model
+from specforge.conformance.model import SpecModel, load_model_for
 from specforge.conformance.planning import planned_paid
 from specforge.conformance.results import load_outcomes, render, summarize
 from specforge.conformance.runtime import preload
@@ -121,13 +121,7 @@ def conform(options: ConformOptions, out: TextIO | None = None) -> ConformResult
 
 def _conform(options: ConformOptions, out: TextIO, scrubber: Scrubber) -> ConformResult:
     started = time.monotonic()
-    model = load_model(
-        options.spec,
-        lenient=options.lenient,
-        allow_external_refs=options.allow_external_refs,
-        cache_dir=options.cache_dir,
-        pagination=dict(options.pagination) or None,
-    )
+    model = load_model_for(options)
     preload(options.spec, options.lenient, model)
     faults = parse_faults(options.faults)
     live = bool(options.base_url)

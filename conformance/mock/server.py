@@ -24,7 +24,7 @@ from specforge.conformance.mock.protocol import (
     files_needed,
     guarded_protocol,
 )
-from specforge.conformance.model import SpecModel, load_model
+from specforge.conformance.model import SpecModel, load_model_for
 from specforge.document.errors import ConfigError
 
 
@@ -52,13 +52,7 @@ class MockOptions:
 def build_app(options: MockOptions, model: SpecModel | None = None) -> MockApp:
     """The ASGI app for `options`, serving `model` (default: the spec loaded and compiled)."""
     if model is None:
-        model = load_model(
-            options.spec,
-            lenient=options.lenient,
-            allow_external_refs=options.allow_external_refs,
-            cache_dir=options.cache_dir,
-            pagination=dict(options.pagination) or None,
-        )
+        model = load_model_for(options)
     handler = MockHandler(
         model,
         options.faults,
