@@ -247,28 +247,41 @@ def _implausible(unit: str, value: Any) -> str:
     return f"{value} Unix {name} is not between 1970 and 3000"
 
 
-def _times(model: SpecModel, schema: Any, value: Any, pointer: str = "") -> Any:
-    """(pointer, problem) for each instant-holding property of `value` under `schema`."""
+def _time_properties(model: SpecModel, schema: Any) -> tuple[Any, tuple[tuple[str, str, Any], ...]]:
+    """`schema` resolved, its array items (or None) and its properties as (name, unit, schema),
+    own ones over those of its allOf/anyOf/oneOf parts; unit "" for a property that holds no
+    instant (it is searched further)."""
     schema = model.resolve(schema)
     if not isinstance(schema, dict):
-        return
-    if isinstance(value, list) and isinstance(schema.get("items"), dict):
-        for index, item in enumerate(value):
-            yield from _times(model, schema["items"], item, f"{pointer}/{index}")
-        return
-    if not isinstance(value, dict):
-        return
+        return None, ()
+    items = schema.get("items")
     properties = dict(schema.get("properties") or {})
     for key in ("allOf", "anyOf", "oneOf"):
         for part in schema.get(key) or []:
             part = model.resolve(part)
             if isinstance(part, dict):
                 properties = {**(part.get("properties") or {}), **properties}
+    found = []
     for name, prop in properties.items():
+        resolved = model.resolve(prop)
+        found.append((str(name), time_unit(str(name), resolved), resolved))
+    return items if isinstance(items, dict) else None, tuple(found)
+
+
+def _times(model: SpecModel, schema: Any, value: Any, pointer: str = "") -> Any:
+    """(pointer, problem) for each instant-holding property of `value` under `schema`."""
+    items, properties = model.derived(
+        "time-properties", schema, lambda node: _time_properties(model, node)
+    )
+    if isinstance(value, list) and items is not None:
+        for index, item in enumerate(value):
+            yield from _times(model, items, item, f"{pointer}/{index}")
+        return
+    if not isinstance(value, dict):
+        return
+    for name, unit, resolved in properties:
         if name not in value:
             continue
-        resolved = model.resolve(prop)
-        unit = time_unit(str(name), resolved)
         if unit:
             yield f"{pointer}/{name}", _implausible(unit, value[name])
         else:

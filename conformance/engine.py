@@ -98,7 +98,9 @@ def engine_config(run: Run) -> SchemathesisConfig:
             **({"headers": header} if header else {}),
             "base-url": run.settings.base_url.rstrip("/"),
             "workers": 1,
-            "continue-on-failure": True,
+            # as `schemathesis run` by default: an operation's first failure ends its
+            # generation (the examples after it cost a faulty operation seconds)
+            "continue-on-failure": run.settings.continue_on_failure,
             "rate-limit": "auto",  # a 429 with Retry-After is waited out and retried
             "seed": SEED,
             # Hypothesis' health checks generate extra data before each test and end it on a

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -78,6 +78,15 @@ class SpecModel:
     _inline: dict[int, tuple[Any, Any]] = field(default_factory=dict, repr=False)
     _strict: dict[str, Any] = field(default_factory=dict, repr=False)
     _strict_registry: Any = field(default=None, repr=False)
+    _derived: dict[tuple[str, int], Any] = field(default_factory=dict, repr=False)
+
+    def derived(self, kind: str, node: Any, build: Callable[[Any], Any]) -> Any:
+        """`build(node)`, computed once per `kind` and schema node of this document (the nodes
+        live as long as the model, so their identity is a stable key)."""
+        key = (kind, id(node))
+        if key not in self._derived:
+            self._derived[key] = build(node)
+        return self._derived[key]
 
     # -- schemas -----------------------------------------------------------------------------
     def resolve(self, node: Any, depth: int = 0) -> Any:

@@ -57,6 +57,7 @@ class ConformOptions:
     max_examples: int = 25
     budget: int | None = None
     strict: bool = False
+    continue_on_failure: bool = False  # the engine goes on after an operation's first failure
     junit_xml: Path | None = None
     cassette: Path | None = None
     report: Path | None = None
@@ -254,6 +255,7 @@ def _suite(
                 max_examples=options.max_examples,
                 budget=budget,
                 strict=options.strict,
+                continue_on_failure=options.continue_on_failure,
                 embedded=not live,
                 poll_interval=2.0 if live else 0.0,
                 poll_limit=60 if live else 10,

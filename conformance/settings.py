@@ -22,6 +22,7 @@ class SuiteSettings:
     max_examples: int = 25
     budget: int | None = None  # None: unlimited (the embedded mock)
     strict: bool = False
+    continue_on_failure: bool = False
     embedded: bool = True
     poll_interval: float = 0.0
     poll_limit: int = 20

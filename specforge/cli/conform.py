@@ -68,6 +68,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--report", type=Path, metavar="PATH", help="write the Markdown report")
     parser.add_argument("--strict", action="store_true", help="spec gaps fail the run too")
+    parser.add_argument(
+        "--continue-on-failure",
+        action="store_true",
+        help="Schemathesis goes on generating for an operation after its first failure "
+        "(default: it moves on, as `schemathesis run` does; the suite's own checks always run)",
+    )
     add_fault_option(parser)
     parser.set_defaults(handler=run)
 
@@ -94,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         max_examples=args.max_examples,
         budget=args.budget if args.budget is not None else DEFAULT_BUDGET,
         strict=args.strict,
+        continue_on_failure=args.continue_on_failure,
         junit_xml=args.junit_xml,
         cassette=args.cassette,
         report=args.report,
