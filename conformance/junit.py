@@ -2,11 +2,14 @@
 
 A violation is a `failure` (with expected, got and the curl reproduction), a spec gap a
 `failure` under --strict and otherwise a pass with its note in `system-out`, a skip `skipped`.
-The outcomes are already scrubbed of the run's credentials; ElementTree escapes the XML.
+The outcomes are already scrubbed of the run's credentials; ElementTree escapes the XML, and
+`xml_text` first replaces what XML 1.0 cannot hold at all (NUL and other control characters of
+a binary answer, lone surrogates) with its `\\xNN` / `\\uNNNN` spelling.
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
@@ -14,6 +17,13 @@ from pathlib import Path
 from specforge.conformance.results import Outcome
 
 _RANK = {"pass": 0, "skip": 1, "gap": 2, "violation": 3}
+# Characters outside XML 1.0's Char production (https://www.w3.org/TR/xml/#charsets).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """`text` as XML 1.0 can hold it: each character it cannot is spelt as Python would."""
+    return _NOT_XML.sub(lambda found: ascii(found.group())[1:-1], text)
 
 
 def junit_tree(outcomes: list[Outcome], *, strict: bool, seconds: float = 0.0) -> ET.ElementTree:
@@ -29,7 +39,7 @@ def junit_tree(outcomes: list[Outcome], *, strict: bool, seconds: float = 0.0) -
         for (operation, case), found in sorted(cases[check].items()):
             worst = max(found, key=lambda o: _RANK[o.kind])
             name = f"{operation}: {case}" if operation else case or check
-            testcase = ET.SubElement(suite, "testcase", classname=check, name=name)
+            testcase = ET.SubElement(suite, "testcase", classname=check, name=xml_text(name))
             counts["tests"] += 1
             failing = worst.kind == "violation" or (strict and worst.kind == "gap")
             if failing:
@@ -38,12 +48,12 @@ def junit_tree(outcomes: list[Outcome], *, strict: bool, seconds: float = 0.0) -
                 failure = ET.SubElement(
                     testcase,
                     "failure",
-                    message=f"{label}: expected {worst.expected}; got {worst.got}",
+                    message=xml_text(f"{label}: expected {worst.expected}; got {worst.got}"),
                 )
                 failure.text = _detail(worst)
             elif worst.kind == "skip":
                 counts["skipped"] += 1
-                ET.SubElement(testcase, "skipped", message=worst.got or "skipped")
+                ET.SubElement(testcase, "skipped", message=xml_text(worst.got or "skipped"))
             elif worst.kind == "gap":
                 out = ET.SubElement(testcase, "system-out")
                 out.text = "spec gap (not failing without --strict)\n" + _detail(worst)
@@ -65,12 +75,14 @@ def write_junit(path: Path, outcomes: list[Outcome], *, strict: bool, seconds: f
 
 
 def _detail(outcome: Outcome) -> str:
-    return "\n".join(
-        part
-        for part in (
-            f"expected: {outcome.expected}",
-            f"got: {outcome.got}",
-            f"reproduce:\n{outcome.curl}" if outcome.curl else "",
+    return xml_text(
+        "\n".join(
+            part
+            for part in (
+                f"expected: {outcome.expected}",
+                f"got: {outcome.got}",
+                f"reproduce:\n{outcome.curl}" if outcome.curl else "",
+            )
+            if part
         )
-        if part
     )
