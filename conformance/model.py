@@ -78,6 +78,8 @@ class SpecModel:
     _inline: dict[int, tuple[Any, Any]] = field(default_factory=dict, repr=False)
     _strict: dict[str, Any] = field(default_factory=dict, repr=False)
     _strict_registry: Any = field(default=None, repr=False)
+    _response_document: Any = field(default=None, repr=False)
+    _response_registry: Any = field(default=None, repr=False)
     _derived: dict[tuple[str, int], Any] = field(default_factory=dict, repr=False)
 
     def derived(self, kind: str, node: Any, build: Callable[[Any], Any]) -> Any:
@@ -110,12 +112,17 @@ class SpecModel:
         return found if isinstance(found, dict) else {}
 
     def validator(self, pointer: str) -> Any:
-        """A compiled validator for the schema at `pointer` (cached)."""
+        """A compiled validator for the schema at `pointer`, as an answer's body is held to it:
+        `writeOnly` properties never in it (see `response_view`) (cached)."""
         cached = self._validators.get(pointer)
         if cached is None:
+            if self._response_registry is None:
+                self._response_registry = jsonschema_rs.Registry(
+                    [(SPEC_URI, self.response_document())]
+                )
             cached = jsonschema_rs.Draft202012Validator(
                 {"$ref": f"{SPEC_URI}#{quote(pointer.lstrip('#'), safe=_SAFE)}"},
-                registry=self.registry,
+                registry=self._response_registry,
                 validate_formats=False,
             )
             self._validators[pointer] = cached
@@ -153,6 +160,32 @@ class SpecModel:
             )
             self._inline[key] = cached
         return bool(cached[1].is_valid(value))
+
+    def response_document(self) -> dict[str, Any]:
+        """The document as answers are read (`response_view` of a copy; made once)."""
+        if self._response_document is None:
+            self._response_document = response_view(copy.deepcopy(self.document))
+        return dict(self._response_document)
+
+    def response_example(self, pointer: str) -> Any:
+        """A deterministic answer body for the schema at `pointer`: no `writeOnly` property."""
+        document = self.response_document()
+
+        def resolve(node: Any, depth: int = 0) -> Any:
+            while isinstance(node, dict) and "$ref" in node and depth < 32:
+                ref = str(node["$ref"])
+                try:
+                    node = resolve_pointer(document, ref[1:]) if ref.startswith("#") else {}
+                except KeyError:
+                    return {}
+                depth += 1
+            return node
+
+        try:
+            schema = resolve(resolve_pointer(document, pointer.lstrip("#")))
+        except KeyError:
+            return {}
+        return build(schema, resolve, full=True, accepts=self.accepts)
 
     def example(self, pointer: str, *, full: bool = True) -> Any:
         """A deterministic value valid (where possible) for the schema at `pointer`."""
@@ -411,6 +444,28 @@ INTEGER_RANGES = {
     "uint32": (0, 2**32 - 1),
     "uint64": (0, 2**64 - 1),
 }
+
+
+def response_view(node: Any) -> Any:
+    """`node` (changed in place) as an answer is read: in every object schema, each `writeOnly`
+    property is forbidden (`{"not": {}}`) and no longer required, as OpenAPI says and as
+    Schemathesis validates answers (iteratively: documents may nest deeply)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            properties = item.get("properties")
+            if isinstance(properties, dict):
+                for name, prop in list(properties.items()):
+                    if isinstance(prop, dict) and prop.get("writeOnly") is True:
+                        properties[name] = {"not": {}}
+                        required = item.get("required")
+                        if isinstance(required, list) and name in required:
+                            item["required"] = [r for r in required if r != name]
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return node
 
 
 def server_view(node: Any) -> Any:

@@ -20,6 +20,7 @@ the values must then be the schema names, so no answer can satisfy `ST111`.
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -31,8 +32,10 @@ from bench.corpus import SCHEMATHESIS_OPTIONS
 from specforge.conformance.faults import parse_faults
 from specforge.conformance.mock.server import MockOptions, running
 from specforge.conformance.model import load_model
+from specforge.conformance.runner import ConformOptions, conform
 from specforge.conformance.schemathesis_schema import schemathesis_document
 from tests.conftest import FULL_SPEC, needs_shared
+from tests.real_specs import BY_NAME, locate
 
 ROOT = Path(__file__).resolve().parents[1]
 VIDEOS = ROOT / "spec" / "together-videos.yaml"
@@ -96,6 +99,18 @@ def test_the_full_together_spec_mock_passes_every_check(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, summary(result)
     assert "Selected: 94/99" in result.stdout, summary(result)
+
+
+def test_a_public_spec_mock_passes_every_check(tmp_path: Path) -> None:
+    """The Train Travel API (OpenAPI 3.1, OAuth2, a JSON or XML body, `writeOnly` card fields,
+    inferred links): plain Schemathesis and `specforge conform` both find its mock clean."""
+    path, why = locate(BY_NAME["train-travel.yaml"])
+    if path is None:
+        pytest.skip(why)
+    result = plain_schemathesis(path, tmp_path, max_examples=30, lenient=True)
+    assert result.returncode == 0, summary(result)
+    conformed = conform(ConformOptions(spec=path, lenient=True, max_examples=10), out=io.StringIO())
+    assert (conformed.exit_code, conformed.violations) == (0, 0), conformed.report[-4000:]
 
 
 def test_the_same_command_fails_on_a_faulty_mock(tmp_path: Path) -> None:

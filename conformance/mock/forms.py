@@ -1,10 +1,13 @@
-"""Form bodies (multipart/form-data, application/x-www-form-urlencoded) as JSON documents.
+"""Form bodies (multipart/form-data, application/x-www-form-urlencoded) and flat XML bodies as
+JSON documents.
 
 Every field becomes the JSON value its property's schema expects (parsed the way query
 parameters are), so the body validator judges a form as it judges JSON; a file part is kept as
 text (its bytes as Latin-1), which any `format: binary` string schema accepts. Outside file
 parts and binary properties, the text `null` is read as JSON null, as the usual form encoders
-write None (so a non-nullable field refuses it).
+write None (so a non-nullable field refuses it). An XML body whose root holds only elements of
+text (`<booking><has_dog>true</has_dog></booking>`) gives those elements as its fields; one with
+nested elements, attributes or a DTD is not read (None).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import email
 import email.message
 import email.policy
 import email.utils
+import xml.etree.ElementTree as ET
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -20,6 +24,47 @@ MULTIPART = "multipart/form-data"
 URLENCODED = "application/x-www-form-urlencoded"
 FORM_MEDIA = frozenset({MULTIPART, URLENCODED})
 MAX_PARTS = 1000
+
+
+def is_xml(media: str) -> bool:
+    """Whether `media` is an XML content type (application/xml, text/xml, ...+xml)."""
+    return media in ("application/xml", "text/xml") or media.endswith("+xml")
+
+
+def xml_fields(
+    body: bytes, declared: frozenset[str] = frozenset()
+) -> tuple[dict[str, list[str]], dict[str, Any]] | str | None:
+    """A flat XML body (see the module) as (its text fields, its other elements): an element of
+    a property the schema does not declare may nest (it is read as an object of texts, which
+    only an `additionalProperties` rule judges); the root's text when it holds only text
+    (`<booking>true</booking>`: no object); None when a declared property nests or an element
+    has attributes. A body that is no XML at all is a FormError. No DTD is read."""
+    if b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
+        return None
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as error:
+        raise FormError(f"the XML body cannot be parsed: {error}") from None
+    if not len(root) and (root.text or "").strip():
+        return root.text or ""
+    fields: dict[str, list[str]] = {}
+    others: dict[str, Any] = {}
+    for child in root[:MAX_PARTS]:
+        name = str(child.tag)
+        if child.attrib or (len(child) and name in declared):
+            return None
+        if len(child):
+            others[name] = _xml_object(child, 1)
+        else:
+            fields.setdefault(name, []).append(child.text or "")
+    return fields, others
+
+
+def _xml_object(element: ET.Element, depth: int) -> Any:
+    """An undeclared element as JSON: its children by tag (texts at the leaves), bounded."""
+    if not len(element) or depth > 32:
+        return element.text or ""
+    return {str(child.tag): _xml_object(child, depth + 1) for child in element[:MAX_PARTS]}
 
 
 class FilePart(str):

@@ -18,7 +18,13 @@ from urllib.parse import parse_qsl
 
 from specforge.conformance.auth import Credential
 from specforge.conformance.faults import DROP, Answer, Faults, Refusal
-from specforge.conformance.mock.forms import FORM_MEDIA, FormError, form_document, form_fields
+from specforge.conformance.mock.forms import (
+    FORM_MEDIA,
+    FormError,
+    form_document,
+    form_fields,
+    xml_fields,
+)
 from specforge.conformance.mock.jobs import JobStore
 from specforge.conformance.mock.paging import emptied, later_page
 from specforge.conformance.mock.plan import (
@@ -196,13 +202,16 @@ class MockHandler:
         """A deleted resource is gone from then on; one created again is back."""
         if plan.op.method == "DELETE" and plan.pattern is not None:
             self.deleted.add(request.path)
-        elif plan.op.method == "POST" and plan.id_field and reply.body:
+        elif plan.op.method == "POST" and reply.body:
             try:
                 created = json.loads(reply.body)
             except ValueError:
                 return
-            if isinstance(created, dict) and isinstance(created.get(plan.id_field), str):
-                self.deleted.revive(created[plan.id_field])
+            # the id the create answered with (an `id` of an allOf part counts too: the plan
+            # reads only the answer's own properties)
+            found = created.get(plan.id_field or "id") if isinstance(created, dict) else None
+            if isinstance(found, (str, int)) and not isinstance(found, bool):
+                self.deleted.revive(str(found))
 
     # -- steps ---------------------------------------------------------------------------------
     def _route(self, method: str, path: str) -> tuple[OperationPlan, dict[str, str]]:
@@ -279,7 +288,8 @@ class MockHandler:
                 )
             return ABSENT
         media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-        if media != plan.body_media.lower() and not (plan.body_json and media.endswith("+json")):
+        chosen = media == plan.body_media.lower() or (plan.body_json and media.endswith("+json"))
+        if not chosen and media not in plan.other_media:
             raise _Refused(
                 error_reply(
                     415,
@@ -287,7 +297,23 @@ class MockHandler:
                     "unsupported_media_type",
                 )
             )
-        if plan.body_json:
+        if not chosen and media in plan.xml_media:
+            try:
+                read = xml_fields(request.body, frozenset(rule.name for rule in plan.rules))
+            except FormError as error:
+                raise _Refused(
+                    error_reply(400, str(error), "invalid_request_error", rule="xml")
+                ) from None
+            if read is None:
+                return ABSENT
+            if isinstance(read, str):
+                return read  # text where the schema's object is due: the validator refuses it
+            fields, others = read
+            kinds = {rule.name: rule.kinds for rule in plan.rules}
+            return {**others, **form_document(fields, kinds, frozenset(), coerce)}
+        if not chosen and media not in FORM_MEDIA:
+            return ABSENT  # another documented type, in a syntax the mock does not read
+        if chosen and plan.body_json:
             return parse_json(request.body)
         if media in FORM_MEDIA:
             try:

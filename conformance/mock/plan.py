@@ -17,6 +17,7 @@ from specforge.conformance.checks import (
     UNIT_SECONDS,
     time_unit,
 )
+from specforge.conformance.mock.forms import is_xml
 from specforge.conformance.mock.paging import last_cursor_page
 from specforge.conformance.mock.sse import StreamPlan, stream_plan
 from specforge.conformance.model import (
@@ -112,6 +113,10 @@ class OperationPlan:
     stream: StreamPlan | None = None  # its server-sent events, when it streams
     # the headers its documented success response declares, with values their schemas accept
     headers: list[tuple[str, str]] = field(default_factory=list)
+    # the other request content types it documents (XML beside JSON...): taken, and those of
+    # them that are XML with the same schema read as flat XML and validated (`xml_fields`)
+    other_media: frozenset[str] = frozenset()
+    xml_media: frozenset[str] = frozenset()
 
 
 def compile_plans(model: SpecModel) -> list[OperationPlan]:
@@ -159,6 +164,10 @@ def _plan(model: SpecModel, op: Operation, job: JobPlan | None) -> OperationPlan
         security=model.security(op),
         params=params,
         body_media=op.body.content_type if op.body else "",
+        other_media=frozenset(_other_media(model, op)),
+        xml_media=frozenset(
+            media for media, same in _other_media(model, op).items() if same and is_xml(media)
+        ),
         body_json=bool(op.body and "json" in op.body.content_type),
         body_required=bool(op.body and op.body.required),
         body_validator=model.request_validator(body_pointer) if body_pointer else None,
@@ -257,8 +266,29 @@ def _error_templates(model: SpecModel, op: Operation) -> dict[int, tuple[Any, st
             continue
         status = int(response.status) if numeric else 0
         pointer = response.schema_pointer.lstrip("#")
-        found[status] = (model.example(pointer), response.content_type, model.validator(pointer))
+        found[status] = (
+            model.response_example(pointer),
+            response.content_type,
+            model.validator(pointer),
+        )
     return found
+
+
+def _other_media(model: SpecModel, op: Operation) -> dict[str, bool]:
+    """The request body's documented content types besides the one the plan validates, each
+    with whether its schema is the same as that one's."""
+    if op.body is None:
+        return {}
+    body = model.resolve(model.schema_at(f"{op.pointer}/requestBody"))
+    content = body.get("content") if isinstance(body, dict) else None
+    if not isinstance(content, dict):
+        return {}
+    chosen = op.body.content_type.lower()
+    schemas = {
+        str(media).lower(): item.get("schema") if isinstance(item, dict) else None
+        for media, item in content.items()
+    }
+    return {media: schemas[media] == schemas.get(chosen) for media in schemas if media != chosen}
 
 
 def _response_example(model: SpecModel, op: Operation, response: Response) -> Any:
@@ -280,7 +310,7 @@ def _response_example(model: SpecModel, op: Operation, response: Response) -> An
     for candidate in candidates:
         if validator is None or validator.is_valid(candidate):
             return candidate
-    return model.example(pointer) if pointer else {}
+    return model.response_example(pointer) if pointer else {}
 
 
 def _preferred(model: SpecModel, op: Operation) -> dict[str, tuple[bytes, str]]:
@@ -482,7 +512,7 @@ def _job_templates(
     pending and finished, and its outputs and finish time while pending."""
     pointer = op.success.schema_pointer if op.success else ""
     schema = model.schema_at(pointer)
-    full = model.example(pointer)
+    full = model.response_example(pointer)
     if not isinstance(full, dict):
         return None
     full = _fitted(model, schema, full)

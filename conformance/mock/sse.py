@@ -55,7 +55,9 @@ def stream_plan(model: SpecModel, op: Operation) -> StreamPlan | None:
     if stream is None:
         return None
     pointer = stream.chunk_pointer.lstrip("#")
-    example = fitted(model.example(pointer), model.validator(pointer)) if pointer else "chunk"
+    example = (
+        fitted(model.response_example(pointer), model.validator(pointer)) if pointer else "chunk"
+    )
     return StreamPlan(stream.selector, encode(chunks(example)))
 
 
