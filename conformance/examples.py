@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
+from specforge.conformance.patterns import pattern_value
 from specforge.document.schemas import json_types
 
 Resolve = Callable[[Any], Any]
@@ -49,9 +51,15 @@ def build(
     if isinstance(examples, list) and examples and depth > 0 and accepts(schema, examples[0]):
         return examples[0]
     if isinstance(schema.get("allOf"), list):
+        parts = [
+            build(part, resolve, full=full, accepts=accepts, depth=depth + 1)
+            for part in schema["allOf"]
+        ]
+        if parts and not any(isinstance(value, dict) for value in parts):
+            # parts of a scalar (`allOf: [{type: string}, {minLength: 1}]`): one that fits all
+            return next((v for v in parts if accepts(schema, v)), parts[0])
         merged: dict[str, Any] = {}
-        for part in schema["allOf"]:
-            value = build(part, resolve, full=full, accepts=accepts, depth=depth + 1)
+        for value in parts:
             if isinstance(value, dict):
                 merged.update(value)
         own = {k: v for k, v in schema.items() if k != "allOf"}
@@ -123,7 +131,20 @@ def _string(schema: dict[str, Any]) -> str:
     high = int(schema.get("maxLength", max(low, len(value))))
     if len(value) < low:
         value = value + "x" * (low - len(value))
-    return value[:high]
+    value = value[:high]
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str) and not _matches(pattern, value):
+        matched = pattern_value(pattern)
+        if matched is not None and low <= len(matched) <= int(schema.get("maxLength", 1 << 30)):
+            return matched
+    return value
+
+
+def _matches(pattern: str, value: str) -> bool:
+    try:
+        return re.search(pattern, value) is not None
+    except re.error:
+        return True  # a pattern Python cannot read: left to the validator
 
 
 def _number(kind: str, schema: dict[str, Any]) -> int | float:

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from specforge.conformance.mock.forms import xml_fields
+from specforge.conformance.examples import build
+from specforge.conformance.mock.forms import form_fields, xml_fields
 from specforge.conformance.mock.server import MockOptions, running
+from specforge.conformance.model import load_model
 
 SPEC = Path(__file__).parent / "fixtures" / "bookings-xml-writeonly.yaml"
 KEY = "media-key"
@@ -67,3 +70,27 @@ def test_xml_fields_reads_flat_bodies_only() -> None:
     assert xml_fields(b"<b><x><z>1</z></x></b>") == ({}, {"x": {"z": "1"}})
     assert xml_fields(b'<b><x a="1">1</x></b>') is None
     assert xml_fields(b"<!DOCTYPE b [<!ENTITY e 'x'>]><b><x>&e;</x></b>") is None
+
+
+def test_an_empty_multipart_form_has_no_field() -> None:
+    assert form_fields("multipart/form-data; boundary=abc", b"--abc--\r\n") == {}
+
+
+@pytest.mark.parametrize(
+    ("schema", "expected"),
+    [
+        # the public ReadMe API's slugs: a string held by two allOf parts
+        ({"allOf": [{"type": "string"}, {"type": "string", "minLength": 1}]}, "value"),
+        # its version names: an unanchored alternation
+        ({"type": "string", "pattern": "stable|([0-9]+)(?:\\.([0-9]+))?"}, "stable"),
+        ({"type": "string", "pattern": "^prj_[a-z0-9]{8}$"}, "prj_aaaaaaaa"),
+        ({"type": "string", "pattern": "^v"}, "value"),
+    ],
+)
+def test_built_answers_fit_scalar_all_of_and_patterns(
+    schema: dict[str, Any], expected: str
+) -> None:
+    model = load_model(SPEC)
+    value = build(schema, model.resolve, accepts=model.accepts)
+    assert value == expected
+    assert model.accepts(schema, value)

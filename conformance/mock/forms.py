@@ -94,6 +94,8 @@ def form_fields(content_type: str, body: bytes) -> dict[str, list[str]]:
     boundary = header.get_param("boundary")
     if not isinstance(boundary, str) or not boundary:
         raise FormError("a multipart body needs a boundary parameter in its Content-Type")
+    if body.strip() == f"--{boundary}--".encode("latin-1", "replace"):
+        return fields  # a form of no part (every field optional): what encoders send for {}
     head = f'Content-Type: {MULTIPART}; boundary="{boundary}"\r\n\r\n'.encode("latin-1", "replace")
     message = email.message_from_bytes(head + body, policy=email.policy.HTTP)
     if not message.is_multipart() or message.defects:
