@@ -62,6 +62,14 @@ def build(
         for value in parts:
             if isinstance(value, dict):
                 merged.update(value)
+        if not accepts(schema, merged):
+            # a later part's looser property (`type: string`) overwrote an earlier one's
+            # narrower value (`enum: [DOCUMENT]`): let the earlier parts win instead
+            first_wins: dict[str, Any] = {}
+            for value in reversed(parts):
+                if isinstance(value, dict):
+                    first_wins.update(value)
+            merged = first_wins if accepts(schema, first_wins) else merged
         own = {k: v for k, v in schema.items() if k != "allOf"}
         if own.get("properties"):
             value = build(own, resolve, full=full, accepts=accepts, depth=depth + 1)
@@ -98,7 +106,9 @@ def _scalar_or_container(
             result[name] = "value"
         return result
     if kind == "array":
-        count = max(int(schema.get("minItems", 1 if full else 0)), 0)
+        # deep in a recursive schema (a tree of nodes), an array that may be empty ends it
+        fallback = 0 if depth >= MAX_DEPTH - 2 else (1 if full else 0)
+        count = max(int(schema.get("minItems", fallback)), 0)
         if "maxItems" in schema:
             count = min(count, int(schema["maxItems"]))
         return [

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 
 from specforge.conformance.examples import build
@@ -94,3 +95,25 @@ def test_built_answers_fit_scalar_all_of_and_patterns(
     value = build(schema, model.resolve, accepts=model.accepts)
     assert value == expected
     assert model.accepts(schema, value)
+
+
+def test_an_all_of_keeps_the_narrower_value_and_a_deep_tree_ends() -> None:
+    """The public Figma API's nodes: `allOf: [{type: enum [DOCUMENT]}, {type: string}]` over a
+    recursive tree of children."""
+    model = load_model(SPEC)
+    node: dict[str, Any] = {
+        "allOf": [
+            {"type": "object", "required": ["type"], "properties": {"type": {"enum": ["DOC"]}}},
+            {"type": "object", "properties": {"type": {"type": "string"}}},
+        ]
+    }
+    assert build(node, model.resolve, accepts=model.accepts) == {"type": "DOC"}
+    ref = {"$ref": "#/$defs/Node"}
+    tree = {"type": "object", "properties": {"children": {"type": "array", "items": ref}}}
+
+    def resolve(node: Any) -> Any:
+        return tree if node == ref else node
+
+    value = build(tree, resolve)
+    validator = jsonschema.Draft202012Validator({**tree, "$defs": {"Node": tree}})
+    assert validator.is_valid(value), value  # the deepest array is empty, not [null]
