@@ -468,14 +468,71 @@ def response_view(node: Any) -> Any:
     return node
 
 
+def _directed(document: Any, item: dict[str, Any]) -> None:
+    """A `oneOf`/`anyOf` with a discriminator as a server reads it (changed in place): the
+    property must hold one of the branches' values, and the body is held to the branch (or
+    branches) that value names, not to "exactly one" of them. A branch's values: the mapping's
+    keys that point to it, its schema name, and the property's own const/enum in it. Left as it
+    is when a branch has no value (nothing can direct to it)."""
+    discriminator = item.get("discriminator")
+    key = next((k for k in ("oneOf", "anyOf") if isinstance(item.get(k), list)), None)
+    if not isinstance(discriminator, dict) or key is None:
+        return
+    name = discriminator.get("propertyName")
+    found = discriminator.get("mapping")
+    mapping: dict[str, Any] = found if isinstance(found, dict) else {}
+    if not isinstance(name, str):
+        return
+    cases: list[tuple[list[str], Any]] = []
+    for branch in item[key]:
+        ref = branch.get("$ref") if isinstance(branch, dict) else None
+        values = {value for value, target in mapping.items() if target == ref} if ref else set()
+        if isinstance(ref, str):
+            values.add(ref.rsplit("/", 1)[-1])
+            try:
+                branch_schema = resolve_pointer(document, ref[1:]) if ref.startswith("#") else {}
+            except KeyError:
+                branch_schema = {}
+        else:
+            branch_schema = branch
+        own = (
+            (branch_schema.get("properties") or {}).get(name)
+            if isinstance(branch_schema, dict)
+            else None
+        )
+        if isinstance(own, dict):
+            values.update(
+                v for v in ([own["const"]] if "const" in own else []) if isinstance(v, str)
+            )
+            values.update(v for v in own.get("enum") or [] if isinstance(v, str))
+        if not values:
+            return
+        cases.append((sorted(values), branch))
+    every = sorted({value for values, _ in cases for value in values})
+    directed: dict[str, Any] = {
+        "properties": {name: {"enum": every}},
+        "required": [name],
+        "allOf": [
+            {"if": {"properties": {name: {"enum": values}}, "required": [name]}, "then": branch}
+            for values, branch in cases
+        ],
+    }
+    del item[key]
+    item.pop("discriminator")
+    item["allOf"] = [*(item.get("allOf") or []), directed]
+
+
 def server_view(node: Any) -> Any:
     """`node` (changed in place) as a typed server reads it: each `int32`/`int64` integer schema
-    given its range as `minimum`/`maximum` where it states none, and a `type` with
-    `nullable: true` beside it admitting null (iteratively: documents may nest deeply)."""
+    given its range as `minimum`/`maximum` where it states none, a `type` with
+    `nullable: true` beside it admitting null, and a `oneOf`/`anyOf` with a discriminator
+    judged by the one branch its value names (`_directed`) (iteratively: documents may nest
+    deeply)."""
     stack = [node]
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
+            _directed(node, item)
             low_high = INTEGER_RANGES.get(str(item.get("format", "")))
             types = item.get("type")
             integer = types == "integer" or (isinstance(types, list) and "integer" in types)

@@ -4,6 +4,7 @@ allOf part. Plain httpx over a socket against `tests/fixtures/bookings-xml-write
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 from specforge.conformance.examples import build
 from specforge.conformance.mock.forms import form_fields, xml_fields
 from specforge.conformance.mock.server import MockOptions, running
-from specforge.conformance.model import load_model
+from specforge.conformance.model import load_model, server_view
 
 SPEC = Path(__file__).parent / "fixtures" / "bookings-xml-writeonly.yaml"
 KEY = "media-key"
@@ -117,3 +118,26 @@ def test_an_all_of_keeps_the_narrower_value_and_a_deep_tree_ends() -> None:
     value = build(tree, resolve)
     validator = jsonschema.Draft202012Validator({**tree, "$defs": {"Node": tree}})
     assert validator.is_valid(value), value  # the deepest array is empty, not [null]
+
+
+def test_a_discriminated_one_of_is_judged_by_the_branch_its_value_names() -> None:
+    """The public ReadMe examples' pets: `Dog` and `Cat` both accept `{pet_type, bark}`, so plain
+    `oneOf` refuses a valid dog; a server reads `pet_type` and judges the dog as a dog."""
+    document: dict[str, Any] = {
+        "Pet": {
+            "oneOf": [{"$ref": "#/Dog"}, {"$ref": "#/Cat"}],
+            "discriminator": {"propertyName": "pet_type", "mapping": {"dog": "#/Dog"}},
+        },
+        "Dog": {"type": "object", "properties": {"pet_type": {}, "bark": {"type": "boolean"}}},
+        "Cat": {"type": "object", "properties": {"pet_type": {}, "bark": {"type": "boolean"}}},
+    }
+    view = server_view(copy.deepcopy(document))
+    validator = jsonschema.Draft202012Validator({**view["Pet"], **{k: view[k] for k in view}})
+    assert not jsonschema.Draft202012Validator(
+        {**document["Pet"], **{k: document[k] for k in document}}
+    ).is_valid({"pet_type": "dog", "bark": True})  # what a plain oneOf says
+    assert validator.is_valid({"pet_type": "dog", "bark": True})
+    assert validator.is_valid({"pet_type": "Cat", "bark": False})  # the schema name
+    assert not validator.is_valid({"pet_type": "dog", "bark": "loud"})  # held to Dog
+    assert not validator.is_valid({"pet_type": "bird"})
+    assert not validator.is_valid({"bark": True})
