@@ -15,6 +15,8 @@ import pytest
 
 from specforge.conformance.examples import build
 from specforge.conformance.mock.forms import form_fields, xml_fields
+from specforge.conformance.mock.handler import _identifiers
+from specforge.conformance.mock.resources import DeletedPaths
 from specforge.conformance.mock.server import MockOptions, running
 from specforge.conformance.model import load_model, server_view
 
@@ -141,3 +143,12 @@ def test_a_discriminated_one_of_is_judged_by_the_branch_its_value_names() -> Non
     assert not validator.is_valid({"pet_type": "dog", "bark": "loud"})  # held to Dog
     assert not validator.is_valid({"pet_type": "bird"})
     assert not validator.is_valid({"bark": True})
+
+
+def test_a_create_answering_a_deleted_slug_revives_it() -> None:
+    deleted = DeletedPaths()
+    deleted.add("/v2/branches/stable/guides/intro")
+    deleted.add("/v2/branches/stable/guides/other")
+    deleted.revive(*_identifiers({"data": {"slug": "intro", "title": "Intro", "order": 1}}))
+    assert not deleted.gone("/v2/branches/stable/guides/intro")
+    assert deleted.gone("/v2/branches/stable/guides/other")

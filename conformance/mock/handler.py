@@ -207,11 +207,9 @@ class MockHandler:
                 created = json.loads(reply.body)
             except ValueError:
                 return
-            # the id the create answered with (an `id` of an allOf part counts too: the plan
-            # reads only the answer's own properties)
-            found = created.get(plan.id_field or "id") if isinstance(created, dict) else None
-            if isinstance(found, (str, int)) and not isinstance(found, bool):
-                self.deleted.revive(str(found))
+            # what the create answered with may be the new resource's identifier (an `id`, a
+            # `slug`, in an allOf part or under `data`): a deleted path ending in one is back
+            self.deleted.revive(*_identifiers(created))
 
     # -- steps ---------------------------------------------------------------------------------
     def _route(self, method: str, path: str) -> tuple[OperationPlan, dict[str, str]]:
@@ -634,6 +632,19 @@ def _echo(plan: OperationPlan, body: dict[str, Any], document: dict[str, Any]) -
     for name in plan.echo:
         if name in document and isinstance(document[name], type(body.get(name))):
             body[name] = document[name]
+
+
+def _identifiers(created: Any) -> list[str]:
+    """The scalar values of a create's answer (and of its `data` object) as text."""
+    found: list[str] = []
+    for holder in (created, created.get("data") if isinstance(created, dict) else None):
+        if isinstance(holder, dict):
+            found.extend(
+                str(value)
+                for value in holder.values()
+                if isinstance(value, (str, int)) and not isinstance(value, bool)
+            )
+    return found
 
 
 def coerce(raw: list[str], kinds: tuple[str, ...]) -> Any:

@@ -25,9 +25,12 @@ class DeletedPaths:
         path = path.rstrip("/")
         return any(path == p or path.startswith(p + "/") for p in self._ancestors(path))
 
-    def revive(self, resource_id: str) -> None:
-        """A create answered with `resource_id`: that resource exists again."""
-        for path in [p for p in self._paths if p.rsplit("/", 1)[-1] == resource_id]:
+    def revive(self, *resource_ids: str) -> None:
+        """A create answered with these ids: the resources they end the path of exist again."""
+        ids = set(resource_ids)
+        if not ids or not self._paths:
+            return
+        for path in [p for p in self._paths if p.rsplit("/", 1)[-1] in ids]:
             del self._paths[path]
 
     def _ancestors(self, path: str) -> list[str]:
