@@ -93,14 +93,7 @@ class SpecModel:
     # -- schemas -----------------------------------------------------------------------------
     def resolve(self, node: Any, depth: int = 0) -> Any:
         """`node` with `$ref`s followed (a few levels)."""
-        while isinstance(node, dict) and "$ref" in node and depth < 32:
-            ref = str(node["$ref"])
-            try:
-                node = resolve_pointer(self.document, ref[1:]) if ref.startswith("#") else {}
-            except KeyError:
-                return {}
-            depth += 1
-        return node
+        return follow_refs(self.document, node, depth)
 
     def schema_at(self, pointer: str) -> dict[str, Any]:
         """The resolved schema at a JSON pointer of the document ({} when absent)."""
@@ -165,21 +158,15 @@ class SpecModel:
         """The document as answers are read (`response_view` of a copy; made once)."""
         if self._response_document is None:
             self._response_document = response_view(copy.deepcopy(self.document))
-        return dict(self._response_document)
+        document: dict[str, Any] = self._response_document
+        return document
 
     def response_example(self, pointer: str) -> Any:
         """A deterministic answer body for the schema at `pointer`: no `writeOnly` property."""
         document = self.response_document()
 
-        def resolve(node: Any, depth: int = 0) -> Any:
-            while isinstance(node, dict) and "$ref" in node and depth < 32:
-                ref = str(node["$ref"])
-                try:
-                    node = resolve_pointer(document, ref[1:]) if ref.startswith("#") else {}
-                except KeyError:
-                    return {}
-                depth += 1
-            return node
+        def resolve(node: Any) -> Any:
+            return follow_refs(document, node)
 
         try:
             schema = resolve(resolve_pointer(document, pointer.lstrip("#")))
@@ -446,6 +433,19 @@ INTEGER_RANGES = {
 }
 
 
+def follow_refs(document: Any, node: Any, depth: int = 0) -> Any:
+    """`node` with the local `$ref`s of `document` followed (at most 32 levels; {} for a
+    reference that names nothing there or lies outside it)."""
+    while isinstance(node, dict) and "$ref" in node and depth < 32:
+        ref = str(node["$ref"])
+        try:
+            node = resolve_pointer(document, ref[1:]) if ref.startswith("#") else {}
+        except KeyError:
+            return {}
+        depth += 1
+    return node
+
+
 def response_view(node: Any) -> Any:
     """`node` (changed in place) as an answer is read: in every object schema, each `writeOnly`
     property is forbidden (`{"not": {}}`) and no longer required, as OpenAPI says and as
@@ -489,12 +489,7 @@ def _directed(document: Any, item: dict[str, Any]) -> None:
         values = {value for value, target in mapping.items() if target == ref} if ref else set()
         if isinstance(ref, str):
             values.add(ref.rsplit("/", 1)[-1])
-            try:
-                branch_schema = resolve_pointer(document, ref[1:]) if ref.startswith("#") else {}
-            except KeyError:
-                branch_schema = {}
-        else:
-            branch_schema = branch
+        branch_schema = follow_refs(document, branch)
         own = (
             (branch_schema.get("properties") or {}).get(name)
             if isinstance(branch_schema, dict)

@@ -7,27 +7,19 @@ sends fewer requests, as `schemathesis run` does, and with the option it goes on
 
 from __future__ import annotations
 
-import io
-
-from specforge.conformance.runner import ConformOptions, ConformResult, conform
-from tests.fault_corpus import BY_NAME
+from specforge.conformance.runner import ConformResult
+from tests.corpus_own_checks import conform_variant
 
 ENGINE_ONLY = ["-k", "test_schemathesis"]
 
 
 def engine_run(continue_on_failure: bool) -> ConformResult:
-    variant = BY_NAME["videos/missing-size"]
-    with variant.running() as origin:
-        options = ConformOptions(
-            spec=variant.spec.path,
-            base_url=origin,
-            api_key=variant.spec.key,
-            max_examples=20,
-            budget=100_000,
-            continue_on_failure=continue_on_failure,
-            pytest_args=ENGINE_ONLY,
-        )
-        return conform(options, out=io.StringIO())
+    return conform_variant(
+        "videos/missing-size",
+        max_examples=20,
+        pytest_args=ENGINE_ONLY,
+        continue_on_failure=continue_on_failure,
+    )
 
 
 def test_the_first_failure_ends_an_operation_unless_asked_to_go_on() -> None:

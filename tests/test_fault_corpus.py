@@ -4,7 +4,6 @@ answers valid requests as the spec says, and `specforge conform` runs against it
 
 from __future__ import annotations
 
-import io
 import re
 import socket
 from collections import Counter
@@ -13,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from specforge.conformance.runner import ConformOptions, conform
+from tests.corpus_own_checks import conform_variant
 from tests.fault_corpus import BY_NAME, SPECS, VARIANTS, SpecInfo, base
 from tests.fault_corpus.client import send
 from tests.fault_corpus.schema import SpecDoc
@@ -126,15 +125,6 @@ def test_faults_break_the_spec_where_the_base_keeps_it() -> None:
     ],
 )
 def test_specforge_conform_runs_against_the_corpus(name: str, exit_code: int) -> None:
-    variant = BY_NAME[name]
-    with variant.running() as origin:
-        options = ConformOptions(
-            spec=variant.spec.path,
-            base_url=origin,
-            api_key=variant.spec.key,
-            max_examples=3,
-            budget=100_000,
-        )
-        result = conform(options, out=io.StringIO())
+    result = conform_variant(name, max_examples=3)
     assert result.sent > 0
     assert result.exit_code == exit_code, result.failed_checks

@@ -295,9 +295,12 @@ class MockHandler:
                     "unsupported_media_type",
                 )
             )
+        if chosen and plan.body_json:
+            return parse_json(request.body)
+        kinds = {rule.name: rule.kinds for rule in plan.rules}
         if not chosen and media in plan.xml_media:
             try:
-                read = xml_fields(request.body, frozenset(rule.name for rule in plan.rules))
+                read = xml_fields(request.body, frozenset(kinds))
             except FormError as error:
                 raise _Refused(
                     error_reply(400, str(error), "invalid_request_error", rule="xml")
@@ -307,12 +310,9 @@ class MockHandler:
             if isinstance(read, str):
                 return read  # text where the schema's object is due: the validator refuses it
             fields, others = read
-            kinds = {rule.name: rule.kinds for rule in plan.rules}
             return {**others, **form_document(fields, kinds, frozenset(), coerce)}
         if not chosen and media not in FORM_MEDIA:
             return ABSENT  # another documented type, in a syntax the mock does not read
-        if chosen and plan.body_json:
-            return parse_json(request.body)
         if media in FORM_MEDIA:
             try:
                 fields = form_fields(request.headers.get("content-type", ""), request.body)
@@ -320,7 +320,6 @@ class MockHandler:
                 raise _Refused(
                     error_reply(400, str(error), "invalid_request_error", rule="form")
                 ) from None
-            kinds = {rule.name: rule.kinds for rule in plan.rules}
             return form_document(fields, kinds, plan.form_binary, coerce)
         return ABSENT
 

@@ -159,15 +159,14 @@ def _plan(model: SpecModel, op: Operation, job: JobPlan | None) -> OperationPlan
         names = _TEMPLATE_PARAM.findall(op.full_path)
         pieces = _TEMPLATE_PARAM.split(op.full_path)[::2]
         pattern = re.compile("^" + "([^/]+)".join(re.escape(piece) for piece in pieces) + "$")
+    other_media = _other_media(model, op)
     return OperationPlan(
         op=op,
         security=model.security(op),
         params=params,
         body_media=op.body.content_type if op.body else "",
-        other_media=frozenset(_other_media(model, op)),
-        xml_media=frozenset(
-            media for media, same in _other_media(model, op).items() if same and is_xml(media)
-        ),
+        other_media=frozenset(other_media),
+        xml_media=frozenset(media for media, same in other_media.items() if same and is_xml(media)),
         body_json=bool(op.body and "json" in op.body.content_type),
         body_required=bool(op.body and op.body.required),
         body_validator=model.request_validator(body_pointer) if body_pointer else None,
