@@ -11,6 +11,7 @@ error into a JSON 500 instead of a dropped connection.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -24,6 +25,9 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 MAX_HEADER_BYTES = 32 * 1024
+# A scope key the mock's protocol sets once a request's body has been received whole, so that
+# reading it needs no timer (the ASGI cycle has it; any other server leaves the key out).
+BODY_RECEIVED = "specforge.body_received"
 READ_TIMEOUT = 10.0
 log = logging.getLogger("specforge.mock")
 
@@ -58,7 +62,7 @@ class MockApp:
             return
         try:
             headers = self._headers(scope)
-            body = await self._body(headers, receive)
+            body = await self._body(headers, receive, bool(scope.get(BODY_RECEIVED)))
         except _Cut as cut:
             cut.reply.headers.append(("connection", "close"))
             await _send(send, cut.reply)
@@ -92,22 +96,19 @@ class MockApp:
             )
         return {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in raw}
 
-    async def _body(self, headers: dict[str, str], receive: Receive) -> bytes:
-        """The request body: at most `max_body_bytes`, read within `read_timeout` seconds."""
+    async def _body(self, headers: dict[str, str], receive: Receive, arrived: bool) -> bytes:
+        """The request body: at most `max_body_bytes`, read within `read_timeout` seconds (no
+        timer when the server says it has `arrived` whole)."""
         limit = self.handler.max_body_bytes
-        too_large = error_reply(413, f"body over {limit} bytes", "payload_too_large")
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise _Cut(too_large)
+            raise _Cut(_too_large(limit))
         body = bytearray()
         deadline = time.monotonic() + self.read_timeout
         more = True
         while more:
-            left = deadline - time.monotonic()
             try:
-                if left <= 0:
-                    raise asyncio.TimeoutError
-                message = await asyncio.wait_for(receive(), left)
+                message = await (receive() if arrived else _within(receive(), deadline))
             except asyncio.TimeoutError:
                 raise _Cut(
                     error_reply(
@@ -121,8 +122,30 @@ class MockApp:
             body += message.get("body", b"")
             more = bool(message.get("more_body"))
             if len(body) > limit:
-                raise _Cut(too_large)
+                raise _Cut(_too_large(limit))
         return bytes(body)
+
+
+def _too_large(limit: int) -> Reply:
+    return error_reply(413, f"body over {limit} bytes", "payload_too_large")
+
+
+async def _within(message: Awaitable[Message], deadline: float) -> Message:
+    """`message` awaited until `deadline` (`time.monotonic()`), else `asyncio.TimeoutError`.
+
+    `asyncio.timeout` (3.11) sets one timer where `asyncio.wait_for` wraps the wait in a new task;
+    a body that has arrived is then read without leaving the request's own task.
+    """
+    left = deadline - time.monotonic()
+    if left <= 0:
+        if inspect.iscoroutine(message):
+            message.close()
+        raise asyncio.TimeoutError
+    timeout = getattr(asyncio, "timeout", None)
+    if timeout is None:  # pragma: no cover - Python 3.10
+        return await asyncio.wait_for(message, left)
+    async with timeout(left):
+        return await message
 
 
 async def _send(send: Send, reply: Reply) -> None:

@@ -6,7 +6,6 @@ the handler calls at each stage of a request; it never tests a fault's name.
 
 from __future__ import annotations
 
-import copy
 import functools
 import hashlib
 import itertools
@@ -38,6 +37,7 @@ from specforge.conformance.mock.plan import (
 from specforge.conformance.mock.resources import DeletedPaths
 from specforge.conformance.mock.sse import EVENT_STREAM
 from specforge.conformance.mock.sse import wanted as wants_stream
+from specforge.conformance.mock.values import copy_json
 from specforge.conformance.model import SpecModel
 from specforge.generator.ir import Operation
 
@@ -76,6 +76,7 @@ class Reply:
     content_type: str = JSON
     headers: list[tuple[str, str]] = field(default_factory=list)
     documented: bool = False  # already the spec's documented answer (e.g. one `Prefer` asked for)
+    value: Any = None  # the JSON value `body` encodes, where the handler built it (None: parse it)
 
 
 class _Refused(Exception):
@@ -182,7 +183,7 @@ class MockHandler:
             document = self._check_body(plan, document)
         if document is ABSENT:
             document = None
-        if path_params and self.deleted.gone(request.path):
+        if path_params and self.deleted and self.deleted.gone(request.path):
             raise _Refused(error_reply(404, f"{request.path} was deleted", "not_found"))
         if plan.stream and wants_stream(plan.stream, request.headers, document):
             return Reply(plan.status, plan.stream.body, EVENT_STREAM)
@@ -202,11 +203,13 @@ class MockHandler:
         """A deleted resource is gone from then on; one created again is back."""
         if plan.op.method == "DELETE" and plan.pattern is not None:
             self.deleted.add(request.path)
-        elif plan.op.method == "POST" and reply.body:
-            try:
-                created = json.loads(reply.body)
-            except ValueError:
-                return
+        elif plan.op.method == "POST" and reply.body and self.deleted:
+            created = reply.value
+            if created is None:
+                try:
+                    created = json.loads(reply.body)
+                except ValueError:
+                    return
             # what the create answered with may be the new resource's identifier (an `id`, a
             # `slug`, in an allOf part or under `data`): a deleted path ending in one is back
             self.deleted.revive(*_identifiers(created))
@@ -237,7 +240,12 @@ class MockHandler:
         """Pass when one alternative's credentials all carry the key; a credential of the right
         shape with another key gets 401 (403 where the operation documents it); a missing or
         malformed one 401."""
-        query = request.query_params
+        # the query is parsed only for a scheme that reads it
+        query = (
+            request.query_params
+            if any(c.location == "query" for a in alternatives for c in a)
+            else {}
+        )
         wrong = False
         for alternative in alternatives:
             verdicts = [self._carries_key(c, c.read(request.headers, query)) for c in alternative]
@@ -413,7 +421,7 @@ class MockHandler:
 
     def _fallback(self, plan: OperationPlan, document: dict[str, Any]) -> dict[str, Any]:
         """Deprecated fields moved to their replacement; the replacement wins when both are given."""
-        effective = copy.deepcopy(document)
+        effective = copy_json(document)
         for name, target in plan.deprecated:
             if name not in effective:
                 continue
@@ -441,7 +449,7 @@ class MockHandler:
                 return Reply(
                     plan.status, plan.encoded, plan.content_type or JSON, list(plan.headers)
                 )
-            body = copy.deepcopy(plan.template)
+            body = copy_json(plan.template)
             if isinstance(body, dict) and isinstance(document, dict):
                 _echo(plan, body, document)
                 if plan.id_field:
@@ -471,7 +479,7 @@ class MockHandler:
     ) -> dict[str, Any]:
         job = plan.job
         assert job is not None
-        body = copy.deepcopy(job.done if done else job.pending)
+        body = copy_json(job.done if done else job.pending)
         if done:
             for on_completed in self._on_completed:
                 on_completed(job, body)
@@ -494,7 +502,11 @@ class MockHandler:
             else plan.encoded
         )
         return Reply(
-            status, encoded, content_type, list(plan.headers) if status == plan.status else []
+            status,
+            encoded,
+            content_type,
+            list(plan.headers) if status == plan.status else [],
+            value=body if plan.kind == "json" else None,
         )
 
 
@@ -583,7 +595,7 @@ def _documented_error(plan: OperationPlan, reply: Reply) -> Reply:
         message = str(json.loads(reply.body)["error"]["message"])
     except (ValueError, KeyError, TypeError):
         message = reply.body.decode("utf-8", "replace")
-    body = _with_message(copy.deepcopy(template), message)
+    body = _with_message(copy_json(template), message)
     if not validator.is_valid(body):
         body = template
     return Reply(reply.status, json.dumps(body).encode(), content_type or JSON, reply.headers)

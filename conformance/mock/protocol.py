@@ -24,6 +24,9 @@ do the opposite and answer 503 to the real request.
 Refusals are sent with `connection: close`, then the write side is shut and whatever the
 client still sends is read and dropped for at most `LINGER` seconds, so that the client reads
 the answer instead of a reset.
+
+uvicorn writes a response's head and its body in two writes; `HeldHeads` keeps a head back until
+the body follows, so that an answer leaves in one system call (and one segment).
 """
 
 from __future__ import annotations
@@ -31,12 +34,13 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
+from specforge.conformance.mock.app import BODY_RECEIVED
 from specforge.conformance.mock.handler import Reply, error_reply
 
 HEADER_TIMEOUT = 5.0
@@ -152,6 +156,49 @@ def _raw(reply: Reply) -> bytes:
     return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + reply.body
 
 
+class HeldHeads:
+    """A connection's transport that holds a final response head (`HTTP/1.1 2xx..5xx`, ending
+    in a blank line) until the next write, which then carries head and body together.
+
+    Bytes are never reordered: whatever is held goes out before anything written after it, and
+    on `flush` (the protocol calls it when a response is complete: a HEAD or 204 answer has no
+    body to carry it), `write_eof` and `close`. Interim answers (`100 Continue`) pass at once.
+    """
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._held = b""
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self._held:
+            data, self._held = self._held + bytes(data), b""
+        elif _final_head(data):
+            self._held = bytes(data)
+            return
+        self._transport.write(data)
+
+    def flush(self) -> None:
+        if self._held:
+            data, self._held = self._held, b""
+            self._transport.write(data)
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._transport.write_eof()
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+def _final_head(data: bytes | bytearray | memoryview) -> bool:
+    head = bytes(data[:10])
+    return head.startswith(b"HTTP/1.1 ") and head[9:10] in b"2345" and data[-4:] == b"\r\n\r\n"
+
+
 class GuardedProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with the byte budget, deadline and cap described above."""
 
@@ -185,7 +232,7 @@ class GuardedProtocol(HttpToolsProtocol):
     # -- connection --------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self.limits.unmade -= 1
-        super().connection_made(transport)
+        super().connection_made(cast(asyncio.Transport, HeldHeads(transport)))
         if self.unserved:
             self.refuse(error_reply(503, "too many connections", "server_busy"), linger=False)
             return
@@ -284,12 +331,14 @@ class GuardedProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
+        self.scope[BODY_RECEIVED] = True  # type: ignore[literal-required]
         super().on_message_complete()
         self.awaiting_head = True
         self.head_bytes = 0
         self.arm()
 
     def on_response_complete(self) -> None:
+        cast(HeldHeads, self.transport).flush()
         super().on_response_complete()
         if self.deferred is not None and self.cycle.response_complete and not self.pipeline:
             reply, self.deferred = self.deferred, None

@@ -20,6 +20,9 @@ class DeletedPaths:
         while len(self._paths) > self.limit:
             self._paths.popitem(last=False)
 
+    def __bool__(self) -> bool:
+        return bool(self._paths)
+
     def gone(self, path: str) -> bool:
         """Whether `path` is a deleted resource or lies under one."""
         path = path.rstrip("/")

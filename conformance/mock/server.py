@@ -109,6 +109,7 @@ def _config(
         log_level=log_level,
         access_log=access_log,
         lifespan="on",
+        proxy_headers=False,  # the mock answers its client, not what X-Forwarded-* headers say
         # httptools parses, with the head limits of specforge.conformance.mock.protocol; the plain
         # asyncio loop keeps 1,000 connections fair (under uvloop a few waited over 10 s in the
         # 60 s load run)
