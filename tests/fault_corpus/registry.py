@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from tests.fault_corpus import bookshelf_variants, tracker_variants, videos_variants
+from tests.fault_corpus import (
+    bookshelf_variants,
+    ledger_variants,
+    tracker_variants,
+    videos_variants,
+)
 from tests.fault_corpus.variants import SpecInfo, Variant
 
-SPECS: tuple[SpecInfo, ...] = (videos_variants.INFO, bookshelf_variants.INFO, tracker_variants.INFO)
+SPECS: tuple[SpecInfo, ...] = (
+    videos_variants.INFO,
+    bookshelf_variants.INFO,
+    tracker_variants.INFO,
+    ledger_variants.INFO,
+)
 VARIANTS: tuple[Variant, ...] = (
     *videos_variants.VARIANTS,
     *bookshelf_variants.VARIANTS,
     *tracker_variants.VARIANTS,
+    *ledger_variants.VARIANTS,
 )
 BY_NAME: dict[str, Variant] = {variant.name: variant for variant in VARIANTS}
 
