@@ -335,15 +335,38 @@ def timestamps_plausible(model: SpecModel, op: Operation, ex: Exchange) -> Verdi
 
 
 # -- expectations of one request ----------------------------------------------------------------
+# Answers about the resource's state, not the request's content (RFC 9110 15.5.10 and 15.5.13,
+# RFC 6585 3, RFC 4918 11.3): a conflict, a failed or a missing precondition, a lock. They say
+# nothing of whether the input was valid, so they neither accept nor reject it.
+STATE_REFUSALS = {
+    409: "conflict",
+    412: "precondition failed",
+    423: "locked",
+    428: "precondition required",
+}
+
+
+def _state_refusal(ex: Exchange, expected: str) -> Verdict | None:
+    reason = STATE_REFUSALS.get(ex.status)
+    if reason is None:
+        return None
+    return Verdict("skip", expected, f"{ex.status} ({reason}): the resource's state, not the input")
+
+
 def _accepted(ex: Exchange, what: str) -> Verdict:
     if 200 <= ex.status < 300:
         return PASS
     if ex.status == 404 and ex.call.placeholder:
         return Verdict("skip", f"2xx for {what}", "404: the made-up id names no resource")
-    return Verdict("violation", f"2xx for {what}", ex.describe())
+    return _state_refusal(ex, f"2xx for {what}") or Verdict(
+        "violation", f"2xx for {what}", ex.describe()
+    )
 
 
 def _rejected(ex: Exchange, what: str) -> Verdict:
+    refusal = _state_refusal(ex, f"4xx for {what}")
+    if refusal is not None:
+        return refusal
     if 400 <= ex.status < 500:
         return PASS
     return Verdict("violation", f"4xx for {what}", ex.describe())

@@ -11,6 +11,7 @@ out and retried; a 429 or 503 with Retry-After is never judged (the server asks 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -219,6 +220,11 @@ class EngineRun:
                     getattr(interaction, "response", None)
                 ):
                     continue  # a 429/503 answer: ours (`no_server_error`) judges it if persistent
+                excuse = _state_answer(check.name, str(failure.message or ""), interaction)
+                if excuse:
+                    if self._first("state", check.name, operation, excuse):
+                        self._record(Outcome(check.name, "skip", operation, phase, "", excuse))
+                    continue
                 message = " ".join(str(failure.message or "").split())[:400]
                 answer = _answered(interaction)
                 if not self._first("fail", check.name, operation, failure.title, message):
@@ -293,6 +299,22 @@ def _phase(case: Any) -> str:
 def _protocol_switch(op: Operation) -> bool:
     """An operation whose only documented answers are 1xx (a WebSocket handshake)."""
     return bool(op.responses) and all(r.status.startswith("1") for r in op.responses)
+
+
+_CONDITIONAL = re.compile(r"'(if-[a-z-]+)' header", re.IGNORECASE)
+
+
+def _state_answer(check: str, message: str, interaction: Any) -> str:
+    """Why a failure of `check` is the resource's state speaking, not the server misjudging
+    the input ("" when it is not): a valid request refused with 412/423/428 (`checks.
+    STATE_REFUSALS`: no generated entity tag is the resource's), or a request without its
+    conditional header (`If-Match`) refused with 428, the status made for it (RFC 6585 3)."""
+    status = getattr(getattr(interaction, "response", None), "status_code", None)
+    if check == "positive_data_acceptance" and status in checks.STATE_REFUSALS:
+        return f"{status} ({checks.STATE_REFUSALS[status]}): the resource's state, not the input"
+    if check == "missing_required_header" and status == 428 and _CONDITIONAL.search(message):
+        return "428 (precondition required) for a request without its conditional header"
+    return ""
 
 
 def _transient(response: Any) -> bool:

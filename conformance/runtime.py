@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -15,6 +15,7 @@ from specforge.conformance.settings import SuiteSettings
 from specforge.generator.ir import Operation
 
 _LOADED: dict[tuple[str, bool], SpecModel] = {}
+IF_MATCH = "if-match"
 
 
 def preload(spec: Path, lenient: bool, model: SpecModel) -> None:
@@ -96,13 +97,48 @@ class Run:
         self, check: checks.RequestCheck, op: Operation, call: Call, case: str
     ) -> Exchange | None:
         """Send `call` and judge its answer with `check` (given the exchange and the case name)."""
-        exchange = self.send(op, call, case)
+        exchange = self.send(op, self.conditional(op, call), case)
         if exchange is not None:
             self.judge(check, op, case, check(exchange, case), call, exchange)
         return exchange
+
+    def conditional(self, op: Operation, call: Call) -> Call:
+        """`call` with its `If-Match` set to the resource's current entity tag, as a client does
+        (RFC 9110 13.1.1): read from a GET of the same path just before, where the operation
+        takes the header and the path can be read (a made-up tag only ever gets 412)."""
+        name = _header_param(op, IF_MATCH)
+        reader = _reader_of(self.model, op) if name else None
+        if name is None or reader is None:
+            return call
+        kept = {k: v for k, v in call.headers.items() if k.lower() != IF_MATCH}
+        read = Call("GET", call.path, headers=_without(kept, "content-type"))
+        read.placeholder = call.placeholder
+        exchange = self.send(reader, read, f"the current entity tag of {call.path}")
+        tag = exchange.headers.get("etag") if exchange and 200 <= exchange.status < 300 else None
+        return replace(call, headers={**kept, name: tag}) if tag else call
 
     def failures_since(self, mark: int) -> list[Outcome]:
         found = self.recorder.violations(mark)
         if self.settings.strict:
             found += self.recorder.gaps(mark)
         return found
+
+
+def _header_param(op: Operation, lowered: str) -> str | None:
+    """The operation's header parameter of this name (in any case), as the spec spells it."""
+    return next(
+        (f.name for f in op.parameters if f.location == "header" and f.name.lower() == lowered),
+        None,
+    )
+
+
+def _reader_of(model: SpecModel, op: Operation) -> Operation | None:
+    """The GET operation on the same path as `op`."""
+    return next(
+        (o for o in model.api.operations if o.method == "GET" and o.full_path == op.full_path),
+        None,
+    )
+
+
+def _without(headers: dict[str, str], lowered: str) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.lower() != lowered}
