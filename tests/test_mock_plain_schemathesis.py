@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.corpus import SCHEMATHESIS_OPTIONS
+from bench.corpus import SCHEMATHESIS_EXCLUDED, SCHEMATHESIS_OPTIONS
 from specforge.conformance.faults import parse_faults
 from specforge.conformance.mock.server import MockOptions, running
 from specforge.conformance.model import load_model
@@ -76,6 +76,7 @@ def plain_schemathesis(
             "--url", origin,
             "-H", f"Authorization: Bearer {KEY}",
             "--max-examples", str(max_examples),
+            "--exclude-checks", ",".join(SCHEMATHESIS_EXCLUDED),
             *SCHEMATHESIS_OPTIONS,
             *(part for pair in left_out for part in pair),
         ]  # fmt: skip
