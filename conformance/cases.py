@@ -15,7 +15,7 @@ from specforge.conformance.auth import Credential, Placement
 from specforge.conformance.http import UNSAFE, Call
 from specforge.conformance.model import Param, SpecModel
 from specforge.conformance.patterns import anchored_at_end, pattern_value
-from specforge.document.schemas import json_types
+from specforge.document.schemas import bounds_of, enum_of, json_types
 from specforge.generator.ir import Field, Operation
 
 _WRONG = {
@@ -286,14 +286,14 @@ def smallest_body(model: SpecModel, pointer: str, body: Any) -> Any:
 def enum_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Case]:
     """Each listed value accepted; another case and an unknown value rejected."""
     cases = []
-    for item in _body_fields(base):
-        values = [v for v in item.enum if v is not None]
+    for slot in body_slots(model, base):
+        values = [v for v in slot.enum(model) if v is not None]
         for value in values:
             cases.append(
                 Case(
                     checks.enum_values_accepted,
-                    f"{item.name}={value!r}",
-                    base.call(auth, body={**base.body, item.name: value}),
+                    f"{slot.name}={value!r}",
+                    base.call(auth, body=slot.put(base.body, value)),
                 )
             )
         strings = [v for v in values if isinstance(v, str)]
@@ -305,8 +305,8 @@ def enum_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Case]:
             cases.append(
                 Case(
                     checks.enum_others_rejected,
-                    f"{item.name}={other!r}",
-                    base.call(auth, body={**base.body, item.name: other}, paid=False),
+                    f"{slot.name}={other!r}",
+                    base.call(auth, body=slot.put(base.body, other), paid=False),
                 )
             )
     return cases
@@ -317,11 +317,11 @@ def boundary_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Ca
     cases = []
     pointer = model.body_pointer(base.op)
     validator = model.request_validator(pointer) if pointer else None
-    for item in _body_fields(base):
-        bounds = dict(item.bounds)
-        kinds = json_types(model.resolve(item.schema))
+    for slot in body_slots(model, base):
+        bounds = dict(slot.bounds(model))
+        kinds = json_types(slot.resolved(model))
         for key, edge, past in _edges(bounds, kinds):
-            example = model.resolve(item.schema)
+            example = slot.resolved(model)
             for check, size in (
                 (checks.boundary_edge_accepted, edge),
                 (checks.boundary_past_rejected, past),
@@ -330,18 +330,17 @@ def boundary_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Ca
                 if value is None:
                     continue
                 accepted = check is checks.boundary_edge_accepted
-                if validator is not None and (
-                    validator.is_valid({**base.body, item.name: value}) != accepted
-                ):
+                body = slot.put(base.body, value)
+                if validator is not None and validator.is_valid(body) != accepted:
                     continue  # another keyword (uniqueItems, a pattern) decides it
-                label = f"{item.name} {key}={bounds[key]}: {_short(value)}"
+                label = f"{slot.name} {key}={bounds[key]}: {_short(value)}"
                 cases.append(
                     Case(
                         check,
                         label,
                         base.call(
                             auth,
-                            body={**base.body, item.name: value},
+                            body=body,
                             paid=check is checks.boundary_edge_accepted,
                         ),
                     )
@@ -354,25 +353,25 @@ def invalid_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Cas
     cases: list[Case] = []
     if not isinstance(base.body, dict):
         return cases
-    for item in _body_fields(base):
-        if item.required:
-            body = {k: v for k, v in base.body.items() if k != item.name}
+    for slot in body_slots(model, base):
+        if slot.required:
+            body = slot.put(base.body, DROPPED)
             cases.append(
                 Case(
                     checks.invalid_input_rejected,
-                    f"required {item.name} missing",
+                    f"required {slot.name} missing",
                     base.call(auth, body=body, paid=False),
                 )
             )
-        kinds = json_types(model.resolve(item.schema))
+        kinds = json_types(slot.resolved(model))
         if base.form and kinds[:1] != ["integer"] and kinds[:1] != ["number"]:
             continue  # in a form every value is text: only numbers can have the wrong type
-        if len(kinds) == 1 and kinds[0] in _WRONG and "enum" not in model.resolve(item.schema):
+        if len(kinds) == 1 and kinds[0] in _WRONG and "enum" not in slot.resolved(model):
             cases.append(
                 Case(
                     checks.invalid_input_rejected,
-                    f"{item.name} not {kinds[0]}",
-                    base.call(auth, body={**base.body, item.name: _WRONG[kinds[0]]}, paid=False),
+                    f"{slot.name} not {kinds[0]}",
+                    base.call(auth, body=slot.put(base.body, _WRONG[kinds[0]]), paid=False),
                 )
             )
     return cases
@@ -506,6 +505,89 @@ def _body_fields(base: Baseline) -> list[Field]:
     return list(base.op.body.properties)
 
 
+@dataclass(frozen=True)
+class Slot:
+    """A property of the baseline body that the value checks probe: a top-level one, one of an
+    object the body holds, or one of the first item of an array of objects it holds."""
+
+    path: tuple[str | int, ...]
+    schema: Any  # the property's schema (`$ref`s not followed)
+    required: bool
+
+    @property
+    def name(self) -> str:
+        """The property's place, as `customer.name` or `lines[0].unit_amount`."""
+        text = ""
+        for part in self.path:
+            text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
+        return text
+
+    def resolved(self, model: SpecModel) -> dict[str, Any]:
+        found = model.resolve(self.schema)
+        return found if isinstance(found, dict) else {}
+
+    def enum(self, model: SpecModel) -> tuple[Any, ...]:
+        return enum_of(self.resolved(model))
+
+    def bounds(self, model: SpecModel) -> tuple[tuple[str, Any], ...]:
+        return bounds_of(self.resolved(model))
+
+    def current(self, body: Any) -> Any:
+        """The baseline's value here (None when it has none)."""
+        for part in self.path:
+            if isinstance(part, int):
+                body = body[part] if isinstance(body, list) and part < len(body) else None
+            else:
+                body = body.get(part) if isinstance(body, dict) else None
+        return body
+
+    def put(self, body: dict[str, Any], value: Any) -> dict[str, Any]:
+        """A copy of `body` with `value` here (`DROPPED`: without the property); the holders
+        on the way are the baseline's."""
+        changed = copy.deepcopy(body)
+        holder: Any = changed
+        for part in self.path[:-1]:
+            holder = holder[part]
+        if value is DROPPED:
+            holder.pop(self.path[-1], None)
+        else:
+            holder[self.path[-1]] = value
+        return changed
+
+
+DROPPED: Any = object()  # `Slot.put`'s value for "leave the property out"
+
+
+NESTED_DEPTH = 3  # how deep the value checks follow objects (and first array items) of the body
+
+
+def body_slots(model: SpecModel, base: Baseline) -> list[Slot]:
+    """The body's top-level properties, then those of the objects (and first items of arrays of
+    objects) the baseline holds, breadth first, at most `NESTED_DEPTH` objects deep."""
+    if not isinstance(base.body, dict):
+        return []
+    found = [Slot((item.name,), item.schema, item.required) for item in _body_fields(base)]
+    frontier = list(found)
+    for _ in range(NESTED_DEPTH - 1):
+        deeper: list[Slot] = []
+        for slot in frontier:
+            value, schema = slot.current(base.body), slot.resolved(model)
+            path = slot.path
+            if isinstance(value, list) and value and isinstance(value[0], dict):
+                schema = model.resolve(schema.get("items"))
+                value, path = value[0], (*path, 0)
+            if not isinstance(value, dict) or not isinstance(schema, dict):
+                continue
+            properties = schema.get("properties")
+            listed = schema.get("required")
+            required = set(listed) if isinstance(listed, list) else set()
+            for name, child in properties.items() if isinstance(properties, dict) else ():
+                deeper.append(Slot((*path, str(name)), child, name in required))
+        found += deeper
+        frontier = deeper
+    return found
+
+
 def _edges(bounds: dict[str, Any], kinds: list[str]) -> list[tuple[str, Any, Any]]:
     """(keyword, edge, one step past) for each bound."""
     found = []
@@ -525,7 +607,10 @@ def _edges(bounds: dict[str, Any], kinds: list[str]) -> list[tuple[str, Any, Any
                 continue
             found.append((key, edge, edge + step))
     for key, inside in (("exclusiveMinimum", 1), ("exclusiveMaximum", -1)):
-        if key in bounds and isinstance(bounds[key], (int, float)) and "integer" in kinds:
+        numeric = "integer" in kinds or "number" in kinds
+        if key in bounds and isinstance(bounds[key], (int, float)) and numeric:
+            # the bound itself is past it; one whole step inside is at it for an integer, and
+            # inside it for a number (the validator drops a step that breaks another bound)
             found.append((key, bounds[key] + inside, bounds[key]))
     return found
 
@@ -602,53 +687,53 @@ def value_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Case]
         checks.null_optional_rejected,
     )
 
-    def add(check: checks.RequestCheck, name: str, value: Any, accepted: bool) -> None:
+    def add(check: checks.RequestCheck, slot: Slot, value: Any, accepted: bool) -> None:
         if base.form and check in typed:
             return  # a form carries text: 1, "1" and true, "true" are the same field
-        body = {**base.body, name: value}
+        body = slot.put(base.body, value)
         if validator.is_valid(body) != accepted or (accepted and not positive):
             return
-        label = f"{name}={_short(value)}"
+        label = f"{slot.name}={_short(value)}"
         cases.append(Case(check, label, base.call(auth, body=body, paid=accepted)))
 
-    for item in _body_fields(base):
-        schema = model.resolve(item.schema)
-        if not isinstance(schema, dict):
-            continue
+    for slot in body_slots(model, base):
+        schema = slot.resolved(model)
         kinds = json_types(schema)
-        current = base.body.get(item.name, model.example_for(item.schema))
+        found = slot.current(base.body)
+        current = model.example_for(slot.schema) if found is None else found
+        enum = slot.enum(model)
         if ("integer" in kinds or "number" in kinds) and not isinstance(current, bool):
             number = current if isinstance(current, (int, float)) else _inside(schema)
-            add(checks.numeric_string_rejected, item.name, str(number), False)
-            add(checks.boolean_integer_rejected, item.name, True, False)
+            add(checks.numeric_string_rejected, slot, str(number), False)
+            add(checks.boolean_integer_rejected, slot, True, False)
             if "integer" in kinds and "number" not in kinds:
                 for fraction in (int(number) + 0.5, int(number) - 0.5):
                     if model.accepts({**schema, "type": "number"}, fraction):
-                        add(checks.fractional_integer_rejected, item.name, fraction, False)
+                        add(checks.fractional_integer_rejected, slot, fraction, False)
                         break
             if "integer" in kinds and "number" not in kinds and "enum" not in schema:
                 for wide in wide_integers(schema):
-                    add(checks.wide_integer_handled, item.name, wide, True)
-        if not item.required:
-            add(checks.null_optional_rejected, item.name, None, False)
-        for value in item.enum:
+                    add(checks.wide_integer_handled, slot, wide, True)
+        if not slot.required:
+            add(checks.null_optional_rejected, slot, None, False)
+        for value in enum:
             if not isinstance(value, str):
                 continue
             variants = {value.upper(), value.lower(), value.capitalize(), f" {value} "}
-            for variant in sorted(variants - {v for v in item.enum if isinstance(v, str)}):
-                add(checks.enum_variants_rejected, item.name, variant, False)
-        if "string" in kinds and not item.enum and "format" not in schema:
+            for variant in sorted(variants - {v for v in enum if isinstance(v, str)}):
+                add(checks.enum_variants_rejected, slot, variant, False)
+        if "string" in kinds and not enum and "format" not in schema:
             for key in ("maxLength", "minLength"):
                 size = schema.get(key)
                 if isinstance(size, int) and size > 0:
                     for char in _MULTIBYTE:
-                        if validator.is_valid({**base.body, item.name: char * size}):
-                            add(checks.multibyte_length_accepted, item.name, char * size, True)
+                        if validator.is_valid(slot.put(base.body, char * size)):
+                            add(checks.multibyte_length_accepted, slot, char * size, True)
                             break
             low, high = schema.get("minLength", 0), schema.get("maxLength")
             blank = " " * max(low if isinstance(low, int) else 0, 3)
             if not isinstance(high, int) or len(blank) <= high:
-                add(checks.blank_string_accepted, item.name, blank, True)
+                add(checks.blank_string_accepted, slot, blank, True)
     return cases
 
 
@@ -793,19 +878,19 @@ def pattern_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Cas
         return []
     validator = model.request_validator(pointer)
     found = []
-    for item in _body_fields(base):
-        schema = model.resolve(item.schema)
-        pattern = schema.get("pattern") if isinstance(schema, dict) else None
+    for slot in body_slots(model, base):
+        schema = slot.resolved(model)
+        pattern = schema.get("pattern")
         if not isinstance(pattern, str) or not anchored_at_end(pattern):
             continue
-        current = base.body.get(item.name)
+        current = slot.current(base.body)
         valid = fit_patterns(model, schema, current if isinstance(current, str) else "")
-        if not isinstance(valid, str) or not validator.is_valid({**base.body, item.name: valid}):
+        if not isinstance(valid, str) or not validator.is_valid(slot.put(base.body, valid)):
             continue
-        body = {**base.body, item.name: valid + "\n"}
+        body = slot.put(base.body, valid + "\n")
         if validator.is_valid(body):
             continue
-        label = f"{item.name}={valid + chr(10)!r}"
+        label = f"{slot.name}={valid + chr(10)!r}"
         found.append(
             Case(checks.pattern_newline_rejected, label, base.call(auth, body=body, paid=False))
         )

@@ -24,6 +24,7 @@ from tests.fault_corpus import VARIANTS
 ROOT = Path(__file__).resolve().parents[1]
 TRACKER = ROOT / "tests" / "fault_corpus" / "specs" / "tracker.yaml"
 BOOKSHELF = ROOT / "tests" / "fault_corpus" / "specs" / "bookshelf.yaml"
+LEDGER = ROOT / "tests" / "fault_corpus" / "specs" / "ledger.yaml"
 
 GAPS = {
     "tracker/offset-past-end-500": "page_past_end_accepted",
@@ -39,6 +40,12 @@ GAPS = {
     "tracker/limit-unbounded": "param_past_bound_rejected",
     "bookshelf/limit-unchecked": "param_past_bound_rejected",
     "videos/large-seed-500": "wide_integer_handled",
+    # properties of a nested object or of an array's first item (`lines[0].unit_amount`)
+    "ledger/unit-amount-bool": "boolean_integer_rejected",
+    "ledger/unit-amount-fraction": "fractional_integer_rejected",
+    "ledger/unit-amount-string": "numeric_string_rejected",
+    "ledger/quantity-zero": "boundary_past_rejected",
+    "ledger/vat-id-unanchored": "pattern_newline_rejected",
 }
 
 
@@ -57,6 +64,25 @@ def test_no_false_alarm_on_conformant_servers(name: str) -> None:
 
 
 # -- the case builders ------------------------------------------------------------------------
+def test_value_cases_reach_nested_objects_and_the_first_item_of_arrays() -> None:
+    model = load_model(LEDGER)
+    base = cases.baseline(model, model.operation("create_invoice"))
+    assert base is not None
+    names = {slot.name: slot.required for slot in cases.body_slots(model, base)}
+    assert names["customer.name"] is True and names["customer.vat_id"] is False
+    assert names["lines[0].unit_amount"] is True
+    found = {(c.check.name, c.name) for c in cases.value_cases(model, base, Placement())}
+    assert ("boolean_integer_rejected", "lines[0].unit_amount=True") in found
+    assert ("null_optional_rejected", "customer.vat_id=None") not in found  # it is nullable
+    sent = next(
+        c.call.json_body
+        for c in cases.value_cases(model, base, Placement())
+        if c.name == "lines[0].unit_amount=True"
+    )
+    assert sent["lines"][0]["unit_amount"] is True and base.body["lines"][0]["unit_amount"] != 1
+    assert {**sent, "lines": base.body["lines"]} == base.body  # that value changed, no other
+
+
 def test_parameter_cases_cover_bounds_types_enums_and_the_page_past_the_end() -> None:
     model = load_model(TRACKER)
     base = cases.baseline(model, model.operation("list_issues"))
