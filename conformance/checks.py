@@ -750,3 +750,58 @@ def _errors(errors: list[Any], limit: int = 3) -> str:
         parts.append(f"{pointer}: [{rule}] {scrub(error.message)[:160]}")
     more = f" (+{len(errors) - limit} more)" if len(errors) > limit else ""
     return "; ".join(parts) + more
+
+
+# -- resources a client creates, replaces and deletes ---------------------------------------------
+@check("created_resource_readable")
+def created_resource_readable(ex: Exchange, case: str) -> Verdict:
+    """A resource a create answered with can be read at its own path."""
+    if 200 <= ex.status < 300:
+        return PASS
+    return Verdict("violation", f"2xx for {case}", ex.describe())
+
+
+@check("deleted_resource_gone")
+def deleted_resource_gone(ex: Exchange, case: str) -> Verdict:
+    """After a DELETE was answered with a 2xx, reading the resource gets 404 or 410."""
+    if ex.status in (404, 410):
+        return PASS
+    if 200 <= ex.status < 300:
+        return Verdict("violation", f"404 or 410 for {case}", ex.describe())
+    return Verdict("skip", f"404 or 410 for {case}", ex.describe())
+
+
+@check("stale_tag_refused")
+def stale_tag_refused(ex: Exchange, case: str) -> Verdict:
+    """A request whose If-Match names no current entity tag of the resource gets 412
+    (RFC 9110 13.1.1), never a 2xx."""
+    if ex.status == 412:
+        return PASS
+    if 200 <= ex.status < 300:
+        return Verdict("violation", f"412 for {case}", ex.describe())
+    return Verdict("skip", f"412 for {case}", ex.describe())
+
+
+@check("precondition_required")
+def precondition_required(ex: Exchange, case: str) -> Verdict:
+    """A request without the If-Match header the operation requires is refused (428, RFC 6585)."""
+    return _rejected(ex, case)
+
+
+@check("entity_tag_changes")
+def entity_tag_changes(before: str, after: str, case: str) -> Verdict:
+    """A replace that changed the resource gives it a new entity tag (RFC 9110 8.8.3)."""
+    if before and after and before == after:
+        return Verdict("violation", f"a new entity tag after {case}", f"ETag still {after}")
+    return PASS
+
+
+@check("replace_forgets_omitted")
+def replace_forgets_omitted(field: str, sent: Any, read: Any, case: str) -> Verdict:
+    """A PUT replaces the resource with what it carries (RFC 9110 9.3.4): an optional property it
+    leaves out does not keep the value an earlier request gave it."""
+    if isinstance(read, dict) and read.get(field) == sent:
+        return Verdict(
+            "violation", f"{field} not {sent!r} after {case}", f"{field} still {read.get(field)!r}"
+        )
+    return PASS
