@@ -669,6 +669,15 @@ def _short(value: Any) -> str:
 
 # -- values generated data rarely reaches -----------------------------------------------------------
 _MULTIBYTE = ("é", "日", "😀")
+# A value of the right shape that its format refuses: a day February does not have, an hour past
+# 23, a UUID with a letter outside hex, an address without a domain.
+_BROKEN_FORMATS = {
+    "date": "2024-02-30",
+    "date-time": "2024-02-30T10:00:00Z",
+    "time": "25:00:00Z",
+    "uuid": "3f2a9c1e-8b7d-4e6f-9a0b-1c2d3e4f5g6h",
+    "email": "someone@",
+}
 
 
 def value_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Case]:
@@ -722,6 +731,9 @@ def value_cases(model: SpecModel, base: Baseline, auth: Placement) -> list[Case]
             variants = {value.upper(), value.lower(), value.capitalize(), f" {value} "}
             for variant in sorted(variants - {v for v in enum if isinstance(v, str)}):
                 add(checks.enum_variants_rejected, slot, variant, False)
+        broken = _BROKEN_FORMATS.get(str(schema.get("format", "")))
+        if "string" in kinds and broken is not None:
+            add(checks.format_invalid_handled, slot, broken, False)
         if "string" in kinds and not enum and "format" not in schema:
             for key in ("maxLength", "minLength"):
                 size = schema.get(key)

@@ -432,6 +432,17 @@ def null_optional_rejected(ex: Exchange, case: str) -> Verdict:
     return _rejected(ex, f"null for a property that is not nullable ({case})")
 
 
+@check("format_invalid_handled")
+def format_invalid_handled(ex: Exchange, case: str) -> Verdict:
+    """A string its format refuses (2024-02-30 for a date) is answered, not a 5xx: a 4xx, or a
+    2xx (a format is an annotation unless a server asserts it, JSON Schema 2020-12 7.2)."""
+    if ex.status < 500:
+        return PASS
+    return Verdict(
+        "violation", f"a 4xx (or 2xx) for a value its format refuses ({case})", ex.describe()
+    )
+
+
 @check("enum_variants_rejected")
 def enum_variants_rejected(ex: Exchange, case: str) -> Verdict:
     """Case variants (VALUE, Value, value) and padded forms of an enum value are rejected."""

@@ -52,6 +52,7 @@ GAPS = {
     "ledger/if-match-optional": "precondition_required",
     "ledger/etag-stale-after-put": "entity_tag_changes",
     "ledger/put-merges": "replace_forgets_omitted",
+    "ledger/due-on-invalid-500": "format_invalid_handled",  # 2024-02-30 for a date
 }
 
 
