@@ -618,6 +618,83 @@ def _differences(candidate: Exchange, reference: Exchange, again: Exchange) -> l
 
 
 # -- pagination ---------------------------------------------------------------------------------
+def _path_value(body: Any, path: tuple[str, ...]) -> Any:
+    for name in path:
+        body = body.get(name) if isinstance(body, dict) else None
+    return body
+
+
+@response_check("page_total_consistent")
+def page_total_consistent(model: SpecModel, op: Operation, ex: Exchange) -> Verdict | None:
+    """A first page that is the last one (it says no page follows, or holds fewer items than its
+    size) is the whole list: the `total` it states counts its items (a filter included); no page
+    holds more items than the total."""
+    paging = op.pagination
+    if paging is None or not 200 <= ex.status < 300:
+        return None
+    body = ex.json()
+    items = _path_value(body, paging.items)
+    total_path = paging.total or _total_beside(paging.items, body)
+    total = _path_value(body, total_path) if total_path else None
+    if not isinstance(items, list) or not isinstance(total, int) or isinstance(total, bool):
+        return None
+    if len(items) > total:
+        return Verdict("violation", f"at most {total} items (the total)", f"{len(items)} items")
+    short = _short_page(paging, ex, body, len(items))
+    if not _first_page(paging, ex.call.query) or not (short or _last_page(paging, ex, body)):
+        return PASS
+    if len(items) == total:
+        return PASS
+    return Verdict(
+        "violation",
+        f"total {len(items)}: the only page (no next one) holds {len(items)} items",
+        f"total {total}",
+    )
+
+
+_TOTALS = ("total", "total_count", "totalCount", "total_items", "totalItems")
+_POSITIONS = ("page", "offset", "cursor", "after", "starting_after", "page_token", "pageToken")
+
+
+def _total_beside(items: tuple[str, ...], body: Any) -> tuple[str, ...]:
+    """A `total` beside the item list, where the model names none (a Link-paged list)."""
+    holder = _path_value(body, items[:-1]) if items else None
+    return next(
+        ((*items[:-1], name) for name in _TOTALS if isinstance(holder, dict) and name in holder), ()
+    )
+
+
+def _first_page(paging: Any, query: dict[str, Any]) -> bool:
+    if paging.param:
+        return str(query.get(paging.param, "")) in ("", "0", str(paging.start))
+    return not any(str(query.get(name, "")) not in ("", "0", "1") for name in _POSITIONS)
+
+
+def _short_page(paging: Any, ex: Exchange, body: Any, count: int) -> bool:
+    """Whether a numbered page holds fewer items than its size (asked for, or stated beside the
+    items): such a page is the last one."""
+    if paging.style == "cursor" or not paging.page_size:
+        return False
+    size = ex.call.query.get(paging.page_size)
+    if size is None:
+        holder = _path_value(body, paging.items[:-1]) if paging.items else None
+        size = holder.get(paging.page_size) if isinstance(holder, dict) else None
+    return str(size).isdigit() and count < int(str(size))
+
+
+def _last_page(paging: Any, ex: Exchange, body: Any) -> bool:
+    """Whether the answer says no page follows: a Link header without `rel="next"`, `has_more`
+    false, or an empty next cursor (False when it says nothing)."""
+    link = ex.headers.get("link")
+    if link is not None:
+        return not re.search(r'rel="?next"?', link)
+    if paging.has_more:
+        return _path_value(body, paging.has_more) is False
+    if paging.cursor:
+        return _path_value(body, paging.cursor) in (None, "")
+    return False
+
+
 def _asked(page: Page) -> str:
     return ", ".join(f"{k}={v}" for k, v in page.request.items()) or "first page"
 
