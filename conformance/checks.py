@@ -640,7 +640,7 @@ def page_total_consistent(model: SpecModel, op: Operation, ex: Exchange) -> Verd
         return None
     if len(items) > total:
         return Verdict("violation", f"at most {total} items (the total)", f"{len(items)} items")
-    short = _short_page(paging, ex, body, len(items))
+    short = _short_page(op, ex, body, len(items))
     if not _first_page(paging, ex.call.query) or not (short or _last_page(paging, ex, body)):
         return PASS
     if len(items) == total:
@@ -665,21 +665,32 @@ def _total_beside(items: tuple[str, ...], body: Any) -> tuple[str, ...]:
 
 
 def _first_page(paging: Any, query: dict[str, Any]) -> bool:
+    """Whether the request asked for the first page: no position, offset 0, the first page's
+    number (no cursor)."""
     if paging.param:
-        return str(query.get(paging.param, "")) in ("", "0", str(paging.start))
-    return not any(str(query.get(name, "")) not in ("", "0", "1") for name in _POSITIONS)
+        first = ("", "0") if paging.style == "offset" else ("", str(paging.start))
+        return str(query.get(paging.param, "")) in first
+    return all(str(query.get(name, "")) in _FIRST.get(name, ("",)) for name in _POSITIONS)
 
 
-def _short_page(paging: Any, ex: Exchange, body: Any, count: int) -> bool:
-    """Whether a numbered page holds fewer items than its size (asked for, or stated beside the
-    items): such a page is the last one."""
-    if paging.style == "cursor" or not paging.page_size:
+_FIRST = {"page": ("", "0", "1"), "offset": ("", "0")}
+
+
+def _short_page(op: Operation, ex: Exchange, body: Any, count: int) -> bool:
+    """Whether a numbered page holds fewer items than its size: the size stated beside the
+    items, else the one asked for where the parameter's `maximum` allows it (a server may cap
+    a size the spec leaves unbounded). Such a page is the last one."""
+    paging = op.pagination
+    if paging is None or paging.style == "cursor" or not paging.page_size:
         return False
-    size = ex.call.query.get(paging.page_size)
+    holder = _path_value(body, paging.items[:-1]) if paging.items else None
+    size = holder.get(paging.page_size) if isinstance(holder, dict) else None
     if size is None:
-        holder = _path_value(body, paging.items[:-1]) if paging.items else None
-        size = holder.get(paging.page_size) if isinstance(holder, dict) else None
-    return str(size).isdigit() and count < int(str(size))
+        asked = str(ex.call.query.get(paging.page_size, ""))
+        param = next((f for f in op.parameters if f.name == paging.page_size), None)
+        most = dict(param.bounds).get("maximum") if param else None
+        size = asked if asked.isdigit() and isinstance(most, int) and int(asked) <= most else None
+    return isinstance(size, (int, str)) and str(size).isdigit() and count < int(str(size))
 
 
 def _last_page(paging: Any, ex: Exchange, body: Any) -> bool:
