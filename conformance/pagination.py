@@ -24,6 +24,8 @@ from specforge.generator.ir import Operation, PaginationStyle
 MAX_PAGES = 30
 PAGE_SIZE = 2
 _ITEM_KEYS = ("id", "uuid", "key", "name", "number")
+# A list's count of all its items, where the model names none (beside the items, Link paging).
+TOTALS = ("total", "total_count", "totalCount", "total_items", "totalItems")
 
 JsonPath = tuple[str, ...]  # JSON property names from the body's root; () : the body itself
 

@@ -52,7 +52,7 @@ def test_checks_have_unique_names_and_descriptions() -> None:
     assert [c.name for c in checks.RESPONSE_CHECKS] == [
         name for name, entry in checks.CHECKS.items() if entry.every_response
     ]
-    assert len(checks.RESPONSE_CHECKS) == 6
+    assert len(checks.RESPONSE_CHECKS) == 7
 
 
 def test_a_second_check_of_the_same_name_is_refused() -> None:
@@ -85,10 +85,10 @@ def test_every_check_is_documented() -> None:
 def test_every_check_is_run_by_the_suite() -> None:
     """Every check passes somewhere, apart from the transport one: against the conformant mock
     of the video spec with a retrieve (jobs, deprecated fields), and against conformant servers
-    of two specs of other shapes (query parameters with bounds and enums, cursor and offset
-    pagination, patterns, forms)."""
+    of three specs of other shapes (query parameters with bounds and enums, cursor, offset and
+    Link pagination, patterns, forms, resources replaced under If-Match)."""
     results = [conform(ConformOptions(spec=WITH_RETRIEVE, max_examples=4), out=io.StringIO())]
-    results += [own_checks(name) for name in ("bookshelf/base", "tracker/base")]
+    results += [own_checks(name) for name in ("bookshelf/base", "tracker/base", "ledger/base")]
     passed: set[str] = set()
     for result in results:
         assert result.failed_checks == [], result.report[-2000:]

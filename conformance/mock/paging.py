@@ -4,7 +4,8 @@ The mock answers a list operation with its example page. Asked for a later page 
 past 0, a page number past the first), it answers that page empty and, where the body says
 whether more follow, that none do, so a client walking the pages stops after the first one
 instead of meeting its items again on every page. A cursor listing's page is its last: no
-next cursor (null, or left out, where the schema allows it) and no more to come.
+next cursor (null, or left out, where the schema allows it) and no more to come. The first page
+is then the whole list, so a `total` it states counts its items.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from specforge.conformance.pagination import TOTALS
 from specforge.generator.ir import Pagination
 
 
@@ -73,4 +75,31 @@ def last_cursor_page(pagination: Pagination, template: Any, valid: Callable[[Any
     if valid(page):
         return page
     del holder[pagination.cursor[-1]]
+    return page if valid(page) else template
+
+
+def counted(pagination: Pagination, template: Any, valid: Callable[[Any], bool]) -> Any:
+    """`template` (a list's example page, the whole list) with its `total` (the model's, or one
+    beside the items) set to the number of items it holds, where the schema (`valid`) accepts
+    that; else `template` unchanged."""
+    if not isinstance(template, dict):
+        return template
+    items = _at(template, pagination.items)
+    path = pagination.total or next(
+        (
+            (*pagination.items[:-1], name)
+            for name in TOTALS
+            if isinstance(_at(template, pagination.items[:-1]), dict)
+            and name in _at(template, pagination.items[:-1])
+        ),
+        (),
+    )
+    if not isinstance(items, list) or not path:
+        return template
+    holder = _at(template, path[:-1])
+    total = holder.get(path[-1]) if isinstance(holder, dict) else None
+    if not isinstance(total, int) or isinstance(total, bool) or total == len(items):
+        return template
+    page = copy.deepcopy(template)
+    _at(page, path[:-1])[path[-1]] = len(items)
     return page if valid(page) else template

@@ -18,7 +18,7 @@ from specforge.conformance.checks import (
     time_unit,
 )
 from specforge.conformance.mock.forms import is_xml
-from specforge.conformance.mock.paging import last_cursor_page
+from specforge.conformance.mock.paging import counted, last_cursor_page
 from specforge.conformance.mock.sse import StreamPlan, stream_plan
 from specforge.conformance.model import (
     Param,
@@ -152,6 +152,7 @@ def _plan(model: SpecModel, op: Operation, job: JobPlan | None) -> OperationPlan
     if op.pagination and success and success.schema_pointer and kind == "json":
         validator = model.validator(success.schema_pointer.lstrip("#"))
         template = last_cursor_page(op.pagination, template, validator.is_valid)
+        template = counted(op.pagination, template, validator.is_valid)
     encoded = _encode(kind, template)
     pattern = None
     names: list[str] = []
