@@ -670,13 +670,12 @@ def _short(value: Any) -> str:
 # -- values generated data rarely reaches -----------------------------------------------------------
 _MULTIBYTE = ("é", "日", "😀")
 # A value of the right shape that its format refuses: a day February does not have, an hour past
-# 23, a UUID with a letter outside hex, an address without a domain.
+# 23. Only formats a server parses (to store a date, it reads one): a server may take an address
+# or an id it does not check, and would then list the probe's value in later answers.
 _BROKEN_FORMATS = {
     "date": "2024-02-30",
     "date-time": "2024-02-30T10:00:00Z",
     "time": "25:00:00Z",
-    "uuid": "3f2a9c1e-8b7d-4e6f-9a0b-1c2d3e4f5g6h",
-    "email": "someone@",
 }
 
 
