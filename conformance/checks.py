@@ -24,7 +24,7 @@ import httpx
 
 from specforge.conformance.http import Exchange
 from specforge.conformance.model import SpecModel, completion_fields
-from specforge.conformance.pagination import TOTALS, Page, Pagination, item_key
+from specforge.conformance.pagination import Page, Pagination, item_key, total_path
 from specforge.conformance.results import Kind
 from specforge.conformance.secrets import scrub
 from specforge.document.schemas import json_types
@@ -634,8 +634,8 @@ def page_total_consistent(model: SpecModel, op: Operation, ex: Exchange) -> Verd
         return None
     body = ex.json()
     items = _path_value(body, paging.items)
-    total_path = paging.total or _total_beside(paging.items, body)
-    total = _path_value(body, total_path) if total_path else None
+    counted_at = total_path(paging, body)
+    total = _path_value(body, counted_at) if counted_at else None
     if not isinstance(items, list) or not isinstance(total, int) or isinstance(total, bool):
         return None
     if len(items) > total:
@@ -653,14 +653,6 @@ def page_total_consistent(model: SpecModel, op: Operation, ex: Exchange) -> Verd
 
 
 _POSITIONS = ("page", "offset", "cursor", "after", "starting_after", "page_token", "pageToken")
-
-
-def _total_beside(items: tuple[str, ...], body: Any) -> tuple[str, ...]:
-    """A `total` beside the item list, where the model names none (a Link-paged list)."""
-    holder = _path_value(body, items[:-1]) if items else None
-    return next(
-        ((*items[:-1], name) for name in TOTALS if isinstance(holder, dict) and name in holder), ()
-    )
 
 
 def _first_page(paging: Any, query: dict[str, Any]) -> bool:

@@ -27,6 +27,20 @@ _ITEM_KEYS = ("id", "uuid", "key", "name", "number")
 # A list's count of all its items, where the model names none (beside the items, Link paging).
 TOTALS = ("total", "total_count", "totalCount", "total_items", "totalItems")
 
+
+def total_path(paging: Any, body: Any) -> tuple[str, ...]:
+    """Where a list answer states its count of all items: the model's `total`, else one of
+    `TOTALS` beside the items (a Link-paged list); () when it states none."""
+    if paging.total:
+        return tuple(paging.total)
+    holder: Any = body
+    for name in paging.items[:-1]:
+        holder = holder.get(name) if isinstance(holder, dict) else None
+    if not paging.items or not isinstance(holder, dict):
+        return ()
+    return next(((*paging.items[:-1], name) for name in TOTALS if name in holder), ())
+
+
 JsonPath = tuple[str, ...]  # JSON property names from the body's root; () : the body itself
 
 

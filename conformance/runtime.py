@@ -106,12 +106,12 @@ class Run:
         """`call` with its `If-Match` set to the resource's current entity tag, as a client does
         (RFC 9110 13.1.1): read from a GET of the same path just before, where the operation
         takes the header and the path can be read (a made-up tag only ever gets 412)."""
-        name = _header_param(op, IF_MATCH)
+        name = header_param(op, IF_MATCH)
         reader = _reader_of(self.model, op) if name else None
         if name is None or reader is None:
             return call
-        kept = {k: v for k, v in call.headers.items() if k.lower() != IF_MATCH}
-        read = Call("GET", call.path, headers=_without(kept, "content-type"))
+        kept = without(call.headers, IF_MATCH)
+        read = Call("GET", call.path, headers=without(kept, "content-type"))
         read.placeholder = call.placeholder
         exchange = self.send(reader, read, f"the current entity tag of {call.path}")
         tag = exchange.headers.get("etag") if exchange and 200 <= exchange.status < 300 else None
@@ -124,7 +124,7 @@ class Run:
         return found
 
 
-def _header_param(op: Operation, lowered: str) -> str | None:
+def header_param(op: Operation, lowered: str) -> str | None:
     """The operation's header parameter of this name (in any case), as the spec spells it."""
     return next(
         (f.name for f in op.parameters if f.location == "header" and f.name.lower() == lowered),
@@ -140,5 +140,6 @@ def _reader_of(model: SpecModel, op: Operation) -> Operation | None:
     )
 
 
-def _without(headers: dict[str, str], lowered: str) -> dict[str, str]:
+def without(headers: dict[str, str], lowered: str) -> dict[str, str]:
+    """`headers` without the one of this name (in any case)."""
     return {k: v for k, v in headers.items() if k.lower() != lowered}

@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from specforge.conformance.pagination import TOTALS
+from specforge.conformance.pagination import total_path
 from specforge.generator.ir import Pagination
 
 
@@ -85,15 +85,7 @@ def counted(pagination: Pagination, template: Any, valid: Callable[[Any], bool])
     if not isinstance(template, dict):
         return template
     items = _at(template, pagination.items)
-    path = pagination.total or next(
-        (
-            (*pagination.items[:-1], name)
-            for name in TOTALS
-            if isinstance(_at(template, pagination.items[:-1]), dict)
-            and name in _at(template, pagination.items[:-1])
-        ),
-        (),
-    )
+    path = total_path(pagination, template)
     if not isinstance(items, list) or not path:
         return template
     holder = _at(template, path[:-1])

@@ -20,7 +20,7 @@ import pytest
 
 from specforge.conformance import cases, checks
 from specforge.conformance.http import Exchange
-from specforge.conformance.runtime import IF_MATCH, Run
+from specforge.conformance.runtime import IF_MATCH, Run, header_param, without
 from specforge.conformance.suite.helpers import assert_clean, auth, judge
 from specforge.document.schemas import json_types
 from specforge.generator.ir import Operation
@@ -138,10 +138,9 @@ def replaced(
     """The replace's checks, on the resource just created and `read`."""
     op = resource.replace
     assert op is not None
-    guarded = any(f.location == "header" and f.name.lower() == IF_MATCH for f in op.parameters)
-    required = any(
-        f.location == "header" and f.name.lower() == IF_MATCH and f.required for f in op.parameters
-    )
+    name = header_param(op, IF_MATCH)
+    guarded = name is not None
+    required = any(f.location == "header" and f.name == name and f.required for f in op.parameters)
     # sent as built (`run.check` would put the current tag in)
     if guarded:
         stale = call(op, headers={"If-Match": NEVER_ISSUED})
@@ -151,7 +150,7 @@ def replaced(
             judge(run, checks.stale_tag_refused, op, case, stale, answer, case)
     if required:
         bare = call(op)
-        bare.headers = {k: v for k, v in bare.headers.items() if k.lower() != IF_MATCH}
+        bare.headers = without(bare.headers, IF_MATCH)
         case = "a replace without If-Match"
         answer = run.send(op, bare, case)
         if answer is not None:
