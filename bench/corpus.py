@@ -157,6 +157,9 @@ def tools(bins: Path, ref: str = "") -> Iterator[Tools]:
             cwd=ROOT, capture_output=True, check=True,
         )  # fmt: skip
         subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
+        # byte-compiled once, as installing the wheel does (the environment may forbid writing
+        # bytecode, and every run would compile the package again)
+        subprocess.run([str(bins / "python"), "-m", "compileall", "-q", folder], check=True)
         commit = subprocess.run(
             ["git", "rev-parse", "--short", ref], cwd=ROOT, capture_output=True, text=True
         ).stdout.strip()
