@@ -24,7 +24,7 @@ import httpx
 
 from specforge.conformance.http import Exchange
 from specforge.conformance.model import SpecModel, completion_fields
-from specforge.conformance.pagination import Page, Pagination, item_key, total_path
+from specforge.conformance.pagination import Page, Pagination, at, item_key, total_path
 from specforge.conformance.results import Kind
 from specforge.conformance.secrets import scrub
 from specforge.document.schemas import json_types
@@ -618,12 +618,6 @@ def _differences(candidate: Exchange, reference: Exchange, again: Exchange) -> l
 
 
 # -- pagination ---------------------------------------------------------------------------------
-def _path_value(body: Any, path: tuple[str, ...]) -> Any:
-    for name in path:
-        body = body.get(name) if isinstance(body, dict) else None
-    return body
-
-
 @response_check("page_total_consistent")
 def page_total_consistent(model: SpecModel, op: Operation, ex: Exchange) -> Verdict | None:
     """A first page that is the last one (it says no page follows, or holds fewer items than its
@@ -633,9 +627,9 @@ def page_total_consistent(model: SpecModel, op: Operation, ex: Exchange) -> Verd
     if paging is None or not 200 <= ex.status < 300:
         return None
     body = ex.json()
-    items = _path_value(body, paging.items)
+    items = at(body, paging.items)
     counted_at = total_path(paging, body)
-    total = _path_value(body, counted_at) if counted_at else None
+    total = at(body, counted_at) if counted_at else None
     if not isinstance(items, list) or not isinstance(total, int) or isinstance(total, bool):
         return None
     if len(items) > total:
@@ -674,7 +668,7 @@ def _short_page(op: Operation, ex: Exchange, body: Any, count: int) -> bool:
     paging = op.pagination
     if paging is None or paging.style == "cursor" or not paging.page_size:
         return False
-    holder = _path_value(body, paging.items[:-1]) if paging.items else None
+    holder = at(body, paging.items[:-1]) if paging.items else None
     size = holder.get(paging.page_size) if isinstance(holder, dict) else None
     if size is None:
         asked = str(ex.call.query.get(paging.page_size, ""))
@@ -691,9 +685,9 @@ def _last_page(paging: Any, ex: Exchange, body: Any) -> bool:
     if link is not None:
         return not re.search(r'rel="?next"?', link)
     if paging.has_more:
-        return _path_value(body, paging.has_more) is False
+        return at(body, paging.has_more) is False
     if paging.cursor:
-        return _path_value(body, paging.cursor) in (None, "")
+        return at(body, paging.cursor) in (None, "")
     return False
 
 

@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from specforge.conformance.pagination import total_path
+from specforge.conformance.pagination import at, total_path
 from specforge.generator.ir import Pagination
 
 
@@ -40,21 +40,15 @@ def emptied(pagination: Pagination, encoded: bytes) -> bytes | None:
         return None
     if not pagination.items:
         return b"[]" if isinstance(body, list) else None
-    holder = _at(body, pagination.items[:-1])
+    holder = at(body, pagination.items[:-1])
     if not isinstance(holder, dict) or not isinstance(holder.get(pagination.items[-1]), list):
         return None
     holder[pagination.items[-1]] = []
     if pagination.has_more:
-        flag = _at(body, pagination.has_more[:-1])
+        flag = at(body, pagination.has_more[:-1])
         if isinstance(flag, dict) and isinstance(flag.get(pagination.has_more[-1]), bool):
             flag[pagination.has_more[-1]] = False
     return json.dumps(body, separators=(",", ":")).encode()
-
-
-def _at(body: Any, path: tuple[str, ...]) -> Any:
-    for name in path:
-        body = body.get(name) if isinstance(body, dict) else None
-    return body
 
 
 def last_cursor_page(pagination: Pagination, template: Any, valid: Callable[[Any], bool]) -> Any:
@@ -65,10 +59,10 @@ def last_cursor_page(pagination: Pagination, template: Any, valid: Callable[[Any
         return template
     page = copy.deepcopy(template)
     if pagination.has_more:
-        holder = _at(page, pagination.has_more[:-1])
+        holder = at(page, pagination.has_more[:-1])
         if isinstance(holder, dict) and pagination.has_more[-1] in holder:
             holder[pagination.has_more[-1]] = False
-    holder = _at(page, pagination.cursor[:-1])
+    holder = at(page, pagination.cursor[:-1])
     if not isinstance(holder, dict) or pagination.cursor[-1] not in holder:
         return page if valid(page) else template
     holder[pagination.cursor[-1]] = None
@@ -84,14 +78,14 @@ def counted(pagination: Pagination, template: Any, valid: Callable[[Any], bool])
     that; else `template` unchanged."""
     if not isinstance(template, dict):
         return template
-    items = _at(template, pagination.items)
+    items = at(template, pagination.items)
     path = total_path(pagination, template)
     if not isinstance(items, list) or not path:
         return template
-    holder = _at(template, path[:-1])
+    holder = at(template, path[:-1])
     total = holder.get(path[-1]) if isinstance(holder, dict) else None
     if not isinstance(total, int) or isinstance(total, bool) or total == len(items):
         return template
     page = copy.deepcopy(template)
-    _at(page, path[:-1])[path[-1]] = len(items)
+    at(page, path[:-1])[path[-1]] = len(items)
     return page if valid(page) else template

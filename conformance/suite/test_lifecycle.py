@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -23,6 +22,7 @@ from specforge.conformance.model import (
     completion_fields,
     success_state,
 )
+from specforge.conformance.pagination import at
 from specforge.conformance.runtime import Run
 from specforge.conformance.suite.helpers import assert_clean, auth, judge
 from specforge.generator.ir import Operation, Poller
@@ -76,13 +76,6 @@ def unheld_outputs(run: Run, schema_pointer: str) -> list[str]:
         for name in completion_fields(schema)
         if completed_value(run.model, properties.get(name)) is None
     ]
-
-
-def at(body: Any, path: tuple[str, ...]) -> Any:
-    """The value at `path` in `body` (None where it is not there)."""
-    for name in path:
-        body = body.get(name) if isinstance(body, dict) else None
-    return body
 
 
 def retrieve_path(job: Lifecycle, path_params: dict[str, str], job_id: str) -> str:
