@@ -83,24 +83,26 @@ def schemathesis_command(binary: Path, variant: Any, origin: str, max_examples: 
     ]  # fmt: skip
 
 
-def _cookie_scheme(spec: Any) -> str:
-    """The name of the spec's cookie API-key scheme ("" when its key is not a cookie)."""
+def _scheme_outside_headers(spec: Any) -> str:
+    """The name of the spec's API-key scheme sent in a cookie or the query ("" when its key
+    travels in a header)."""
     document = yaml.safe_load(Path(spec.path).read_text(encoding="utf-8"))
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
     return next(
         (
             str(name)
             for name, scheme in schemes.items()
-            if scheme.get("type") == "apiKey" and scheme.get("in") == "cookie"
+            if scheme.get("type") == "apiKey" and scheme.get("in") in ("cookie", "query")
         ),
         "",
     )
 
 
 def _config_file(spec: Any) -> list[str]:
-    """A `schemathesis.toml` holding a cookie key (`[auth.openapi.SCHEME]`): given as
-    `-H Cookie`, Schemathesis cannot leave it out of a request that should go without one."""
-    scheme = _cookie_scheme(spec)
+    """A `schemathesis.toml` holding a cookie or query key (`[auth.openapi.SCHEME]`): given as
+    `-H Cookie`, Schemathesis cannot leave it out of a request that should go without one, and
+    `-H` cannot put it in the query."""
+    scheme = _scheme_outside_headers(spec)
     if not scheme:
         return []
     config = Path(tempfile.gettempdir()) / f"specforge-bench-{spec.name}-schemathesis.toml"
@@ -114,7 +116,7 @@ def schemathesis_excluded(spec: str) -> tuple[str, ...]:
 
 
 def _credential_header(spec: Any) -> list[str]:
-    return [] if _cookie_scheme(spec) else ["-H", spec.auth_header()]
+    return [] if _scheme_outside_headers(spec) else ["-H", spec.auth_header()]
 
 
 def conform_command(
