@@ -8,6 +8,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -40,7 +41,7 @@ def send(origin: str, spec: SpecInfo, steps: tuple[Step, ...]) -> list[Answer]:
         fill = functools.partial(_PLACEHOLDER.sub, lambda m: values[m.group(1)])
         path = fill(item.path)
         headers = {**spec.headers(item.credential), **{k: fill(v) for k, v in item.headers}}
-        params = {"api_key": spec.key} if item.credential == "query" else None
+        url = _with_params(origin + path, spec.params(item.credential))
         kwargs: dict[str, Any] = {}
         if item.json is not NO_BODY:
             kwargs["content"] = json.dumps(item.json).encode()
@@ -51,9 +52,7 @@ def send(origin: str, spec: SpecInfo, steps: tuple[Step, ...]) -> list[Answer]:
             kwargs["content"] = item.content
         if item.content_type:
             headers["Content-Type"] = item.content_type
-        response = client.request(
-            item.method, origin + path, headers=headers, params=params, **kwargs
-        )
+        response = client.request(item.method, url, headers=headers, **kwargs)
         answer = _answer(item.method, path, response)
         for name, source in item.capture:
             where, _, key = source.partition(":")
@@ -61,6 +60,13 @@ def send(origin: str, spec: SpecInfo, steps: tuple[Step, ...]) -> list[Answer]:
             values[name] = str(found)
         answers.append(answer)
     return answers
+
+
+def _with_params(url: str, params: dict[str, str]) -> str:
+    """`url` with `params` added to its query (httpx's `params=` would replace the query)."""
+    if not params:
+        return url
+    return url + ("&" if "?" in url else "?") + urlencode(params)
 
 
 @functools.cache

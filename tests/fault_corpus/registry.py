@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.fault_corpus import (
     bookshelf_variants,
+    fleet_variants,
     ledger_variants,
     tracker_variants,
     videos_variants,
@@ -15,12 +16,14 @@ SPECS: tuple[SpecInfo, ...] = (
     bookshelf_variants.INFO,
     tracker_variants.INFO,
     ledger_variants.INFO,
+    fleet_variants.INFO,
 )
 VARIANTS: tuple[Variant, ...] = (
     *videos_variants.VARIANTS,
     *bookshelf_variants.VARIANTS,
     *tracker_variants.VARIANTS,
     *ledger_variants.VARIANTS,
+    *fleet_variants.VARIANTS,
 )
 BY_NAME: dict[str, Variant] = {variant.name: variant for variant in VARIANTS}
 

@@ -1,8 +1,10 @@
 """A spec as the corpus' servers and tests read it: JSON-Schema validators and response lookup.
 
 OpenAPI 3.0 schemas are turned into JSON Schema 2020-12 (`nullable: true` adds `"null"` to the
-type); `pattern` follows ECMA-262 as OpenAPI says (`$` does not match before a trailing newline,
-`\\d` and `\\w` are ASCII); formats are checked (date, date-time, email, uuid...).
+type, a boolean `exclusiveMinimum`/`exclusiveMaximum` makes its bound exclusive); `pattern`
+follows ECMA-262 as OpenAPI says (`$` does not match before a trailing newline, `\\d` and `\\w`
+are ASCII); formats are checked (date, date-time, email, uuid...). `request_view` reads a spec's
+schemas as a request body must match them (read-only properties not required).
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ EcmaValidator = jsonschema.validators.extend(
 
 
 def from_openapi30(node: Any) -> Any:
-    """An OpenAPI 3.0 schema tree as JSON Schema 2020-12 (only `nullable` differs here)."""
+    """An OpenAPI 3.0 schema tree as JSON Schema 2020-12 (`nullable` and the boolean exclusive
+    bounds differ here)."""
     if isinstance(node, list):
         return [from_openapi30(item) for item in node]
     if not isinstance(node, dict):
@@ -67,7 +70,32 @@ def from_openapi30(node: Any) -> Any:
         result["type"] = [*kinds, "null"]
         if isinstance(result.get("enum"), list) and None not in result["enum"]:
             result["enum"] = [*result["enum"], None]
+    for bound, exclusive in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
+        if isinstance(node.get(exclusive), bool):  # 3.0: a flag on `minimum`/`maximum`
+            del result[exclusive]
+            if node[exclusive] and bound in result:
+                result[exclusive] = result.pop(bound)
     return result
+
+
+def request_view(node: Any) -> None:
+    """Drop read-only properties from the `required` lists of a schema tree, in place: OpenAPI
+    holds `required` for them in responses only (for an `edit` of `SpecDoc`)."""
+    if isinstance(node, list):
+        for item in node:
+            request_view(item)
+        return
+    if not isinstance(node, dict):
+        return
+    properties = node.get("properties")
+    if isinstance(properties, dict) and isinstance(node.get("required"), list):
+        node["required"] = [
+            name
+            for name in node["required"]
+            if not (isinstance(properties.get(name), dict) and properties[name].get("readOnly"))
+        ]
+    for value in node.values():
+        request_view(value)
 
 
 @functools.cache
@@ -121,7 +149,8 @@ class SpecDoc:
         """The node at `pointer` in the JSON-Schema view of the document."""
         node: Any = self.document
         for part in pointer.strip("/").split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
+            name = part.replace("~1", "/").replace("~0", "~")
+            node = node[int(name)] if isinstance(node, list) else node[name]
         return node
 
     # -- operations and responses ------------------------------------------------------------
@@ -158,12 +187,14 @@ class SpecDoc:
         if key is None:
             return None
         response = responses[key]
-        if "$ref" in response:
-            response = self.schema(response["$ref"].lstrip("#"))
+        escaped = template.replace("~", "~0").replace("/", "~1")
+        where = f"/paths/{escaped}/{method.lower()}/responses/{key}"
+        if "$ref" in response:  # a response of `components`: its schema is there
+            where = response["$ref"].lstrip("#")
+            response = self.schema(where)
         if "application/json" not in (response.get("content") or {}):
             return ""
-        escaped = template.replace("~", "~0").replace("/", "~1")
-        return f"/paths/{escaped}/{method.lower()}/responses/{key}/content/application~1json/schema"
+        return f"{where}/content/application~1json/schema"
 
     def response_errors(self, method: str, path: str, status: int, body: Any) -> list[str]:
         """Why an answer breaks the spec (empty when it conforms)."""
