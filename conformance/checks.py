@@ -346,11 +346,31 @@ STATE_REFUSALS = {
 }
 
 
-def _state_refusal(ex: Exchange, expected: str) -> Verdict | None:
-    reason = STATE_REFUSALS.get(ex.status)
-    if reason is None:
+# A change to a resource (PATCH or PUT) refused with 422 (RFC 9110 15.5.21: understood,
+# well-formed, not processable; the resource was found, else 404): the values fit the schema
+# but not the resource as it stands (another kind's property, a counter going back); a create
+# keeps the acceptance promise.
+CHANGES = ("PATCH", "PUT")
+
+
+def state_refusal(method: str, status: int) -> str:
+    """Why an answer speaks of the resource's state, not of the request's content ("" when it
+    does not): `STATE_REFUSALS`, or a 422 to a change of a resource that exists."""
+    reason = STATE_REFUSALS.get(status)
+    if reason is not None:
+        return f"{status} ({reason}): the resource's state, not the input"
+    if status == 422 and method.upper() in CHANGES:
+        return "422 to a change of an existing resource: its current state, not the input"
+    return ""
+
+
+def _state_refusal(ex: Exchange, expected: str, accepting: bool) -> Verdict | None:
+    """A skip for a state answer; a 422 to a change only excuses a valid value refused (an
+    invalid one it rejects)."""
+    reason = state_refusal(ex.call.method, ex.status)
+    if not reason or (ex.status == 422 and not accepting):
         return None
-    return Verdict("skip", expected, f"{ex.status} ({reason}): the resource's state, not the input")
+    return Verdict("skip", expected, reason)
 
 
 def _accepted(ex: Exchange, what: str) -> Verdict:
@@ -358,13 +378,13 @@ def _accepted(ex: Exchange, what: str) -> Verdict:
         return PASS
     if ex.status == 404 and ex.call.placeholder:
         return Verdict("skip", f"2xx for {what}", "404: the made-up id names no resource")
-    return _state_refusal(ex, f"2xx for {what}") or Verdict(
+    return _state_refusal(ex, f"2xx for {what}", accepting=True) or Verdict(
         "violation", f"2xx for {what}", ex.describe()
     )
 
 
 def _rejected(ex: Exchange, what: str) -> Verdict:
-    refusal = _state_refusal(ex, f"4xx for {what}")
+    refusal = _state_refusal(ex, f"4xx for {what}", accepting=False)
     if refusal is not None:
         return refusal
     if 400 <= ex.status < 500:

@@ -307,11 +307,15 @@ _CONDITIONAL = re.compile(r"'(if-[a-z-]+)' header", re.IGNORECASE)
 def _state_answer(check: str, message: str, interaction: Any) -> str:
     """Why a failure of `check` is the resource's state speaking, not the server misjudging
     the input ("" when it is not): a valid request refused with 412/423/428 (`checks.
-    STATE_REFUSALS`: no generated entity tag is the resource's), or a request without its
+    state_refusal`: no generated entity tag is the resource's; a 422 to a change of an existing
+    resource), or a request without its
     conditional header (`If-Match`) refused with 428, the status made for it (RFC 6585 3)."""
     status = getattr(getattr(interaction, "response", None), "status_code", None)
-    if check == "positive_data_acceptance" and status in checks.STATE_REFUSALS:
-        return f"{status} ({checks.STATE_REFUSALS[status]}): the resource's state, not the input"
+    method = str(getattr(getattr(interaction, "request", None), "method", ""))
+    if check == "positive_data_acceptance" and isinstance(status, int):
+        reason = checks.state_refusal(method, status)
+        if reason:
+            return reason
     if check == "missing_required_header" and status == 428 and _CONDITIONAL.search(message):
         return "428 (precondition required) for a request without its conditional header"
     return ""

@@ -78,10 +78,8 @@ def test_an_operation_without_if_match_is_sent_as_built(run: Run) -> None:
     assert run.conditional(run.model.operation("list_invoices"), call) is call
 
 
-def exchange(status: int) -> Exchange:
-    return Exchange(
-        Call("POST", "/v1/invoices"), status, {"content-type": "application/json"}, b"{}"
-    )
+def exchange(status: int, method: str = "POST", path: str = "/v1/invoices") -> Exchange:
+    return Exchange(Call(method, path), status, {"content-type": "application/json"}, b"{}")
 
 
 @pytest.mark.parametrize("status", [409, 412, 423, 428])
@@ -94,3 +92,15 @@ def test_input_answers_keep_their_verdicts() -> None:
     assert checks.baseline_accepted(exchange(422), "valid").kind == "violation"
     assert checks.invalid_input_rejected(exchange(422), "invalid").kind == "pass"
     assert checks.invalid_input_rejected(exchange(201), "invalid").kind == "violation"
+
+
+@pytest.mark.parametrize("method", ["PATCH", "PUT"])
+def test_a_422_to_a_change_speaks_of_the_resource_not_the_input(method: str) -> None:
+    """A value the schema allows but the resource as it stands does not (another kind's
+    property, a counter going back) is refused with 422: no acceptance verdict; an invalid
+    value refused with 422 is still rejected, and a create keeps its acceptance promise."""
+    change = exchange(422, method, "/v1/invoices/inv_1")
+    assert checks.enum_values_accepted(change, "kind='van'").kind == "skip"
+    assert checks.invalid_input_rejected(change, "invalid").kind == "pass"
+    assert checks.enum_values_accepted(exchange(422), "kind='van'").kind == "violation"
+    assert checks.state_refusal(method, 422) and not checks.state_refusal("POST", 422)
