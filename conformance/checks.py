@@ -353,24 +353,21 @@ STATE_REFUSALS = {
 CHANGES = ("PATCH", "PUT")
 
 
-def state_refusal(method: str, status: int) -> str:
+def state_refusal(method: str, status: int, accepting: bool = True) -> str:
     """Why an answer speaks of the resource's state, not of the request's content ("" when it
-    does not): `STATE_REFUSALS`, or a 422 to a change of a resource that exists."""
+    does not): `STATE_REFUSALS`, or (for a value that should be accepted) a 422 to a change of
+    a resource that exists; an invalid value answered 422 is rejected, not excused."""
     reason = STATE_REFUSALS.get(status)
     if reason is not None:
         return f"{status} ({reason}): the resource's state, not the input"
-    if status == 422 and method.upper() in CHANGES:
+    if accepting and status == 422 and method.upper() in CHANGES:
         return "422 to a change of an existing resource: its current state, not the input"
     return ""
 
 
 def _state_refusal(ex: Exchange, expected: str, accepting: bool) -> Verdict | None:
-    """A skip for a state answer; a 422 to a change only excuses a valid value refused (an
-    invalid one it rejects)."""
-    reason = state_refusal(ex.call.method, ex.status)
-    if not reason or (ex.status == 422 and not accepting):
-        return None
-    return Verdict("skip", expected, reason)
+    reason = state_refusal(ex.call.method, ex.status, accepting)
+    return Verdict("skip", expected, reason) if reason else None
 
 
 def _accepted(ex: Exchange, what: str) -> Verdict:
